@@ -1,0 +1,1 @@
+"""Courtlink enforcement-inquiry service."""

@@ -1,0 +1,1 @@
+"""Courtlink finance-mediation service."""

@@ -1,0 +1,1 @@
+"""Courtlink intake service."""

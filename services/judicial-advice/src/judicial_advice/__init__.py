@@ -1,0 +1,1 @@
+"""Courtlink judicial-advice service."""

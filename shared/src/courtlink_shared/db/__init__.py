@@ -1,0 +1,1 @@
+"""Database set-up: async engines and sessions, platform tables, Alembic migrations."""

@@ -1,0 +1,37 @@
+"""Alembic, applied on start-up: the platform branch plus the service's own history, on one connection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_HERE = Path(__file__).resolve().parent
+PLATFORM_VERSIONS = _HERE / "platform_migrations"
+
+
+def alembic_config(version_dirs: Sequence[Path], target_metadata: Sequence[MetaData] = ()) -> Config:
+    """An in-memory Alembic config over the platform history and the given service histories."""
+    config = Config()
+    config.set_main_option("script_location", str(_HERE / "alembic"))
+    locations = [PLATFORM_VERSIONS, *version_dirs]
+    config.set_main_option("version_locations", " ".join(str(p) for p in locations))
+    config.set_main_option("path_separator", "space")
+    config.attributes["target_metadata"] = list(target_metadata) or None
+    return config
+
+
+def _upgrade_sync(connection: Connection, config: Config) -> None:
+    config.attributes["connection"] = connection
+    command.upgrade(config, "heads")
+
+
+async def upgrade(engine: AsyncEngine, version_dirs: Sequence[Path] = ()) -> None:
+    """Bring the database to the newest revision of every branch (platform and service)."""
+    config = alembic_config(version_dirs)
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_sync, config)

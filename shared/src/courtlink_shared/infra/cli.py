@@ -1,0 +1,44 @@
+"""`courtlink-infra {kafka,postgres} {start,stop,status} [--name NAME]`: manage the local infrastructure."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from courtlink_shared.infra import kafka_local, postgres_local
+from courtlink_shared.infra.processes import InfraError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the courtlink-infra command."""
+    parser = argparse.ArgumentParser(prog="courtlink-infra", description=__doc__)
+    parser.add_argument("component", choices=["kafka", "postgres"])
+    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("--name", default="dev", help="instance name (default: dev)")
+    parser.add_argument("--port", type=int, default=None, help="Kafka: listener port on first start")
+    args = parser.parse_args(argv)
+    try:
+        if args.component == "kafka":
+            if args.action == "start":
+                print(kafka_local.start(args.name, port=args.port).bootstrap_servers)
+            elif args.action == "stop":
+                kafka_local.stop(args.name)
+            else:
+                kafka = kafka_local.running(args.name)
+                print(kafka.bootstrap_servers if kafka else "not running")
+        else:
+            if args.action == "start":
+                print(postgres_local.start(args.name).url())
+            elif args.action == "stop":
+                postgres_local.stop(args.name)
+            else:
+                pg = postgres_local.running(args.name)
+                print(pg.url() if pg else "not running")
+    except InfraError as exc:
+        print(f"courtlink-infra: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

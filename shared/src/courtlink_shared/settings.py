@@ -1,0 +1,35 @@
+"""Settings every service shares, read from environment variables (pydantic-settings).
+
+A service subclasses ServiceSettings to add its own; every field is documented in the README's table.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Platform settings of one service process."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str = Field(default="courtlink", description="Name in events' `source`, logs and metrics.")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/courtlink.db",
+        description="SQLAlchemy async URL of this service's own database.",
+    )
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", description="Kafka brokers, comma separated.")
+    kafka_topic_prefix: str = Field(default="", description="Prefix for every topic name (isolates tests).")
+    kafka_timeout_seconds: float = Field(default=10.0, description="Upper bound of every await on the broker.")
+    auth_jwks_file: str | None = Field(default=None, description="Path of the JSON Web Key Set that verifies tokens.")
+    auth_jwks: str | None = Field(default=None, description="The JSON Web Key Set itself, instead of a file.")
+    auth_issuer: str = Field(default="courtlink-dev", description="Expected `iss` claim.")
+    auth_audience: str = Field(default="courtlink", description="Expected `aud` claim.")
+    log_level: str = Field(default="INFO", description="Python log level.")
+    relay_poll_seconds: float = Field(default=1.0, description="Outbox relay polling fallback when no NOTIFY arrives.")
+    relay_batch_size: int = Field(default=500, description="Outbox rows published per round trip.")
+    sweep_interval_seconds: float = Field(default=30.0, description="How often deadline sweeps look for due items.")
+    consumer_stall_seconds: float = Field(
+        default=60.0, description="/readyz fails when a consumer with lag made no progress for this long."
+    )

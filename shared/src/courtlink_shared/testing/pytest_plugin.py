@@ -1,0 +1,67 @@
+"""pytest fixtures giving every test the real broker and database: a fresh PostgreSQL database and a fresh
+topic namespace per test, on servers started once per session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from courtlink_shared.db.engine import create_engine, create_session_factory
+from courtlink_shared.testing.infrastructure import Infrastructure, session_infrastructure
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    """The session's Kafka and PostgreSQL (see courtlink_shared.testing.infrastructure)."""
+    with session_infrastructure() as infra:
+        yield infra
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(infrastructure: Infrastructure) -> str:
+    """Bootstrap servers of the session's real broker."""
+    return infrastructure.kafka_bootstrap_servers
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """A fresh topic namespace: every topic a test touches is new, so it starts empty."""
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture
+async def database_url(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    """URL of a brand-new PostgreSQL database for this test, dropped afterwards."""
+    server = make_url(infrastructure.postgres_server_url)
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_async_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An async engine on the test's fresh database, with the platform tables migrated."""
+    from courtlink_shared.db.migrations import upgrade
+
+    eng = create_engine(database_url)
+    await upgrade(eng)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the test's database."""
+    return create_session_factory(engine)
