@@ -1,0 +1,1 @@
+"""Identifiers of the domain: resident ID numbers, unified social credit codes, case numbers, money."""

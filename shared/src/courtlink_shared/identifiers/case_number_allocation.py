@@ -1,0 +1,15 @@
+"""Allocating the next case number of a court, type code and year (no gaps, safe under concurrency)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courtlink_shared.db.sequences import next_number
+from courtlink_shared.identifiers.case_number import CaseNumber, case_number_scope, format_case_number
+
+
+async def allocate_case_number(session: AsyncSession, *, court_code: str, type_code: str, year: int) -> CaseNumber:
+    """The next case number, allocated in the session's transaction (it is given back if that rolls back)."""
+    format_case_number(year, court_code, type_code, 1)  # validates the type code before touching the database
+    n = await next_number(session, scope=case_number_scope(court_code, type_code), year=year)
+    return CaseNumber(year, court_code, type_code, n)

@@ -1,0 +1,83 @@
+"""Gap-free case numbers under concurrency, and deadline sweeps that fire once with two replicas."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from courtlink_shared.clock import ControllableClock
+from courtlink_shared.deadlines.sweep import DeadlineSweeper, DueDeadline, cancel_deadlines, schedule_deadline
+from courtlink_shared.identifiers.case_number_allocation import allocate_case_number
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+
+async def test_100_concurrent_allocations_give_100_distinct_numbers_without_gaps(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async def allocate() -> str:
+        async with session_factory() as session, session.begin():
+            number = await allocate_case_number(session, court_code="吉7101", type_code="民初", year=2026)
+            return str(number)
+
+    numbers = await asyncio.gather(*(allocate() for _ in range(100)))
+    assert sorted(numbers) == sorted(f"（2026）吉7101民初{n}号" for n in range(1, 101))
+
+
+async def test_a_rolled_back_allocation_leaves_no_gap(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    async with session_factory() as session:
+        await allocate_case_number(session, court_code="吉7101", type_code="民特", year=2026)
+        await session.rollback()
+    async with session_factory() as session, session.begin():
+        number = await allocate_case_number(session, court_code="吉7101", type_code="民特", year=2026)
+    assert number.n == 1
+
+
+async def test_sequences_run_per_court_type_and_year(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    async with session_factory() as session, session.begin():
+        a = await allocate_case_number(session, court_code="吉7101", type_code="执", year=2026)
+        b = await allocate_case_number(session, court_code="吉7102", type_code="执", year=2026)
+        c = await allocate_case_number(session, court_code="吉7101", type_code="执", year=2027)
+        d = await allocate_case_number(session, court_code="吉7101", type_code="执", year=2026)
+    assert (a.n, b.n, c.n, d.n) == (1, 1, 1, 2)
+
+
+_acted = Table("acted", MetaData(), Column("subject", String(50)), Column("replica", Integer))
+
+
+async def test_two_replicas_sweeping_at_once_act_on_each_due_item_once(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_acted.metadata.create_all)
+    clock = ControllableClock(datetime(2026, 11, 24, tzinfo=UTC))
+    async with session_factory() as session, session.begin():
+        for i in range(300):
+            await schedule_deadline(
+                session, kind="expire", subject=f"case-{i}", due_at=clock.now() + timedelta(hours=1)
+            )
+        await schedule_deadline(session, kind="expire", subject="later", due_at=clock.now() + timedelta(days=3))
+        await schedule_deadline(session, kind="expire", subject="cancelled", due_at=clock.now())
+        await cancel_deadlines(session, kind="expire", subject="cancelled", now=clock.now())
+
+    def handler_for(replica: int):  # type: ignore[no-untyped-def]
+        async def act(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
+            await session.execute(_acted.insert().values(subject=due.subject, replica=replica))
+            await asyncio.sleep(0)  # let the other replica interleave
+
+        return act
+
+    clock.advance(timedelta(hours=2))
+    replicas = [DeadlineSweeper(session_factory, {"expire": handler_for(r)}, clock, batch_size=25) for r in (1, 2)]
+    fired = await asyncio.gather(*(r.sweep_once() for r in replicas))
+
+    async with session_factory() as session:
+        total = (await session.execute(select(func.count()).select_from(_acted))).scalar_one()
+        distinct = (await session.execute(select(func.count(func.distinct(_acted.c.subject))))).scalar_one()
+        per_replica = dict(
+            (await session.execute(select(_acted.c.replica, func.count()).group_by(_acted.c.replica))).all()
+        )
+    assert sum(fired) == 300
+    assert (total, distinct) == (300, 300)
+    assert set(per_replica) == {1, 2}, "both replicas should share the work"
+    assert await replicas[0].sweep_once() == 0, "nothing is due twice"
