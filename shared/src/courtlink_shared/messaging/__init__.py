@@ -1,0 +1,1 @@
+"""Messaging: the transactional outbox and its relay, idempotent consumers with retry and dead letters."""

@@ -1,0 +1,327 @@
+"""Idempotent consumers: at-least-once delivery, each event handled once.
+
+- A handler's work and the inbox record of the event id commit in one transaction; a redelivered event is skipped.
+- Offsets are committed only after the database commit.
+- Transient failures (database or broker unreachable) retry with backoff, without limit: nothing is dropped.
+- An event that can never be handled (unreadable envelope, unknown data version, invalid data, a violated
+  invariant, or a handler failing `max_attempts` times) goes to `<topic>.dlq` with the error in its headers,
+  is counted, and the partition moves on.
+- A watchdog recreates the consumer when it has lag but made no progress (aiokafka can stall silently after a
+  broker restart or rebalance); `healthy()` feeds /readyz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from courtlink_shared.db.platform_tables import inbox
+from courtlink_shared.events.envelope import Envelope, EventData
+from courtlink_shared.events.registry import UnknownEventType, parse_event
+from courtlink_shared.events.topics import Topic
+from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client
+from courtlink_shared.observability import context
+from courtlink_shared.observability.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_HANDLED
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+"""handler(session, envelope, data): do the work in `session`; the consumer commits it with the inbox record."""
+
+
+class PermanentEventError(Exception):
+    """Raised by a handler when an event can never be handled (violated invariant): it goes to the DLQ."""
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+    KafkaError,
+)
+
+
+class _Stopping(Exception):
+    """Stop was requested while an event still waited for a retry: leave it uncommitted for redelivery."""
+
+
+class _DeadLetter(Exception):
+    def __init__(self, reason: str, error: BaseException | str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+
+
+class EventConsumer:
+    """Consumes topics as one consumer group and hands each event type to its handler."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        bootstrap_servers: str,
+        topics: Iterable[Topic],
+        handlers: Mapping[str, EventHandler],
+        topic_prefix: str = "",
+        timeout_seconds: float = 10.0,
+        max_attempts: int = 5,
+        retry_base_seconds: float = 0.2,
+        stall_seconds: float = 60.0,
+    ) -> None:
+        self.name = name
+        self._session_factory = session_factory
+        self._bootstrap = bootstrap_servers
+        self._topics = list(topics)
+        self._handlers = dict(handlers)
+        self._prefix = topic_prefix
+        self._timeout = timeout_seconds
+        self._max_attempts = max_attempts
+        self._retry_base = retry_base_seconds
+        self._stall_seconds = stall_seconds
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._last_progress = time.monotonic()
+        self.lag = 0
+        self.handled = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+
+    async def _start_consumer(self) -> AIOKafkaConsumer:
+        consumer = AIOKafkaConsumer(
+            *(t.physical(self._prefix) for t in self._topics),
+            bootstrap_servers=self._bootstrap,
+            group_id=self.name,
+            client_id=self.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+            request_timeout_ms=int(self._timeout * 3000),
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=2_000,
+        )
+        await start_client(consumer, self._timeout * 3)
+        self._last_progress = time.monotonic()
+        return consumer
+
+    async def _dlq_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = create_producer(self._bootstrap, timeout_seconds=self._timeout, client_id=f"{self.name}-dlq")
+            await start_client(producer, self._timeout)
+            self._producer = producer
+        return self._producer
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until stop is set; then commit what was handled and leave the group."""
+        backoff = self._retry_base
+        try:
+            while not stop.is_set():
+                try:
+                    if self._consumer is None:
+                        self._consumer = await self._start_consumer()
+                    await self._poll_once(self._consumer, stop)
+                    backoff = self._retry_base
+                    if self._stalled():
+                        log.warning("consumer %s: lag %d without progress; restarting it", self.name, self.lag)
+                        await self._restart()
+                except _Stopping:
+                    break
+                except Exception as exc:
+                    log.warning("consumer %s: %r; retrying in %.1fs", self.name, exc, backoff)
+                    await self._restart()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            await self._restart()
+            if self._producer is not None:
+                await stop_client(self._producer, self._timeout)
+                self._producer = None
+
+    async def _restart(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await stop_client(consumer, self._timeout)
+
+    # --- health --------------------------------------------------------------------------------------------
+
+    def _stalled(self) -> bool:
+        return self.lag > 0 and time.monotonic() - self._last_progress > self._stall_seconds
+
+    def healthy(self) -> bool:
+        """False when the consumer has lag and made no progress for `stall_seconds` (for /readyz)."""
+        return self._consumer is not None and not self._stalled()
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        lag = 0
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            position = await asyncio.wait_for(consumer.position(tp), self._timeout)
+            behind = max(0, high - position)
+            CONSUMER_LAG.labels(consumer=self.name, topic=tp.topic, partition=str(tp.partition)).set(behind)
+            lag += behind
+        self.lag = lag
+        if lag == 0:
+            self._last_progress = time.monotonic()
+
+    # --- processing ----------------------------------------------------------------------------------------
+
+    async def _poll_once(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
+        batches = await asyncio.wait_for(consumer.getmany(timeout_ms=500), self._timeout * 3)
+        offsets: dict[TopicPartition, int] = {}
+        for tp, records in batches.items():
+            for record in records:
+                if stop.is_set():
+                    break
+                await self._process(record, stop)
+                offsets[tp] = record.offset + 1
+                self._last_progress = time.monotonic()
+        if offsets:
+            try:
+                await asyncio.wait_for(consumer.commit(offsets), self._timeout)
+            except CommitFailedError as exc:  # rebalanced away: the next owner redelivers, the inbox dedupes
+                log.info("consumer %s: commit after rebalance failed: %r", self.name, exc)
+        await self._measure_lag(consumer)
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes], stop: asyncio.Event) -> None:
+        try:
+            envelope, data, handler = self._decode(record)
+        except _DeadLetter as dead:
+            await self._dead_letter(record, dead.reason, dead.error, stop)
+            return
+        if handler is None:
+            return  # an event type this consumer does not need
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._handle(record, envelope, data, handler)
+                return
+            except PermanentEventError as exc:
+                await self._dead_letter(record, "invariant", exc, stop)
+                return
+            except TRANSIENT_ERRORS as exc:
+                delay = min(self._retry_base * 2 ** min(attempt, 8), 10.0)
+                log.warning(
+                    "consumer %s: transient failure on %s: %r; retry in %.1fs", self.name, envelope.id, exc, delay
+                )
+            except Exception as exc:
+                if attempt >= self._max_attempts:
+                    await self._dead_letter(record, "handler_failed", exc, stop)
+                    return
+                delay = self._retry_base * 2**attempt
+                log.warning("consumer %s: handler failed on %s (attempt %d): %r", self.name, envelope.id, attempt, exc)
+            if stop.is_set():
+                raise _Stopping  # leave the offset uncommitted: the event is redelivered later
+            await asyncio.sleep(delay)
+
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventData | None, EventHandler | None]:
+        try:
+            envelope = Envelope.model_validate_json(record.value or b"")
+        except ValidationError as exc:
+            raise _DeadLetter("unreadable_envelope", exc) from exc
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return envelope, None, None
+        try:
+            return envelope, parse_event(envelope), handler
+        except UnknownEventType as exc:
+            raise _DeadLetter("unknown_dataversion", exc) from exc
+        except ValidationError as exc:
+            raise _DeadLetter("invalid_data", exc) from exc
+
+    async def _handle(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, data: Any, handler: EventHandler
+    ) -> None:
+        event_id = str(envelope.id)
+        tokens = (context.correlation_id.set(envelope.correlationid), context.causation_id.set(event_id))
+        try:
+            async with self._session_factory() as session:
+                seen = await session.execute(
+                    select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id == event_id)
+                )
+                if seen.first() is not None:
+                    self.duplicates += 1
+                    EVENTS_HANDLED.labels(consumer=self.name, outcome="duplicate").inc()
+                    return
+                await handler(session, envelope, data)
+                await session.execute(
+                    inbox.insert().values(
+                        consumer=self.name,
+                        event_id=event_id,
+                        event_type=envelope.type,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        handled_at=datetime.now(UTC),
+                    )
+                )
+                try:
+                    await session.commit()
+                except sa_exc.IntegrityError:
+                    await session.rollback()
+                    self.duplicates += 1  # handled concurrently by another delivery: its commit won
+                    return
+            self.handled += 1
+            EVENTS_HANDLED.labels(consumer=self.name, outcome="handled").inc()
+        finally:
+            context.causation_id.reset(tokens[1])
+            context.correlation_id.reset(tokens[0])
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], reason: str, error: BaseException | str, stop: asyncio.Event
+    ) -> None:
+        """Park the record on the topic's DLQ; retries until the broker takes it (never drops it)."""
+        topic = record.topic if record.topic.endswith(".dlq") else f"{record.topic}.dlq"
+        headers = [
+            *(record.headers or ()),
+            ("dlq.reason", reason.encode()),
+            (
+                "dlq.error",
+                (f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else error)[:4000].encode(),
+            ),
+            ("dlq.consumer", self.name.encode()),
+            ("dlq.original_topic", record.topic.encode()),
+            ("dlq.original_partition", str(record.partition).encode()),
+            ("dlq.original_offset", str(record.offset).encode()),
+        ]
+        backoff = self._retry_base
+        while True:
+            try:
+                producer = await self._dlq_producer()
+                await asyncio.wait_for(
+                    producer.send_and_wait(topic, value=record.value, key=record.key, headers=headers), self._timeout
+                )
+                break
+            except Exception as exc:
+                log.warning("consumer %s: dead-lettering failed: %r", self.name, exc)
+                if self._producer is not None:
+                    await stop_client(self._producer, self._timeout)
+                    self._producer = None
+                if stop.is_set():
+                    raise _Stopping from exc
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+        self.dead_lettered += 1
+        DEAD_LETTERS.labels(consumer=self.name, topic=record.topic).inc()
+        log.error("consumer %s: event at %s[%d]@%d dead-lettered (%s): %s", self.name, record.topic,
+                  record.partition, record.offset, reason, error)  # fmt: skip

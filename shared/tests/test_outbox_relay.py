@@ -1,0 +1,177 @@
+"""The outbox and its relay on real PostgreSQL and Kafka: nothing lost, nothing published twice, order per key."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import pytest
+from courtlink_shared.db.platform_tables import outbox as outbox_table
+from courtlink_shared.events import Envelope
+from courtlink_shared.events.advice import AdviceSubmitted
+from courtlink_shared.events.common import Actor
+from courtlink_shared.events.topics import ADVICE_ITEMS
+from courtlink_shared.messaging.kafka import ensure_topics
+from courtlink_shared.messaging.outbox import Outbox
+from courtlink_shared.messaging.relay import OutboxRelay
+from courtlink_shared.testing.kafka_reader import read_topic
+from courtlink_shared.testing.waiting import eventually
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+ACTOR = Actor(subject="judge-1", organisation="吉7101", role="trial_judge")
+OUTBOX = Outbox(source="test-service")
+
+
+async def emit_versions(session_factory: async_sessionmaker[AsyncSession], keys: list[str], versions: range) -> None:
+    """Per key, one event per version, each version in its own transaction (interleaving the keys)."""
+    for version in versions:
+        async with session_factory() as session, session.begin():
+            for key in keys:
+                event = AdviceSubmitted(advice_id=key, by=ACTOR, at=datetime.now(UTC), version=version)
+                await OUTBOX.emit(session, event, subject=key, time=event.at)
+
+
+async def unpublished(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        query = select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
+        return int((await conn.execute(query)).scalar_one())
+
+
+def versions_by_key(records: list) -> dict[str, list[int]]:  # type: ignore[type-arg]
+    seen: dict[str, list[int]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        envelope = Envelope.model_validate_json(record.value)
+        seen[record.key.decode()].append(envelope.data["version"])
+    return seen
+
+
+def relay_for(engine: AsyncEngine, kafka_bootstrap: str, topic_prefix: str) -> OutboxRelay:
+    return OutboxRelay(
+        engine, service="test-service", bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix, poll_seconds=0.2
+    )
+
+
+async def test_two_relays_on_one_database_publish_each_row_once_in_key_order(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
+    keys = [f"advice-{i}" for i in range(10)]
+    relays = [relay_for(engine, kafka_bootstrap, topic_prefix) for _ in range(2)]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(r.run(stop)) for r in relays]
+    try:
+        await emit_versions(session_factory, keys, range(1, 51))
+        await eventually(lambda: _none_left(engine), what="the outbox to drain")
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    records = await read_topic(kafka_bootstrap, ADVICE_ITEMS.physical(topic_prefix), expected=500)
+    assert len(records) == 500
+    assert len({Envelope.model_validate_json(r.value).id for r in records}) == 500
+    assert versions_by_key(records) == {key: list(range(1, 51)) for key in keys}
+    assert sorted(r.published for r in relays) == [0, 500], "exactly one relay is active"
+
+
+async def _none_left(engine: AsyncEngine) -> bool:
+    return await unpublished(engine) == 0
+
+
+async def test_notify_wakes_the_relay_without_waiting_for_the_poll(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
+    relay = OutboxRelay(engine, service="test-service", bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix,
+                        poll_seconds=60)  # fmt: skip
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await eventually(lambda: _is_leader(relay), what="leadership")
+        await emit_versions(session_factory, ["advice-n"], range(1, 2))
+        await eventually(lambda: _none_left(engine), timeout=10, what="publication well before the 60 s poll")
+    finally:
+        stop.set()
+        await task
+
+
+async def _is_leader(relay: OutboxRelay) -> bool:
+    return relay.is_leader
+
+
+async def test_killing_the_active_relay_lets_the_standby_take_over(
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    database_url: str,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+) -> None:
+    await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
+    active = subprocess.Popen(
+        [sys.executable, "-m", "courtlink_shared.messaging.relay_main", "--database-url", database_url,
+         "--service", "test-service", "--bootstrap-servers", kafka_bootstrap, "--topic-prefix", topic_prefix,
+         "--poll-seconds", "0.2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    standby = relay_for(engine, kafka_bootstrap, topic_prefix)
+    stop = asyncio.Event()
+    task: asyncio.Task[None] | None = None
+    try:
+        await emit_versions(session_factory, ["advice-k"], range(1, 11))
+        await eventually(lambda: _none_left(engine), what="the separate relay process to publish")
+        task = asyncio.create_task(standby.run(stop))
+        await asyncio.sleep(1.0)
+        assert not standby.is_leader, "the standby must wait while the active relay lives"
+        active.send_signal(signal.SIGKILL)
+        active.wait(timeout=10)
+        await emit_versions(session_factory, ["advice-k"], range(11, 31))
+        await eventually(lambda: _none_left(engine), what="the standby to take over and publish")
+    finally:
+        stop.set()
+        if task is not None:
+            await task
+        if active.poll() is None:
+            active.kill()
+    assert standby.is_leader is False  # stepped down on stop
+    assert standby.published == 20
+    records = await read_topic(kafka_bootstrap, ADVICE_ITEMS.physical(topic_prefix), expected=30)
+    assert versions_by_key(records) == {"advice-k": list(range(1, 31))}
+
+
+@pytest.mark.skipif(bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")), reason="needs a broker this test can stop")
+async def test_events_written_while_kafka_is_down_are_all_delivered_once_it_is_back(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], topic_prefix: str
+) -> None:
+    from courtlink_shared.infra import kafka_local
+
+    name = f"outage-{topic_prefix.strip('.')}"
+    broker = kafka_local.start(name, fresh=True)
+    relay = relay_for(engine, broker.bootstrap_servers, topic_prefix)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await ensure_topics(broker.bootstrap_servers, [ADVICE_ITEMS], prefix=topic_prefix)
+        await emit_versions(session_factory, ["a", "b"], range(1, 51))
+        await eventually(lambda: _none_left(engine), what="publication before the outage")
+
+        kafka_local.stop(name)
+        await emit_versions(session_factory, ["a", "b"], range(51, 151))  # requests keep succeeding
+        await asyncio.sleep(2)
+        assert await unpublished(engine) == 200, "nothing is marked sent while the broker is down"
+
+        kafka_local.start(name, port=broker.port)
+        await eventually(lambda: _none_left(engine), timeout=90, what="publication after the broker came back")
+    finally:
+        stop.set()
+        await task
+    records = await read_topic(broker.bootstrap_servers, ADVICE_ITEMS.physical(topic_prefix), expected=300)
+    kafka_local.stop(name, remove_data=True)
+    ids = [Envelope.model_validate_json(r.value).id for r in records]
+    assert len(set(ids)) == 300, "none lost"
+    assert len(ids) == 300, "none published twice"
+    assert versions_by_key(records) == {"a": list(range(1, 151)), "b": list(range(1, 151))}
