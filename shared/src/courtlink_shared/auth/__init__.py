@@ -1,0 +1,1 @@
+"""Authentication and authorisation: RS256 JWTs, principals with roles and an organisation."""

@@ -1,0 +1,151 @@
+"""Everything a service process runs besides HTTP: database (migrated on start), outbox relay, consumers,
+deadline sweeps; started and stopped with the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from courtlink_shared.auth.tokens import TokenVerifier
+from courtlink_shared.clock import Clock, SystemClock
+from courtlink_shared.db.engine import create_engine, create_session_factory
+from courtlink_shared.db.migrations import upgrade
+from courtlink_shared.deadlines.sweep import DeadlineHandler, DeadlineSweeper
+from courtlink_shared.events.topics import TOPICS, Topic
+from courtlink_shared.messaging.consumer import EventConsumer, EventHandler
+from courtlink_shared.messaging.kafka import ensure_topics
+from courtlink_shared.messaging.outbox import Outbox
+from courtlink_shared.messaging.relay import OutboxRelay
+from courtlink_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A consumer group of the service: which topics it reads and which handler takes which event type."""
+
+    group: str
+    topics: Sequence[Topic]
+    handlers: Mapping[str, EventHandler]
+
+
+@dataclass
+class ServiceParts:
+    """What a service plugs into the runtime."""
+
+    migrations_dir: Path | None = None
+    consumers: Callable[[ServiceRuntime], Sequence[ConsumerSpec]] = lambda _: ()
+    deadline_handlers: Callable[[ServiceRuntime], Mapping[str, DeadlineHandler]] = lambda _: {}
+    ready_checks: list[Callable[[ServiceRuntime], bool]] = field(default_factory=list)
+
+
+class ServiceRuntime:
+    """The running infrastructure of one service process."""
+
+    def __init__(self, settings: ServiceSettings, parts: ServiceParts, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.parts = parts
+        self.clock: Clock = clock or SystemClock()
+        self.outbox = Outbox(source=settings.service_name)
+        self.verifier = TokenVerifier.from_settings(
+            jwks_file=settings.auth_jwks_file,
+            jwks=settings.auth_jwks,
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+        )
+        self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
+        self.relay = OutboxRelay(
+            self.engine,
+            service=settings.service_name,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topic_prefix=settings.kafka_topic_prefix,
+            timeout_seconds=settings.kafka_timeout_seconds,
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+        self.consumers: list[EventConsumer] = []
+        self.sweeper: DeadlineSweeper | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Migrate the database, make sure the topics exist, start relay, consumers and sweeps."""
+        await upgrade(self.engine, [self.parts.migrations_dir] if self.parts.migrations_dir else [])
+        try:
+            await ensure_topics(
+                self.settings.kafka_bootstrap_servers,
+                TOPICS,
+                prefix=self.settings.kafka_topic_prefix,
+                timeout_seconds=self.settings.kafka_timeout_seconds,
+            )
+        except Exception as exc:  # Kafka down at start: requests still work, events wait in the outbox
+            log.warning("could not ensure topics (Kafka unreachable?): %r", exc)
+        self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+        for spec in self.parts.consumers(self):
+            consumer = EventConsumer(
+                name=f"{self.settings.kafka_topic_prefix}{spec.group}",
+                session_factory=self.session_factory,
+                bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                topics=list(spec.topics),
+                handlers=spec.handlers,
+                topic_prefix=self.settings.kafka_topic_prefix,
+                timeout_seconds=self.settings.kafka_timeout_seconds,
+                stall_seconds=self.settings.consumer_stall_seconds,
+            )
+            self.consumers.append(consumer)
+            self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=f"consumer-{spec.group}"))
+        handlers = self.parts.deadline_handlers(self)
+        if handlers:
+            self.sweeper = DeadlineSweeper(self.session_factory, handlers, self.clock)
+            interval = self.settings.sweep_interval_seconds
+            self._tasks.append(asyncio.create_task(self.sweeper.run(interval, self._stop), name="deadline-sweep"))
+
+    async def stop(self) -> None:
+        """Stop background work: the relay flushes, consumers commit and leave their group."""
+        self._stop.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=self.settings.kafka_timeout_seconds * 3)
+            for task in pending:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, bool]:
+        """Database and Kafka reachable, consumers making progress."""
+        checks: dict[str, bool] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 5)
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        checks["kafka"] = await _kafka_reachable(self.settings.kafka_bootstrap_servers)
+        for consumer in self.consumers:
+            checks[f"consumer:{consumer.name}"] = consumer.healthy()
+        for check in self.parts.ready_checks:
+            checks[getattr(check, "__name__", "check")] = check(self)
+        return checks
+
+
+async def _kafka_reachable(bootstrap_servers: str) -> bool:
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), 2)
+        except (OSError, TimeoutError, ValueError):
+            continue
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+        return True
+    return False

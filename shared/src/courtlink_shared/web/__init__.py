@@ -1,0 +1,1 @@
+"""What every service's HTTP side shares: the app factory, problem+json errors, dependencies, health."""

@@ -1,0 +1,49 @@
+"""The one way a service builds its FastAPI app: settings, logging, runtime lifespan, errors, health, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from courtlink_shared.clock import Clock
+from courtlink_shared.observability.logging import configure_logging
+from courtlink_shared.runtime import ServiceParts, ServiceRuntime
+from courtlink_shared.settings import ServiceSettings
+from courtlink_shared.web import health
+from courtlink_shared.web.middleware import install_middleware
+from courtlink_shared.web.problems import install_problem_handlers
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    parts: ServiceParts | None = None,
+    clock: Clock | None = None,
+    configure_logs: bool = True,
+) -> FastAPI:
+    """A service app whose lifespan starts and stops its runtime (migrations, relay, consumers, sweeps)."""
+    if configure_logs:
+        configure_logging(settings.service_name, settings.log_level)
+    runtime = ServiceRuntime(settings, parts or ServiceParts(), clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    install_middleware(app, settings.service_name)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+    return app

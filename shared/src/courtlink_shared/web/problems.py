@@ -1,0 +1,168 @@
+"""RFC 9457 problem+json errors for every service: field by field for bad input, never a bare 500.
+
+Validation messages come in English (`message`) and Chinese (`message_zh`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from courtlink_shared.observability import context
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://courtlink.example/problems/"
+
+# Chinese wording of pydantic's error types; anything else falls back to a generic sentence.
+_ZH = {
+    "missing": "必填字段缺失",
+    "string_type": "应为字符串",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为金额数字",
+    "decimal_max_places": "金额最多保留两位小数",
+    "bool_parsing": "应为布尔值",
+    "date_parsing": "日期格式无效，应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式无效，应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式无效",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "too_short": "条目数量不足",
+    "too_long": "条目数量过多",
+    "greater_than": "数值过小",
+    "greater_than_equal": "数值过小",
+    "less_than": "数值过大",
+    "less_than_equal": "数值过大",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "extra_forbidden": "不允许的字段",
+    "json_invalid": "JSON 格式无效",
+    "uuid_parsing": "编号格式无效",
+    "value_error": "取值无效",
+    "model_type": "应为对象",
+    "list_type": "应为列表",
+}
+
+
+class ProblemError(Exception):
+    """An error the client should see as problem+json."""
+
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, *, errors: Sequence[dict[str, Any]] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors or [])
+        self.extra = extra
+
+
+class Unauthorized(ProblemError):
+    status, title, slug = 401, "Authentication required", "unauthorized"
+
+
+class Forbidden(ProblemError):
+    status, title, slug = 403, "Not allowed for your role", "forbidden"
+
+
+class NotFound(ProblemError):
+    """Also what another organisation's object answers, so that its existence does not leak."""
+
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(ProblemError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class InvalidTransition(ProblemError):
+    """The object is not in a state that allows this action."""
+
+    status, title, slug = 409, "Action not allowed in the current state", "invalid-transition"
+
+
+class UnprocessableInput(ProblemError):
+    status, title, slug = 422, "Invalid input", "validation"
+
+
+def problem_response(
+    status: int, title: str, slug: str, detail: str, request: Request, *, errors: Sequence[Any] = (), **extra: Any
+) -> JSONResponse:
+    """A problem+json response carrying the correlation id."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "correlation_id": context.correlation_id.get(),
+    }
+    if errors:
+        body["errors"] = list(errors)
+    body.update(extra)
+    headers = {"WWW-Authenticate": 'Bearer realm="courtlink"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic errors as `{field, code, message, message_zh}`; field is a dotted path, e.g. body.claim.total."""
+    result = []
+    for error in errors:
+        location = [str(p) for p in error.get("loc", ())]
+        result.append(
+            {
+                "field": ".".join(location),
+                "code": error.get("type", "invalid"),
+                "message": str(error.get("msg", "invalid value")),
+                "message_zh": _ZH.get(error.get("type", ""), "取值无效"),
+            }
+        )
+    return result
+
+
+def internal_error(request: Request) -> JSONResponse:
+    """The answer to an unexpected failure: no internals, only the correlation id to find it in the logs."""
+    return problem_response(
+        500, "Internal error", "internal", "the server failed; the correlation id identifies it in the logs", request
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of the app a problem+json response."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.slug, exc.detail, request, errors=exc.errors, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = field_errors(exc.errors())
+        return problem_response(
+            422, "Invalid input", "validation", f"{len(errors)} field(s) are invalid", request, errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required", 403: "Forbidden"}
+        title = titles.get(exc.status_code, "HTTP error")
+        return problem_response(exc.status_code, title, title.lower().replace(" ", "-"), str(exc.detail), request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500,
+            "Internal error",
+            "internal",
+            "the server failed; the correlation id identifies it in the logs",
+            request,
+        )

@@ -1,0 +1,209 @@
+"""A service app built with the platform's factory, on real PostgreSQL and Kafka: authentication, role checks,
+organisation scoping (404 for another organisation's object), problem+json errors, health and metrics."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import jwt
+import pytest
+from asgi_lifespan import LifespanManager
+from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
+from courtlink_shared.auth.dev_tokens import main as token_main
+from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.identifiers.money import Money
+from courtlink_shared.settings import ServiceSettings
+from courtlink_shared.web.app_factory import create_service_app
+from courtlink_shared.web.dependencies import SessionDep, ensure_visible, require_roles, scoped_to
+from courtlink_shared.web.problems import NotFound
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+
+BANK_A, BANK_B = "91110000600037341L", "91310000132149237G"
+notes = Table("notes", MetaData(), Column("id", Integer, primary_key=True), Column("bank", String(18)),
+              Column("text", String(200)))  # fmt: skip
+
+BankOperator = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR))]
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=200)
+    amount: Money
+
+
+router = APIRouter()
+
+
+@router.get("/notes")
+async def list_notes(session: SessionDep, principal: BankOperator) -> list[str]:
+    rows = await session.execute(select(notes.c.text).where(scoped_to(notes.c.bank, principal)).order_by(notes.c.id))
+    return list(rows.scalars())
+
+
+@router.get("/notes/{note_id}")
+async def get_note(note_id: int, session: SessionDep, principal: BankOperator) -> dict[str, str]:
+    row = (await session.execute(select(notes).where(notes.c.id == note_id))).first()
+    if row is None:
+        raise NotFound("note not found")
+    ensure_visible(row.bank, principal, "note")
+    return {"text": row.text}
+
+
+@router.post("/notes", status_code=201)
+async def add_note(body: NoteIn, session: SessionDep, principal: BankOperator) -> dict[str, str]:
+    await session.execute(notes.insert().values(bank=principal.organisation, text=body.text))
+    await session.commit()
+    return {"text": body.text, "amount": str(body.amount)}
+
+
+@router.get("/boom")
+async def boom() -> None:
+    raise RuntimeError("secret internals")
+
+
+@pytest.fixture
+async def client(
+    database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = ServiceSettings(
+        service_name="test-service",
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_topic_prefix=topic_prefix,
+        auth_jwks_file=str(keys_dir / "jwks.json"),
+    )
+    app = create_service_app(settings, title="t", description="t", routers=[router], configure_logs=False)
+    async with LifespanManager(app) as manager:
+        runtime = app.state.runtime
+        async with runtime.engine.begin() as conn:
+            await conn.run_sync(notes.metadata.create_all)
+            await conn.execute(
+                notes.insert(), [{"id": 1, "bank": BANK_A, "text": "a"}, {"id": 2, "bank": BANK_B, "text": "b"}]
+            )
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+
+
+def bearer(keys_dir: Path, role: Role = Role.BANK_OPERATOR, org: str = BANK_A, **kw: int) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(keys_dir, subject='alice', roles=[role], organisation=org, **kw)}"}
+
+
+def hmac_token(claims: dict[str, object], secret: str) -> str:
+    """An HS256 token keyed with the public key: the classic algorithm-confusion attack."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(json.dumps(claims).encode())
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64(signature)
+
+
+class TestAuthentication:
+    async def test_no_token_is_401_problem_with_a_bearer_challenge(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/notes")
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert response.json()["title"] == "Authentication required"
+
+    async def test_expired_token_is_401(self, client: httpx.AsyncClient, keys_dir: Path) -> None:
+        response = await client.get("/notes", headers=bearer(keys_dir, ttl_seconds=-10))
+        assert response.status_code == 401
+        assert "expired" in response.json()["detail"]
+
+    async def test_token_from_an_untrusted_key_is_401(self, client: httpx.AsyncClient, tmp_path: Path) -> None:
+        generate_key_pair(tmp_path)
+        response = await client.get("/notes", headers=bearer(tmp_path))
+        assert response.status_code == 401
+
+    async def test_unsigned_and_hmac_tokens_are_401(self, client: httpx.AsyncClient, keys_dir: Path) -> None:
+        claims = {"sub": "x", "roles": ["bank_operator"], "org": BANK_A, "iss": "courtlink-dev", "aud": "courtlink",
+                  "iat": int(time.time()), "exp": int(time.time()) + 60}  # fmt: skip
+        public = json.loads((keys_dir / "jwks.json").read_text())["keys"][0]
+        for token in (jwt.encode(claims, key=None, algorithm="none"), hmac_token(claims, json.dumps(public))):
+            response = await client.get("/notes", headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 401
+
+
+class TestAuthorisation:
+    async def test_wrong_role_is_403(self, client: httpx.AsyncClient, keys_dir: Path) -> None:
+        response = await client.get("/notes", headers=bearer(keys_dir, role=Role.ANALYST))
+        assert response.status_code == 403
+        assert "bank_operator" in response.json()["detail"]
+
+    async def test_own_object_is_visible(self, client: httpx.AsyncClient, keys_dir: Path) -> None:
+        response = await client.get("/notes/1", headers=bearer(keys_dir, org=BANK_A))
+        assert response.json() == {"text": "a"}
+
+    async def test_another_organisations_object_is_404_like_a_missing_one(
+        self, client: httpx.AsyncClient, keys_dir: Path
+    ) -> None:
+        other = await client.get("/notes/2", headers=bearer(keys_dir, org=BANK_A))
+        missing = await client.get("/notes/99", headers=bearer(keys_dir, org=BANK_A))
+        assert other.status_code == missing.status_code == 404
+        assert other.json()["detail"] == missing.json()["detail"]
+
+    async def test_lists_are_scoped_to_the_callers_organisation(
+        self, client: httpx.AsyncClient, keys_dir: Path
+    ) -> None:
+        assert (await client.get("/notes", headers=bearer(keys_dir, org=BANK_B))).json() == ["b"]
+
+
+class TestProblems:
+    async def test_bad_input_gets_field_by_field_errors_in_english_and_chinese(
+        self, client: httpx.AsyncClient, keys_dir: Path
+    ) -> None:
+        response = await client.post("/notes", json={"text": "", "amount": "1.234"}, headers=bearer(keys_dir))
+        assert response.status_code == 422
+        body = response.json()
+        assert response.headers["content-type"] == "application/problem+json"
+        fields = {e["field"]: e for e in body["errors"]}
+        assert set(fields) == {"body.text", "body.amount"}
+        assert fields["body.text"]["message_zh"] == "内容过短"
+        assert body["correlation_id"] == response.headers["x-correlation-id"]
+        assert (await client.get("/notes", headers=bearer(keys_dir))).json() == ["a"], "nothing was written"
+
+    async def test_malformed_json_is_422_not_500(self, client: httpx.AsyncClient, keys_dir: Path) -> None:
+        response = await client.post(
+            "/notes", content=b"{not json", headers={**bearer(keys_dir), "content-type": "application/json"}
+        )
+        assert response.status_code == 422
+
+    async def test_an_unexpected_failure_is_a_problem_without_internals(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/boom", headers={"X-Correlation-ID": "req-42"})
+        assert response.status_code == 500
+        assert response.json()["correlation_id"] == "req-42"
+        assert "secret" not in response.text
+
+
+class TestOperations:
+    async def test_health_and_readiness_on_real_database_and_kafka(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"database": True, "kafka": True}
+
+    async def test_metrics_count_requests(self, client: httpx.AsyncClient) -> None:
+        await client.get("/healthz")
+        text = (await client.get("/metrics")).text
+        assert (
+            'courtlink_http_requests_total{method="GET",route="/healthz",service="test-service",status="200"}' in text
+        )
+        assert "courtlink_outbox_backlog" in text
+
+
+def test_the_token_command_mints_a_verifiable_token(keys_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    token_main(["--dir", str(keys_dir), "mint", "--role", "trial_judge", "--org", "吉7101", "--sub", "judge-1"])
+    claims = jwt.decode(capsys.readouterr().out.strip(), options={"verify_signature": False})
+    assert (claims["roles"], claims["org"], claims["sub"]) == (["trial_judge"], "吉7101", "judge-1")
