@@ -1,0 +1,145 @@
+"""Run the whole system on one machine: a local Kafka broker, SQLite files, the four services.
+
+Called by ./run (which installs everything first). Prints where each service listens; Ctrl-C stops everything,
+the broker included when this command started it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from courtlink_shared.auth.dev_tokens import generate_key_pair
+from courtlink_shared.infra import kafka_local
+from courtlink_shared.infra.processes import InfraError, port_open, stop_process_group
+
+SERVICES = ("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice")
+
+
+@dataclass
+class Running:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def start_kafka(instance: str) -> tuple[str, bool]:
+    """Bootstrap servers, and whether we started the broker (and so must stop it)."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return os.environ["KAFKA_BOOTSTRAP_SERVERS"], False
+    already = kafka_local.running(instance) is not None
+    port = None if port_open(9092) else 9092
+    broker = kafka_local.start(instance, port=port)
+    return broker.bootstrap_servers, not already
+
+
+def start_service(name: str, port: int, var: Path, bootstrap: str, jwks: Path) -> Running:
+    env = {
+        **os.environ,
+        "SERVICE_NAME": name,
+        "DATABASE_URL": os.environ.get(f"{name.upper().replace('-', '_')}_DATABASE_URL")
+        or f"sqlite+aiosqlite:///{var / (name + '.db')}",
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "AUTH_JWKS_FILE": str(jwks),
+    }
+    log = var / "logs" / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    package = name.replace("-", "_")
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", f"{package}.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "20"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+        )  # fmt: skip
+    return Running(name, port, process, log)
+
+
+def wait_ready(services: list[Running], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(services)
+    while pending and time.monotonic() < deadline:
+        for service in list(pending):
+            if service.process.poll() is not None:
+                tail = service.log.read_text(errors="replace")[-3000:]
+                raise InfraError(f"{service.name} exited with {service.process.returncode}:\n{tail}")
+            try:
+                if httpx.get(service.url + "/readyz", timeout=2).status_code == 200:
+                    pending.remove(service)
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.3)
+    if pending:
+        raise InfraError("not ready in time: " + ", ".join(f"{s.name} (log: {s.log})" for s in pending))
+
+
+def print_summary(services: list[Running], bootstrap: str, var: Path, keys: Path) -> None:
+    print("\nCourtlink is running.\n")
+    print(f"  {'service':<22} {'url':<24} API docs")
+    for s in services:
+        print(f"  {s.name:<22} {s.url:<24} {s.url}/docs")
+    print(f"\n  Kafka: {bootstrap}    databases and logs: {var}/")
+    print("  A token for the APIs (any role and organisation):")
+    print(f"    uv run courtlink-token --dir {keys} mint --role bank_operator --org 91110000600037341L --sub alice\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--base-port", type=int, default=int(os.environ.get("COURTLINK_BASE_PORT", "8001")))
+    parser.add_argument("--var", type=Path, default=Path(os.environ.get("COURTLINK_VAR_DIR", "var")))
+    parser.add_argument("--check", action="store_true", help="start, wait until every service is ready, then stop")
+    args = parser.parse_args()
+    var: Path = args.var.resolve()
+    keys = var / "keys"
+    jwks = Path(os.environ["AUTH_JWKS_FILE"]) if os.environ.get("AUTH_JWKS_FILE") else generate_key_pair(keys)
+    instance = os.environ.get("COURTLINK_INSTANCE", "dev")
+    running: list[Running] = []
+    started_kafka = False
+    stop = {"now": False}
+
+    def request_stop(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        bootstrap, started_kafka = start_kafka(instance)
+        for offset, name in enumerate(SERVICES):
+            running.append(start_service(name, args.base_port + offset, var, bootstrap, jwks))
+        wait_ready(running, timeout=120)
+        print_summary(running, bootstrap, var, keys)
+        if args.check:
+            print("All four services answer /readyz.")
+            return 0
+        print("Press Ctrl-C to stop.")
+        while not stop["now"]:
+            for service in running:
+                if service.process.poll() is not None:
+                    print(f"{service.name} stopped unexpectedly; see {service.log}", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except InfraError as exc:
+        print(f"run: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for service in running:
+            if service.process.poll() is None:
+                stop_process_group(service.process.pid, timeout=30)
+        if started_kafka:
+            kafka_local.stop(instance)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""Settings of the finance-mediation service (environment variables; see the README's configuration table)."""
+
+from __future__ import annotations
+
+from courtlink_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """The platform settings with this service's defaults."""
+
+    service_name: str = "finance-mediation"
+    database_url: str = "sqlite+aiosqlite:///./var/finance-mediation.db"

@@ -1,0 +1,23 @@
+"""FastAPI app factory of the judicial-advice service: `uvicorn --factory judicial_advice.app:create_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from courtlink_shared.runtime import ServiceParts
+from courtlink_shared.web.app_factory import create_service_app
+from fastapi import FastAPI
+
+from judicial_advice.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The judicial-advice app; its lifespan migrates the database and starts the outbox relay."""
+    return create_service_app(
+        settings or Settings(),
+        title="Courtlink judicial-advice",
+        description="Judicial advice from draft through approval, numbering and delivery to an agency, to the agency's reply, follow-up and archive.",
+        parts=ServiceParts(migrations_dir=MIGRATIONS),
+    )
