@@ -10,6 +10,10 @@ from fastapi import FastAPI
 
 from enforcement_inquiry.settings import Settings
 
+DESCRIPTION = (
+    "Trial judges ask the enforcement bureau whether a judgment can be enforced; the bureau queries banks "
+    "and returns enforcement advice."
+)
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
@@ -18,6 +22,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Courtlink enforcement-inquiry",
-        description="Trial judges ask the enforcement bureau whether a judgment can be enforced; the bureau queries banks and returns enforcement advice.",
+        description=DESCRIPTION,
         parts=ServiceParts(migrations_dir=MIGRATIONS),
     )

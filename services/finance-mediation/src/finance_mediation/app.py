@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from finance_mediation.settings import Settings
 
+DESCRIPTION = "Bank-dispute mediation: mediators, deadlines, agreements, judicial confirmation."
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
@@ -18,6 +19,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Courtlink finance-mediation",
-        description="Bank-dispute mediation: mediators, deadlines, agreements, judicial confirmation.",
+        description=DESCRIPTION,
         parts=ServiceParts(migrations_dir=MIGRATIONS),
     )

@@ -10,6 +10,10 @@ from fastapi import FastAPI
 
 from intake.settings import Settings
 
+DESCRIPTION = (
+    "Banks submit financial disputes; the court validates them, issues the pre-litigation mediation "
+    "notice, routes them to mediation and files a case when mediation fails."
+)
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
@@ -18,6 +22,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Courtlink intake",
-        description="Banks submit financial disputes; the court validates them, issues the pre-litigation mediation notice, routes them to mediation and files a case when mediation fails.",
+        description=DESCRIPTION,
         parts=ServiceParts(migrations_dir=MIGRATIONS),
     )

@@ -10,6 +10,10 @@ from fastapi import FastAPI
 
 from judicial_advice.settings import Settings
 
+DESCRIPTION = (
+    "Judicial advice from draft through approval, numbering and delivery to an agency, to the agency's "
+    "reply, follow-up and archive."
+)
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
@@ -18,6 +22,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Courtlink judicial-advice",
-        description="Judicial advice from draft through approval, numbering and delivery to an agency, to the agency's reply, follow-up and archive.",
+        description=DESCRIPTION,
         parts=ServiceParts(migrations_dir=MIGRATIONS),
     )
