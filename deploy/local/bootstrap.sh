@@ -14,6 +14,7 @@ if ! command -v uv >/dev/null 2>&1; then
     || { echo "Courtlink needs Python 3.11 or newer as python3." >&2; exit 1; }
   echo "Installing uv (the Python package manager) with pip ..." >&2
   python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
-  export PATH="$HOME/.local/bin:$PATH"
+  # pip may put the binary in a folder that is not on PATH (user site, pyenv before a rehash): ask uv itself.
+  export PATH="$(dirname "$(python3 -c 'import uv; print(uv.find_uv_bin())')"):$PATH"
 fi
 uv sync --frozen --quiet
