@@ -91,7 +91,9 @@ def print_summary(services: list[Running], bootstrap: str, var: Path, keys: Path
         print(f"  {s.name:<22} {s.url:<24} {s.url}/docs")
     print(f"\n  Kafka: {bootstrap}    databases and logs: {var}/")
     print("  A token for the APIs (any role and organisation):")
-    print(f"    uv run courtlink-token --dir {keys} mint --role bank_operator --org 91110000600037341L --sub alice\n")
+    print(
+        f"    .venv/bin/courtlink-token --dir {keys} mint --role bank_operator --org 91110000600037341L --sub alice\n"
+    )
 
 
 def main() -> int:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from pathlib import Path
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from courtlink_shared.db.engine import create_engine
 from courtlink_shared.db.migrations import upgrade
+from courtlink_shared.infra import kafka_local, postgres_local
+from courtlink_shared.infra.processes import InfraError, pid_alive, port_open
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -47,3 +53,44 @@ async def test_kafka_round_trip_on_the_real_broker(kafka_bootstrap: str, topic_p
     finally:
         await consumer.stop()
     assert message.value == b"hello"
+
+
+def test_a_missing_jdk_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH: no java, no mvn
+    monkeypatch.setenv("COURTLINK_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(InfraError, match=r"^`java` was not found on PATH: install a JDK 17 or newer"):
+        kafka_local.start("never")
+
+
+def test_a_missing_maven_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    java = shutil.which("java")
+    assert java is not None
+    (tmp_path / "java").symlink_to(java)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("COURTLINK_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(InfraError, match=r"^`mvn` was not found on PATH: install Apache Maven"):
+        kafka_local.start("never")
+
+
+@pytest.mark.skipif(bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")), reason="exercises the local launcher")
+def test_starting_kafka_twice_is_harmless_and_stopping_leaves_no_process() -> None:
+    name = f"twice-{uuid.uuid4().hex[:6]}"
+    first = kafka_local.start(name, fresh=True)
+    try:
+        second = kafka_local.start(name)
+        assert second == first
+    finally:
+        kafka_local.stop(name, remove_data=True)
+    assert not pid_alive(first.pid)
+    assert not port_open(first.port)
+
+
+def test_starting_postgres_twice_is_harmless_and_stopping_leaves_no_process() -> None:
+    name = f"twice-{uuid.uuid4().hex[:6]}"
+    first = postgres_local.start(name)
+    try:
+        assert postgres_local.start(name) == first
+    finally:
+        postgres_local.stop(name)
+    assert not port_open(first.port)
+    assert not first.data_dir.exists()

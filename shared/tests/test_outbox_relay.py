@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from courtlink_shared.db.platform_tables import outbox as outbox_table
@@ -16,12 +17,13 @@ from courtlink_shared.events import Envelope
 from courtlink_shared.events.advice import AdviceSubmitted
 from courtlink_shared.events.common import Actor
 from courtlink_shared.events.topics import ADVICE_ITEMS
+from courtlink_shared.messaging.consumer import EventConsumer
 from courtlink_shared.messaging.kafka import ensure_topics
 from courtlink_shared.messaging.outbox import Outbox
 from courtlink_shared.messaging.relay import OutboxRelay
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
-from sqlalchemy import func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 ACTOR = Actor(subject="judge-1", organisation="吉7101", role="trial_judge")
@@ -149,15 +151,27 @@ async def test_events_written_while_kafka_is_down_are_all_delivered_once_it_is_b
 ) -> None:
     from courtlink_shared.infra import kafka_local
 
+    async with engine.begin() as conn:
+        await conn.run_sync(handled.metadata.create_all)
     name = f"outage-{topic_prefix.strip('.')}"
     broker = kafka_local.start(name, fresh=True)
     relay = relay_for(engine, broker.bootstrap_servers, topic_prefix)
+    consumer = EventConsumer(
+        name=f"{topic_prefix}outage-consumer",
+        session_factory=session_factory,
+        bootstrap_servers=broker.bootstrap_servers,
+        topics=[ADVICE_ITEMS],
+        handlers={"advice.item.submitted": record_handled},
+        topic_prefix=topic_prefix,
+        timeout_seconds=5,
+        stall_seconds=10,
+    )
     stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
     try:
         await ensure_topics(broker.bootstrap_servers, [ADVICE_ITEMS], prefix=topic_prefix)
         await emit_versions(session_factory, ["a", "b"], range(1, 51))
-        await eventually(lambda: _none_left(engine), what="publication before the outage")
+        await eventually(lambda: _handled(session_factory, 100), what="handling before the outage")
 
         kafka_local.stop(name)
         await emit_versions(session_factory, ["a", "b"], range(51, 151))  # requests keep succeeding
@@ -166,12 +180,51 @@ async def test_events_written_while_kafka_is_down_are_all_delivered_once_it_is_b
 
         kafka_local.start(name, port=broker.port)
         await eventually(lambda: _none_left(engine), timeout=90, what="publication after the broker came back")
+        await eventually(lambda: _handled(session_factory, 300), timeout=90, what="handling after the broker came back")
     finally:
         stop.set()
-        await task
+        await asyncio.gather(*tasks)
     records = await read_topic(broker.bootstrap_servers, ADVICE_ITEMS.physical(topic_prefix), expected=300)
     kafka_local.stop(name, remove_data=True)
     ids = [Envelope.model_validate_json(r.value).id for r in records]
     assert len(set(ids)) == 300, "none lost"
     assert len(ids) == 300, "none published twice"
     assert versions_by_key(records) == {"a": list(range(1, 151)), "b": list(range(1, 151))}
+    async with session_factory() as session:
+        rows = (await session.execute(select(handled.c.advice_id, handled.c.version))).all()
+    assert len(rows) == 300, "none handled twice"
+    assert sorted(rows) == sorted((k, v) for k in ("a", "b") for v in range(1, 151))
+
+
+handled = Table("handled", MetaData(), Column("advice_id", String(50)), Column("version", Integer))
+
+
+async def record_handled(session: AsyncSession, envelope: Envelope, data: AdviceSubmitted) -> None:
+    await session.execute(handled.insert().values(advice_id=data.advice_id, version=data.version))
+
+
+async def _handled(session_factory: async_sessionmaker[AsyncSession], n: int) -> bool:
+    async with session_factory() as session:
+        return int((await session.execute(select(func.count()).select_from(handled))).scalar_one()) >= n
+
+
+async def test_the_relay_works_on_sqlite_too(tmp_path: Path, kafka_bootstrap: str, topic_prefix: str) -> None:
+    from courtlink_shared.db.engine import create_engine, create_session_factory
+    from courtlink_shared.db.migrations import upgrade
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/service.db")
+    await upgrade(engine)
+    await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
+    relays = [relay_for(engine, kafka_bootstrap, topic_prefix) for _ in range(2)]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(r.run(stop)) for r in relays]
+    try:
+        await emit_versions(create_session_factory(engine), ["s1", "s2"], range(1, 21))
+        await eventually(lambda: _none_left(engine), what="the SQLite outbox to drain")
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        await engine.dispose()
+    records = await read_topic(kafka_bootstrap, ADVICE_ITEMS.physical(topic_prefix), expected=40)
+    assert versions_by_key(records) == {"s1": list(range(1, 21)), "s2": list(range(1, 21))}
+    assert sorted(r.published for r in relays) == [0, 40], "the lease lets one relay publish"
