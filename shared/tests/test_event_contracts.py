@@ -71,7 +71,7 @@ class TestCompatibilityRule:
     }
 
     def changed(self, **edits: Any) -> dict[str, Any]:
-        schema = json.loads(json.dumps(self.base))
+        schema: dict[str, Any] = json.loads(json.dumps(self.base))
         for dotted, value in edits.items():
             *parents, leaf = dotted.split("__")
             target = schema

@@ -74,7 +74,7 @@ async def test_two_replicas_sweeping_at_once_act_on_each_due_item_once(
     async with session_factory() as session:
         total = (await session.execute(select(func.count()).select_from(_acted))).scalar_one()
         distinct = (await session.execute(select(func.count(func.distinct(_acted.c.subject))))).scalar_one()
-        per_replica = dict(
+        per_replica: dict[int, int] = dict(
             (await session.execute(select(_acted.c.replica, func.count()).group_by(_acted.c.replica))).all()
         )
     assert sum(fired) == 300

@@ -94,8 +94,11 @@ async def client(
             yield c
 
 
-def bearer(keys_dir: Path, role: Role = Role.BANK_OPERATOR, org: str = BANK_A, **kw: int) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(keys_dir, subject='alice', roles=[role], organisation=org, **kw)}"}
+def bearer(
+    keys_dir: Path, role: Role = Role.BANK_OPERATOR, org: str = BANK_A, ttl_seconds: int = 3600
+) -> dict[str, str]:
+    token = mint_token(keys_dir, subject="alice", roles=[role], organisation=org, ttl_seconds=ttl_seconds)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def hmac_token(claims: dict[str, object], secret: str) -> str:
@@ -131,7 +134,7 @@ class TestAuthentication:
         claims = {"sub": "x", "roles": ["bank_operator"], "org": BANK_A, "iss": "courtlink-dev", "aud": "courtlink",
                   "iat": int(time.time()), "exp": int(time.time()) + 60}  # fmt: skip
         public = json.loads((keys_dir / "jwks.json").read_text())["keys"][0]
-        for token in (jwt.encode(claims, key=None, algorithm="none"), hmac_token(claims, json.dumps(public))):
+        for token in (jwt.encode(claims, key="", algorithm="none"), hmac_token(claims, json.dumps(public))):
             response = await client.get("/notes", headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == 401
 
