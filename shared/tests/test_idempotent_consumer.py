@@ -3,7 +3,6 @@ transient failures retried, and the partition always moves on."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from courtlink_shared.events.envelope import make_envelope
 from courtlink_shared.events.topics import ADVICE_ITEMS
 from courtlink_shared.messaging.consumer import EventConsumer, PermanentEventError
 from courtlink_shared.messaging.kafka import ensure_topics
+from courtlink_shared.testing.background import running
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
@@ -92,13 +92,8 @@ async def test_an_event_delivered_twice_is_handled_once(
     for env in (first, first, second, first):
         await send(producer, topic_prefix, env.model_dump_json().encode())
     consumer = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
+    async with running(consumer):
         await eventually(lambda: _seen(consumer, 4), what="all four deliveries")
-    finally:
-        stop.set()
-        await task
     async with session_factory() as session:
         rows = (await session.execute(select(received.c.version).order_by(received.c.version))).scalars().all()
     assert rows == [1, 2]
@@ -120,16 +115,11 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offset(
         await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
     for batch in (range(1, 6), range(6, 9)):
         consumer = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it)
-        stop = asyncio.Event()
-        task = asyncio.create_task(consumer.run(stop))
-        try:
+        async with running(consumer):
             if batch.start == 6:
                 for version in batch:
                     await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
             await eventually(lambda c=consumer, b=batch: _seen(c, len(b)), what="the batch")  # type: ignore[misc]
-        finally:
-            stop.set()
-            await task
         assert consumer.duplicates == 0, "committed events are not delivered again"
     assert await count_received(session_factory) == 8
 
@@ -147,13 +137,8 @@ async def test_poison_events_go_to_the_dead_letter_topic_with_their_error_and_th
     await send(producer, topic_prefix, envelope("a", -1).model_dump_json().encode())  # violates an invariant
     await send(producer, topic_prefix, envelope("a", 7).model_dump_json().encode())
     consumer = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
+    async with running(consumer):
         await eventually(lambda: _seen(consumer, 4), what="the poison and the good event")
-    finally:
-        stop.set()
-        await task
     assert await count_received(session_factory) == 1
     assert consumer.dead_lettered == 3
     dead = await read_topic(kafka_bootstrap, ADVICE_ITEMS.dead_letter(topic_prefix), expected=3)
@@ -181,13 +166,8 @@ async def test_transient_failures_are_retried_until_they_pass(
 
     await send(producer, topic_prefix, envelope("a", 1).model_dump_json().encode())
     consumer = make_consumer(session_factory, kafka_bootstrap, topic_prefix, flaky)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
+    async with running(consumer):
         await eventually(lambda: _seen(consumer, 1), what="the event after the failures")
-    finally:
-        stop.set()
-        await task
     assert failures["left"] == 0
     assert (consumer.handled, consumer.dead_lettered) == (1, 0)
     assert await count_received(session_factory) == 1

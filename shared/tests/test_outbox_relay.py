@@ -21,6 +21,7 @@ from courtlink_shared.messaging.consumer import EventConsumer
 from courtlink_shared.messaging.kafka import ensure_topics
 from courtlink_shared.messaging.outbox import Outbox
 from courtlink_shared.messaging.relay import OutboxRelay
+from courtlink_shared.testing.background import running
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
@@ -65,14 +66,9 @@ async def test_two_relays_on_one_database_publish_each_row_once_in_key_order(
     await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
     keys = [f"advice-{i}" for i in range(10)]
     relays = [relay_for(engine, kafka_bootstrap, topic_prefix) for _ in range(2)]
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(r.run(stop)) for r in relays]
-    try:
+    async with running(*relays):
         await emit_versions(session_factory, keys, range(1, 51))
         await eventually(lambda: _none_left(engine), what="the outbox to drain")
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks)
 
     records = await read_topic(kafka_bootstrap, ADVICE_ITEMS.physical(topic_prefix), expected=500)
     assert len(records) == 500
@@ -91,15 +87,10 @@ async def test_notify_wakes_the_relay_without_waiting_for_the_poll(
     await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
     relay = OutboxRelay(engine, service="test-service", bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix,
                         poll_seconds=60)  # fmt: skip
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
+    async with running(relay):
         await eventually(lambda: _is_leader(relay), what="leadership")
         await emit_versions(session_factory, ["advice-n"], range(1, 2))
         await eventually(lambda: _none_left(engine), timeout=10, what="publication well before the 60 s poll")
-    finally:
-        stop.set()
-        await task
 
 
 async def _is_leader(relay: OutboxRelay) -> bool:
@@ -166,9 +157,7 @@ async def test_events_written_while_kafka_is_down_are_all_delivered_once_it_is_b
         timeout_seconds=5,
         stall_seconds=10,
     )
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
-    try:
+    async with running(relay, consumer):
         await ensure_topics(broker.bootstrap_servers, [ADVICE_ITEMS], prefix=topic_prefix)
         await emit_versions(session_factory, ["a", "b"], range(1, 51))
         await eventually(lambda: _handled(session_factory, 100), what="handling before the outage")
@@ -181,9 +170,6 @@ async def test_events_written_while_kafka_is_down_are_all_delivered_once_it_is_b
         kafka_local.start(name, port=broker.port)
         await eventually(lambda: _none_left(engine), timeout=90, what="publication after the broker came back")
         await eventually(lambda: _handled(session_factory, 300), timeout=90, what="handling after the broker came back")
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks)
     records = await read_topic(broker.bootstrap_servers, ADVICE_ITEMS.physical(topic_prefix), expected=300)
     kafka_local.stop(name, remove_data=True)
     ids = [Envelope.model_validate_json(r.value).id for r in records]
@@ -216,14 +202,11 @@ async def test_the_relay_works_on_sqlite_too(tmp_path: Path, kafka_bootstrap: st
     await upgrade(engine)
     await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
     relays = [relay_for(engine, kafka_bootstrap, topic_prefix) for _ in range(2)]
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(r.run(stop)) for r in relays]
     try:
-        await emit_versions(create_session_factory(engine), ["s1", "s2"], range(1, 21))
-        await eventually(lambda: _none_left(engine), what="the SQLite outbox to drain")
+        async with running(*relays):
+            await emit_versions(create_session_factory(engine), ["s1", "s2"], range(1, 21))
+            await eventually(lambda: _none_left(engine), what="the SQLite outbox to drain")
     finally:
-        stop.set()
-        await asyncio.gather(*tasks)
         await engine.dispose()
     records = await read_topic(kafka_bootstrap, ADVICE_ITEMS.physical(topic_prefix), expected=40)
     assert versions_by_key(records) == {"s1": list(range(1, 21)), "s2": list(range(1, 21))}

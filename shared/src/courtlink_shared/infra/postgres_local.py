@@ -110,4 +110,4 @@ def stop(name: str = "test") -> None:
     if read_pid(data_dir / "postmaster.pid") is not None:
         _run([_bin("pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"], "pg_ctl stop")
     shutil.rmtree(data_dir.parent, ignore_errors=True)
-    (state / "data_dir").unlink(missing_ok=True)
+    shutil.rmtree(state, ignore_errors=True)
