@@ -29,15 +29,23 @@ def test_run_command_starts_every_service_ready_and_stops_cleanly(tmp_path: Path
     env["COURTLINK_INSTANCE"] = instance
     result = subprocess.run(
         [str(ROOT / "run"), "--check", "--base-port", str(base), "--var", str(tmp_path / "var")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     for name in ("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice"):
         assert name in result.stdout
     assert "All four services answer /readyz." in result.stdout
     assert {p.name for p in (tmp_path / "var").glob("*.db")} == {
-        "intake.db", "finance-mediation.db", "enforcement-inquiry.db", "judicial-advice.db",
-    }  # fmt: skip
+        "intake.db",
+        "finance-mediation.db",
+        "enforcement-inquiry.db",
+        "judicial-advice.db",
+    }
     assert not any(port_open(base + i) for i in range(4)), "services stopped"
     assert kafka_local.running(instance) is None, "the broker it started is stopped"
     kafka_local.stop(instance, remove_data=True)

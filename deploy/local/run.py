@@ -59,10 +59,25 @@ def start_service(name: str, port: int, var: Path, bootstrap: str, jwks: Path) -
     package = name.replace("-", "_")
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", f"{package}.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "20"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                f"{package}.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--timeout-graceful-shutdown",
+                "20",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
     return Running(name, port, process, log)
 
 

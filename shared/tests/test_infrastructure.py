@@ -45,8 +45,9 @@ async def test_kafka_round_trip_on_the_real_broker(kafka_bootstrap: str, topic_p
         await producer.send_and_wait(topic, b"hello", key=b"k")
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
-                                group_id=f"{topic_prefix}g")  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", group_id=f"{topic_prefix}g"
+    )
     await consumer.start()
     try:
         message = await consumer.getone()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from courtlink_shared.clock import ControllableClock
 from courtlink_shared.deadlines.sweep import DeadlineSweeper, DueDeadline, cancel_deadlines, schedule_deadline
-from courtlink_shared.identifiers.case_number_allocation import allocate_case_number
+from courtlink_shared.identifiers.case_number_allocation import allocate_case_number, allocate_case_numbers
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -81,3 +81,23 @@ async def test_two_replicas_sweeping_at_once_act_on_each_due_item_once(
     assert (total, distinct) == (300, 300)
     assert set(per_replica) == {1, 2}, "both replicas should share the work"
     assert await replicas[0].sweep_once() == 0, "nothing is due twice"
+
+
+async def test_blocks_and_single_numbers_interleave_without_gaps(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async def block() -> list[int]:
+        async with session_factory() as session, session.begin():
+            numbers = await allocate_case_numbers(
+                session, court_code="吉7101", type_code="民诉前调", year=2026, count=25
+            )
+            return [n.n for n in numbers]
+
+    async def single() -> list[int]:
+        async with session_factory() as session, session.begin():
+            number = await allocate_case_number(session, court_code="吉7101", type_code="民诉前调", year=2026)
+            return [number.n]
+
+    results = await asyncio.gather(*(block() if i % 2 else single() for i in range(20)))
+    assert sorted(n for r in results for n in r) == list(range(1, 10 * 25 + 10 + 1))
+    assert all(r == list(range(r[0], r[0] + len(r))) for r in results), "each block is consecutive"

@@ -85,8 +85,9 @@ async def test_notify_wakes_the_relay_without_waiting_for_the_poll(
     engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], kafka_bootstrap: str, topic_prefix: str
 ) -> None:
     await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
-    relay = OutboxRelay(engine, service="test-service", bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix,
-                        poll_seconds=60)  # fmt: skip
+    relay = OutboxRelay(
+        engine, service="test-service", bootstrap_servers=kafka_bootstrap, topic_prefix=topic_prefix, poll_seconds=60
+    )
     async with running(relay):
         await eventually(lambda: _is_leader(relay), what="leadership")
         await emit_versions(session_factory, ["advice-n"], range(1, 2))
@@ -106,11 +107,24 @@ async def test_killing_the_active_relay_lets_the_standby_take_over(
 ) -> None:
     await ensure_topics(kafka_bootstrap, [ADVICE_ITEMS], prefix=topic_prefix)
     active = subprocess.Popen(
-        [sys.executable, "-m", "courtlink_shared.messaging.relay_main", "--database-url", database_url,
-         "--service", "test-service", "--bootstrap-servers", kafka_bootstrap, "--topic-prefix", topic_prefix,
-         "--poll-seconds", "0.2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "courtlink_shared.messaging.relay_main",
+            "--database-url",
+            database_url,
+            "--service",
+            "test-service",
+            "--bootstrap-servers",
+            kafka_bootstrap,
+            "--topic-prefix",
+            topic_prefix,
+            "--poll-seconds",
+            "0.2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     standby = relay_for(engine, kafka_bootstrap, topic_prefix)
     stop = asyncio.Event()
     task: asyncio.Task[None] | None = None

@@ -29,8 +29,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
 BANK_A, BANK_B = "91110000600037341L", "91310000132149237G"
-notes = Table("notes", MetaData(), Column("id", Integer, primary_key=True), Column("bank", String(18)),
-              Column("text", String(200)))  # fmt: skip
+notes = Table(
+    "notes",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("bank", String(18)),
+    Column("text", String(200)),
+)
 
 BankOperator = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR))]
 
@@ -131,8 +136,15 @@ class TestAuthentication:
         assert response.status_code == 401
 
     async def test_unsigned_and_hmac_tokens_are_401(self, client: httpx.AsyncClient, keys_dir: Path) -> None:
-        claims = {"sub": "x", "roles": ["bank_operator"], "org": BANK_A, "iss": "courtlink-dev", "aud": "courtlink",
-                  "iat": int(time.time()), "exp": int(time.time()) + 60}  # fmt: skip
+        claims = {
+            "sub": "x",
+            "roles": ["bank_operator"],
+            "org": BANK_A,
+            "iss": "courtlink-dev",
+            "aud": "courtlink",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 60,
+        }
         public = json.loads((keys_dir / "jwks.json").read_text())["keys"][0]
         for token in (jwt.encode(claims, key="", algorithm="none"), hmac_token(claims, json.dumps(public))):
             response = await client.get("/notes", headers={"Authorization": f"Bearer {token}"})

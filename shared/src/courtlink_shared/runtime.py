@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,6 +27,7 @@ from courtlink_shared.messaging.relay import OutboxRelay
 from courtlink_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+W = TypeVar("W")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,13 @@ class ServiceParts:
     consumers: Callable[[ServiceRuntime], Sequence[ConsumerSpec]] = lambda _: ()
     deadline_handlers: Callable[[ServiceRuntime], Mapping[str, DeadlineHandler]] = lambda _: {}
     ready_checks: list[Callable[[ServiceRuntime], bool]] = field(default_factory=list)
+    workers: Callable[[ServiceRuntime], Sequence[Worker]] = lambda _: ()
+
+
+class Worker(Protocol):
+    """A background loop of the service (e.g. batch processing) that runs until stop is set."""
+
+    async def run(self, stop: asyncio.Event) -> None: ...
 
 
 class ServiceRuntime:
@@ -74,6 +83,7 @@ class ServiceRuntime:
         )
         self.consumers: list[EventConsumer] = []
         self.sweeper: DeadlineSweeper | None = None
+        self.workers: list[Worker] = []
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -103,11 +113,21 @@ class ServiceRuntime:
             )
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=f"consumer-{spec.group}"))
+        for worker in self.parts.workers(self):
+            self.workers.append(worker)
+            self._tasks.append(asyncio.create_task(worker.run(self._stop), name=type(worker).__name__))
         handlers = self.parts.deadline_handlers(self)
         if handlers:
             self.sweeper = DeadlineSweeper(self.session_factory, handlers, self.clock)
             interval = self.settings.sweep_interval_seconds
             self._tasks.append(asyncio.create_task(self.sweeper.run(interval, self._stop), name="deadline-sweep"))
+
+    def worker(self, kind: type[W]) -> W:
+        """The running worker of a type (raises LookupError when the service has none)."""
+        for worker in self.workers:
+            if isinstance(worker, kind):
+                return worker
+        raise LookupError(kind.__name__)
 
     async def stop(self) -> None:
         """Stop background work: the relay flushes, consumers commit and leave their group."""

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from courtlink_shared.runtime import ServiceParts
+from courtlink_shared.clock import Clock
+from courtlink_shared.events.topics import MEDIATION_CASES
+from courtlink_shared.runtime import ConsumerSpec, ServiceParts, ServiceRuntime
 from courtlink_shared.web.app_factory import create_service_app
 from fastapi import FastAPI
 
+from intake.api import batch_router, router
+from intake.batches import BatchProcessor
+from intake.handlers import mediation_handlers
 from intake.settings import Settings
 
 DESCRIPTION = (
@@ -17,11 +22,18 @@ DESCRIPTION = (
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The intake app; its lifespan migrates the database and starts the outbox relay."""
+def _consumers(runtime: ServiceRuntime) -> list[ConsumerSpec]:
+    return [ConsumerSpec(group="intake", topics=[MEDIATION_CASES], handlers=mediation_handlers(runtime))]
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The intake app: its lifespan migrates the database and starts the relay, the mediation consumer and
+    the batch worker."""
     return create_service_app(
         settings or Settings(),
         title="Courtlink intake",
         description=DESCRIPTION,
-        parts=ServiceParts(migrations_dir=MIGRATIONS),
+        routers=[batch_router, router],
+        parts=ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, workers=lambda rt: [BatchProcessor(rt)]),
+        clock=clock,
     )

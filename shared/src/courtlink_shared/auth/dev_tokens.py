@@ -88,8 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "keygen":
         print(generate_key_pair(args.dir))
     else:
-        print(mint_token(args.dir, subject=args.sub, roles=args.role, organisation=args.org, name=args.name,
-                         ttl_seconds=args.ttl))  # fmt: skip
+        print(
+            mint_token(
+                args.dir, subject=args.sub, roles=args.role, organisation=args.org, name=args.name, ttl_seconds=args.ttl
+            )
+        )
     return 0
 
 

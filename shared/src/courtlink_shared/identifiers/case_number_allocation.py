@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from courtlink_shared.db.sequences import next_number
+from courtlink_shared.db.sequences import next_number, next_numbers
 from courtlink_shared.identifiers.case_number import CaseNumber, case_number_scope, format_case_number
 
 
@@ -13,3 +13,12 @@ async def allocate_case_number(session: AsyncSession, *, court_code: str, type_c
     format_case_number(year, court_code, type_code, 1)  # validates the type code before touching the database
     n = await next_number(session, scope=case_number_scope(court_code, type_code), year=year)
     return CaseNumber(year, court_code, type_code, n)
+
+
+async def allocate_case_numbers(
+    session: AsyncSession, *, court_code: str, type_code: str, year: int, count: int
+) -> list[CaseNumber]:
+    """`count` consecutive case numbers in one statement, in the session's transaction."""
+    format_case_number(year, court_code, type_code, 1)
+    numbers = await next_numbers(session, scope=case_number_scope(court_code, type_code), year=year, count=count)
+    return [CaseNumber(year, court_code, type_code, n) for n in numbers]

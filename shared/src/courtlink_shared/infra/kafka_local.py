@@ -141,19 +141,42 @@ def start(name: str = "dev", *, port: int | None = None, fresh: bool = False, ti
     if not (data / "meta.properties").is_file():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         fmt = subprocess.run(
-            [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-             "-c", str(state / "server.properties"), "--ignore-formatted"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            [
+                java,
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(state / "server.properties"),
+                "--ignore-formatted",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if fmt.returncode != 0:
             raise InfraError("Kafka storage format failed:\n" + fmt.stdout + fmt.stderr)
     with open(state / "stdout.log", "ab") as out:
         proc = subprocess.Popen(
-            [java, "-Xms256m", "-Xmx768m", "-XX:+UseG1GC",
-             f"-Dlog4j.configuration=file:{state / 'log4j.properties'}",
-             "-cp", classpath, "kafka.Kafka", str(state / "server.properties")],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [
+                java,
+                "-Xms256m",
+                "-Xmx768m",
+                "-XX:+UseG1GC",
+                f"-Dlog4j.configuration=file:{state / 'log4j.properties'}",
+                "-cp",
+                classpath,
+                "kafka.Kafka",
+                str(state / "server.properties"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     (state / "pid").write_text(str(proc.pid))
     (state / "port").write_text(str(port))
 

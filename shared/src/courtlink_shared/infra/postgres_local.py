@@ -91,8 +91,22 @@ def start(name: str = "test", *, timeout: float = 60.0) -> PostgresInstance:
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB"
     )
-    _run([pg_ctl, "-D", str(data_dir), "-o", options, "-l", str(root / "server.log"), "-w", "-t", str(int(timeout)),
-          "start"], "pg_ctl start")  # fmt: skip
+    _run(
+        [
+            pg_ctl,
+            "-D",
+            str(data_dir),
+            "-o",
+            options,
+            "-l",
+            str(root / "server.log"),
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "start",
+        ],
+        "pg_ctl start",
+    )
     state = instance_dir("postgres", name)
     (state / "data_dir").write_text(str(data_dir))
     (state / "port").write_text(str(port))

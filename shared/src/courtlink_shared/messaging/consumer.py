@@ -323,5 +323,12 @@ class EventConsumer:
                 backoff = min(backoff * 2, 5.0)
         self.dead_lettered += 1
         DEAD_LETTERS.labels(consumer=self.name, topic=record.topic).inc()
-        log.error("consumer %s: event at %s[%d]@%d dead-lettered (%s): %s", self.name, record.topic,
-                  record.partition, record.offset, reason, error)  # fmt: skip
+        log.error(
+            "consumer %s: event at %s[%d]@%d dead-lettered (%s): %s",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+            error,
+        )

@@ -34,8 +34,13 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("published_at", UtcDateTime(), nullable=True),
     )
-    op.create_index("ix_outbox_unpublished", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL"),
-                    sqlite_where=sa.text("published_at IS NULL"))  # fmt: skip
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
     op.create_table(
         "inbox",
         sa.Column("consumer", sa.String(200), primary_key=True),
@@ -57,8 +62,13 @@ def upgrade() -> None:
         sa.Column("cancelled_at", UtcDateTime(), nullable=True),
     )
     pending = "fired_at IS NULL AND cancelled_at IS NULL"
-    op.create_index("ix_deadlines_pending", "deadlines", ["due_at"], postgresql_where=sa.text(pending),
-                    sqlite_where=sa.text(pending))  # fmt: skip
+    op.create_index(
+        "ix_deadlines_pending",
+        "deadlines",
+        ["due_at"],
+        postgresql_where=sa.text(pending),
+        sqlite_where=sa.text(pending),
+    )
     op.create_index("ix_deadlines_subject", "deadlines", ["kind", "subject"])
     op.create_table(
         "number_sequences",

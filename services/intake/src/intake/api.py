@@ -1,0 +1,411 @@
+"""Intake's HTTP routes: parse, authorise, call the service layer; nothing else."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput, field_errors
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intake import queries, service
+from intake.batches import BatchProcessor, create_batch
+from intake.csv_io import CsvError, parse_batch_csv, report_csv, template_csv
+from intake.models import Batch, BatchRow, Dispute
+from intake.notices import compose_notice, court_display_name, render_notice_html, render_notice_pdf
+from intake.rules import DisputeStatus
+from intake.schemas import (
+    BatchIn,
+    BatchOut,
+    BatchReportOut,
+    BatchRowOut,
+    DisputeDetailOut,
+    DisputeIn,
+    DisputeOut,
+    DisputePage,
+    DuplicateReviewIn,
+    NoticeOut,
+    StatisticsOut,
+    TimelineEntryOut,
+    WithdrawIn,
+)
+
+router = APIRouter(tags=["disputes"])
+BankOperator = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR))]
+Clerk = Annotated[Principal, Depends(require_roles(Role.INTAKE_CLERK))]
+Reader = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR, Role.INTAKE_CLERK))]
+StatisticsReader = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR, Role.INTAKE_CLERK, Role.ANALYST))]
+
+
+def dispute_out(dispute: Dispute) -> DisputeOut:
+    notice = None
+    if dispute.notice_template and dispute.routed_at:
+        base = f"/disputes/{dispute.id}/notice"
+        notice = NoticeOut(
+            template=dispute.notice_template, issued_at=dispute.routed_at, html_url=base, pdf_url=f"{base}.pdf"
+        )
+    return DisputeOut(
+        id=dispute.id,
+        status=DisputeStatus(dispute.status),
+        bank_reference=dispute.bank_reference,
+        dispute_type=dispute.dispute_type,
+        claimant={"name": dispute.bank_name, "code": dispute.bank_code},
+        respondents=[
+            {"kind": r.kind, "name": r.name, "id_number": r.id_number, "phone": r.phone, "address": r.address}
+            for r in dispute.respondents
+        ],
+        claim={
+            "principal": dispute.principal,
+            "interest": dispute.interest,
+            "penalty": dispute.penalty,
+            "fees": dispute.fees,
+            "total": dispute.total,
+        },
+        contract_number=dispute.contract_number,
+        default_date=dispute.default_date,
+        court_code=dispute.court_code,
+        evidence=dispute.evidence,
+        mediation_number=dispute.mediation_number,
+        case_number=dispute.case_number,
+        notice=notice,
+        probable_duplicate_of=dispute.probable_duplicate_of,
+        batch_id=dispute.batch_id,
+        warnings=dispute.warnings,
+        submitted_at=dispute.submitted_at,
+        updated_at=dispute.updated_at,
+    )
+
+
+@router.post(
+    "/disputes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DisputeOut,
+    summary="Submit one dispute (idempotent per bank reference)",
+)
+async def submit_dispute(
+    body: DisputeIn,
+    response: Response,
+    session: SessionDep,
+    outbox: OutboxDep,
+    clock: ClockDep,
+    principal: BankOperator,
+) -> DisputeOut:
+    errors = service.claimant_errors(body, principal.organisation)
+    if errors:
+        raise UnprocessableInput("the claimant is not your bank", errors=errors)
+    for _attempt in range(2):  # a concurrent submission of the same reference wins the unique key: read it back
+        try:
+            [outcome] = await service.accept_disputes(
+                session, outbox=outbox, now=clock.now(), submitter=service.submitter_of(principal), items=[body]
+            )
+            await session.commit()
+            break
+        except IntegrityError:
+            await session.rollback()
+    if outcome.outcome == "rejected":
+        raise Conflict(outcome.errors[0]["message"], errors=outcome.errors)
+    if outcome.outcome == "existing":
+        response.status_code = status.HTTP_200_OK
+    assert outcome.dispute_id is not None
+    dispute = await queries.get_dispute(session, principal=principal, dispute_id=outcome.dispute_id)
+    response.headers["Location"] = f"/disputes/{dispute.id}"
+    return dispute_out(dispute)
+
+
+@router.get("/disputes", response_model=DisputePage, summary="List and search disputes (newest first)")
+async def list_disputes(
+    session: SessionDep,
+    principal: Reader,
+    status_: Annotated[DisputeStatus | None, Query(alias="status")] = None,
+    dispute_type: str | None = None,
+    submitted_from: date | None = None,
+    submitted_to: date | None = None,
+    respondent: Annotated[str | None, Query(description="Respondent name or ID number")] = None,
+    bank_reference: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DisputePage:
+    filters = queries.DisputeFilter(status_, dispute_type, submitted_from, submitted_to, respondent, bank_reference)
+    items, next_cursor = await queries.list_disputes(
+        session, principal=principal, filters=filters, cursor=cursor, limit=limit
+    )
+    return DisputePage(items=[dispute_out(d) for d in items], next_cursor=next_cursor)
+
+
+@router.get("/disputes/{dispute_id}", response_model=DisputeDetailOut, summary="A dispute with its full timeline")
+async def get_dispute(dispute_id: str, session: SessionDep, principal: Reader) -> DisputeDetailOut:
+    dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id)
+    timeline = [
+        TimelineEntryOut(at=e.at, kind=e.kind, summary=e.summary, actor=e.actor, detail=e.detail)
+        for e in await queries.timeline_of(session, dispute.id)
+    ]
+    return DisputeDetailOut(**dispute_out(dispute).model_dump(), timeline=timeline)
+
+
+async def _notice(dispute_id: str, session: SessionDep, principal: Principal, runtime: RuntimeDep) -> Any:
+    dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id)
+    if dispute.mediation_number is None:
+        raise NotFound("this dispute has no notice: it was not routed to mediation")
+    court_names: dict[str, str] = getattr(runtime.settings, "court_names", {})
+    court_name = court_names.get(dispute.court_code) or court_display_name(dispute.court_code)
+    return compose_notice(dispute, court_name=court_name)
+
+
+@router.get("/disputes/{dispute_id}/notice", response_class=HTMLResponse, summary="The mediation notice (HTML)")
+async def notice_html(dispute_id: str, session: SessionDep, principal: Reader, runtime: RuntimeDep) -> HTMLResponse:
+    return HTMLResponse(render_notice_html(await _notice(dispute_id, session, principal, runtime)))
+
+
+@router.get(
+    "/disputes/{dispute_id}/notice.pdf",
+    summary="The mediation notice (PDF)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def notice_pdf(dispute_id: str, session: SessionDep, principal: Reader, runtime: RuntimeDep) -> Response:
+    notice = await _notice(dispute_id, session, principal, runtime)
+    return Response(
+        render_notice_pdf(notice),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="notice-{dispute_id}.pdf"'},
+    )
+
+
+@router.post("/disputes/{dispute_id}/withdraw", response_model=DisputeOut, summary="The bank withdraws a dispute")
+async def withdraw(
+    dispute_id: str, body: WithdrawIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: BankOperator
+) -> DisputeOut:
+    dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
+    await service.withdraw(
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        dispute=dispute,
+        actor=service.actor_of(principal, "bank_operator"),
+        reason=body.reason,
+        kind="withdrawn",
+    )
+    await session.commit()
+    return dispute_out(dispute)
+
+
+@router.post(
+    "/disputes/{dispute_id}/duplicate-review",
+    response_model=DisputeOut,
+    summary="A clerk rejects a probable duplicate, or routes it after all",
+)
+async def review_duplicate(
+    dispute_id: str, body: DuplicateReviewIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Clerk
+) -> DisputeOut:
+    dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
+    actor = service.actor_of(principal, "intake_clerk")
+    if body.decision == "reject":
+        await service.withdraw(
+            session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason, kind="rejected"
+        )
+    else:
+        await service.route_reviewed(
+            session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason
+        )
+    await session.commit()
+    return dispute_out(dispute)
+
+
+@router.get(
+    "/statistics",
+    response_model=StatisticsOut,
+    summary="Intake figures for a period: your court (court staff) or your bank (bank operators)",
+)
+async def statistics(
+    session: SessionDep,
+    principal: StatisticsReader,
+    period_from: Annotated[date, Query(alias="from")],
+    period_to: Annotated[date, Query(alias="to")],
+) -> StatisticsOut:
+    if period_to < period_from:
+        raise UnprocessableInput(
+            "the period ends before it starts",
+            errors=[
+                {
+                    "field": "query.to",
+                    "code": "range",
+                    "message": "to must not be before from",
+                    "message_zh": "结束日期不得早于开始日期",
+                }
+            ],
+        )
+    stats = await queries.statistics(session, principal=principal, period_from=period_from, period_to=period_to)
+    is_bank = Role.BANK_OPERATOR in principal.roles
+    return StatisticsOut(
+        period_from=period_from,
+        period_to=period_to,
+        court_code=None if is_bank else principal.organisation,
+        bank_code=principal.organisation if is_bank else None,
+        **vars(stats),
+    )
+
+
+# --- batches ---------------------------------------------------------------------------------------------------
+
+batch_router = APIRouter(tags=["batches"])
+
+
+def batch_out(batch: Batch) -> BatchOut:
+    return BatchOut(
+        id=batch.id,
+        status=batch.status,
+        source=batch.source,
+        total_rows=batch.total_rows,
+        processed_rows=batch.processed_rows,
+        accepted=batch.accepted,
+        existing=batch.existing,
+        probable_duplicates=batch.probable_duplicates,
+        rejected=batch.rejected,
+        created_at=batch.created_at,
+        completed_at=batch.completed_at,
+        report_url=f"/batches/{batch.id}/report",
+        report_csv_url=f"/batches/{batch.id}/report.csv",
+    )
+
+
+@batch_router.get(
+    "/batches/template.csv",
+    summary="The CSV template for batch uploads",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def batch_template(_: BankOperator) -> Response:
+    return Response(
+        template_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="courtlink-batch-template.csv"'},
+    )
+
+
+@batch_router.post(
+    "/batches",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BatchOut,
+    summary='Submit a batch of up to 10,000 disputes as JSON ({"disputes": [...]}) or CSV (text/csv body)',
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": BatchIn.model_json_schema()},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def submit_batch(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    principal: BankOperator,
+) -> BatchOut:
+    rows, source = await _batch_rows(request)
+    batch = await create_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
+    await session.commit()
+    runtime.worker(BatchProcessor).submit(batch.id)
+    response.headers["Location"] = f"/batches/{batch.id}"
+    return batch_out(batch)
+
+
+async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if content_type in ("text/csv", "application/csv", "text/plain"):
+        try:
+            rows = parse_batch_csv(body)
+        except CsvError as exc:
+            raise UnprocessableInput(
+                str(exc),
+                errors=[
+                    {"field": "body", "code": "csv", "message": str(exc), "message_zh": "CSV 文件无法读取，请使用模板"}
+                ],
+            ) from exc
+        source = "csv"
+    elif content_type == "application/json":
+        try:
+            rows = BatchIn.model_validate_json(body).disputes
+        except ValidationError as exc:
+            errors = [{**e, "field": f"body.{e['field']}"} for e in field_errors(exc.errors())]
+            raise UnprocessableInput(f"{len(errors)} field(s) are invalid", errors=errors) from exc
+        source = "json"
+    else:
+        raise UnprocessableInput(
+            "send the batch as application/json or text/csv",
+            errors=[
+                {
+                    "field": "header.content-type",
+                    "code": "unsupported",
+                    "message": "unsupported content type",
+                    "message_zh": "不支持的内容类型",
+                }
+            ],
+        )
+    if not rows or len(rows) > 10_000:
+        raise UnprocessableInput(
+            "a batch holds 1 to 10,000 disputes",
+            errors=[
+                {"field": "body", "code": "size", "message": f"{len(rows)} rows", "message_zh": "每批 1 至 10000 条"}
+            ],
+        )
+    return rows, source
+
+
+async def _own_batch(session: SessionDep, principal: Principal, batch_id: str) -> Batch:
+    batch = (
+        await session.execute(select(Batch).where(Batch.id == batch_id, Batch.bank_code == principal.organisation))
+    ).scalar_one_or_none()
+    if batch is None:
+        raise NotFound("batch not found")
+    return batch
+
+
+@batch_router.get("/batches/{batch_id}", response_model=BatchOut, summary="A batch's progress and counts")
+async def get_batch(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchOut:
+    return batch_out(await _own_batch(session, principal, batch_id))
+
+
+async def _report_rows(session: SessionDep, batch_id: str) -> list[BatchRowOut]:
+    rows = await session.execute(select(BatchRow).where(BatchRow.batch_id == batch_id).order_by(BatchRow.row_number))
+    return [
+        BatchRowOut(
+            row_number=r.row_number,
+            bank_reference=r.bank_reference,
+            outcome=r.outcome,
+            dispute_id=r.dispute_id,
+            errors=r.errors,
+        )
+        for r in rows.scalars()
+    ]
+
+
+@batch_router.get("/batches/{batch_id}/report", response_model=BatchReportOut, summary="Every row's outcome")
+async def batch_report(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchReportOut:
+    batch = await _own_batch(session, principal, batch_id)
+    return BatchReportOut(batch=batch_out(batch), rows=await _report_rows(session, batch.id))
+
+
+@batch_router.get(
+    "/batches/{batch_id}/report.csv",
+    summary="Every row's outcome, as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def batch_report_csv(batch_id: str, session: SessionDep, principal: BankOperator) -> Response:
+    batch = await _own_batch(session, principal, batch_id)
+    rows = [r.model_dump() for r in await _report_rows(session, batch.id)]
+    return Response(
+        report_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-report.csv"'},
+    )

@@ -1,0 +1,172 @@
+"""Batch submission: a batch is stored whole when it arrives (nothing accepted is lost), then processed row by
+row in chunks by a background worker, so that a batch of 10,000 never blocks other users. A restart resumes
+where the last committed chunk ended; sending the same batch again returns the first one."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from courtlink_shared.auth.principal import Principal
+from courtlink_shared.events.common import Actor
+from courtlink_shared.runtime import ServiceRuntime
+from courtlink_shared.web.problems import field_errors
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.models import Batch, BatchRow
+from intake.schemas import DisputeIn
+from intake.service import Submitter, accept_disputes, actor_of, claimant_errors
+
+log = logging.getLogger(__name__)
+CHUNK_ROWS = 250
+
+
+def batch_fingerprint(rows: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+async def create_batch(
+    session: AsyncSession, *, principal: Principal, rows: list[dict[str, Any]], source: str, now: datetime
+) -> Batch:
+    """Store a batch (or return the same batch sent before by this bank). The caller commits."""
+    fingerprint = batch_fingerprint(rows)
+    existing = (
+        await session.execute(
+            select(Batch).where(Batch.bank_code == principal.organisation, Batch.fingerprint == fingerprint)
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    batch = Batch(
+        id=str(uuid.uuid4()),
+        bank_code=principal.organisation,
+        bank_name="",
+        submitted_by=principal.subject,
+        source=source,
+        fingerprint=fingerprint,
+        payload=rows,
+        total_rows=len(rows),
+        processed_rows=0,
+        accepted=0,
+        existing=0,
+        probable_duplicates=0,
+        rejected=0,
+        status="processing",
+        created_at=now,
+    )
+    session.add(batch)
+    return batch
+
+
+def first_row_number(batch: Batch) -> int:
+    """How the bank numbers its rows: CSV lines count the header (data starts on line 2), JSON items from 1."""
+    return 2 if batch.source == "csv" else 1
+
+
+def _validate(row: dict[str, Any], bank_code: str) -> tuple[DisputeIn | None, list[dict[str, Any]]]:
+    try:
+        item = DisputeIn.model_validate(row)
+    except ValidationError as exc:
+        return None, field_errors(exc.errors())
+    errors = claimant_errors(item, bank_code)
+    return (None, errors) if errors else (item, [])
+
+
+class BatchProcessor:
+    """Processes stored batches in the background, one chunk per transaction."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def submit(self, batch_id: str) -> None:
+        """Process this batch soon (safe to call for a batch already done or in progress)."""
+        self._queue.put_nowait(batch_id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Resume unfinished batches, then take new ones until stop is set."""
+        async with self._runtime.session_factory() as session:
+            unfinished = (await session.execute(select(Batch.id).where(Batch.status == "processing"))).scalars()
+            for batch_id in unfinished:
+                self.submit(batch_id)
+        while not stop.is_set():
+            getter = asyncio.ensure_future(self._queue.get())
+            stopper = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait([getter, stopper], return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if getter not in done:
+                getter.cancel()
+                return
+            batch_id = getter.result()
+            try:
+                await self.process(batch_id, stop)
+            except Exception:
+                log.exception("batch %s failed; it resumes at the next start", batch_id)
+
+    async def process(self, batch_id: str, stop: asyncio.Event | None = None) -> None:
+        """Process the batch chunk by chunk until done (or until stop)."""
+        while stop is None or not stop.is_set():
+            if not await self._process_chunk(batch_id):
+                return
+            await asyncio.sleep(0)  # let requests of other users in between chunks
+
+    async def _process_chunk(self, batch_id: str) -> bool:
+        """One chunk in one transaction; False when there is nothing left to do."""
+        runtime = self._runtime
+        async with runtime.session_factory() as session, session.begin():
+            query = select(Batch).where(Batch.id == batch_id, Batch.status == "processing")
+            if runtime.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)  # another replica is on it
+            batch = (await session.execute(query)).scalar_one_or_none()
+            if batch is None:
+                return False
+            start = batch.processed_rows
+            rows = batch.payload[start : start + CHUNK_ROWS]
+            now = runtime.clock.now()
+            validated = [_validate(row, batch.bank_code) for row in rows]
+            items = [item for item, _ in validated if item is not None]
+            submitter = Submitter(batch.bank_code, actor_of_subject(batch))
+            outcomes = iter(
+                await accept_disputes(
+                    session, outbox=runtime.outbox, now=now, submitter=submitter, items=items, batch_id=batch.id
+                )
+                if items
+                else []
+            )
+            for offset, (row, (item, errors)) in enumerate(zip(rows, validated, strict=True)):
+                outcome = next(outcomes) if item is not None else None
+                kind = outcome.outcome if outcome else "rejected"
+                session.add(
+                    BatchRow(
+                        batch_id=batch.id,
+                        row_number=first_row_number(batch) + start + offset,
+                        bank_reference=str(row.get("bank_reference") or "")[:64] or None,
+                        outcome=kind,
+                        dispute_id=outcome.dispute_id if outcome else None,
+                        errors=(outcome.errors if outcome else errors),
+                    )
+                )
+                counter = {
+                    "accepted": "accepted",
+                    "existing": "existing",
+                    "probable_duplicate": "probable_duplicates",
+                    "rejected": "rejected",
+                }[kind]
+                setattr(batch, counter, getattr(batch, counter) + 1)
+            batch.processed_rows = start + len(rows)
+            if batch.processed_rows >= batch.total_rows:
+                batch.status = "completed"
+                batch.completed_at = now
+            return batch.status == "processing"
+
+
+def actor_of_subject(batch: Batch) -> Actor:
+    """The actor recorded for a batch's disputes: the bank operator who uploaded it."""
+    return actor_of(Principal(batch.submitted_by, frozenset(), batch.bank_code), "bank_operator")

@@ -1,0 +1,140 @@
+"""Reading disputes: one dispute, filtered lists with cursor pagination, statistics. Always scoped to the
+caller: a bank sees its own disputes, a court's clerks and analysts their court's."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.identifiers.normalise import normalise_identifier
+from courtlink_shared.web.problems import NotFound, UnprocessableInput
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from intake.models import Dispute, Respondent, TimelineEntry
+from intake.rules import DisputeStatus, IntakeCounts, IntakeStatistics, intake_statistics
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Which disputes the caller may see: their bank's, or their court's for court staff."""
+    if Role.BANK_OPERATOR in principal.roles:
+        return Dispute.bank_code == principal.organisation
+    return Dispute.court_code == principal.organisation
+
+
+async def get_dispute(
+    session: AsyncSession, *, principal: Principal, dispute_id: str, for_update: bool = False
+) -> Dispute:
+    """The dispute if the caller may see it; 404 otherwise (another organisation's dispute does not exist for them)."""
+    query = select(Dispute).where(Dispute.id == dispute_id, visible_to(principal))
+    if for_update:
+        query = query.with_for_update()
+    dispute = (await session.execute(query)).scalar_one_or_none()
+    if dispute is None:
+        raise NotFound("dispute not found")
+    return dispute
+
+
+async def timeline_of(session: AsyncSession, dispute_id: str) -> list[TimelineEntry]:
+    rows = await session.execute(
+        select(TimelineEntry).where(TimelineEntry.dispute_id == dispute_id).order_by(TimelineEntry.at, TimelineEntry.id)
+    )
+    return list(rows.scalars())
+
+
+@dataclass(frozen=True)
+class DisputeFilter:
+    status: DisputeStatus | None = None
+    dispute_type: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    respondent: str | None = None
+    bank_reference: str | None = None
+
+
+def local_day_start(day: date) -> datetime:
+    """00:00 Beijing time of a day."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def _encode_cursor(dispute: Dispute) -> str:
+    raw = json.dumps([dispute.submitted_at.isoformat(), dispute.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        at, dispute_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(at), str(dispute_id)
+    except (ValueError, TypeError) as exc:
+        raise UnprocessableInput(
+            "invalid cursor",
+            errors=[
+                {
+                    "field": "query.cursor",
+                    "code": "invalid",
+                    "message": "not a cursor returned by this API",
+                    "message_zh": "分页游标无效",
+                }
+            ],
+        ) from exc
+
+
+async def list_disputes(
+    session: AsyncSession, *, principal: Principal, filters: DisputeFilter, cursor: str | None, limit: int
+) -> tuple[list[Dispute], str | None]:
+    """Newest first, `limit` per page; the cursor continues after the last dispute of the page."""
+    query: Select[Dispute] = select(Dispute).where(visible_to(principal))
+    if filters.status:
+        query = query.where(Dispute.status == filters.status)
+    if filters.dispute_type:
+        query = query.where(Dispute.dispute_type == filters.dispute_type)
+    if filters.submitted_from:
+        query = query.where(Dispute.submitted_at >= local_day_start(filters.submitted_from))
+    if filters.submitted_to:
+        query = query.where(Dispute.submitted_at < local_day_start(filters.submitted_to + timedelta(days=1)))
+    if filters.bank_reference:
+        query = query.where(Dispute.bank_reference == normalise_identifier(filters.bank_reference))
+    if filters.respondent:
+        term = filters.respondent.strip()
+        matching = select(Respondent.dispute_id).where(
+            or_(Respondent.name == term, Respondent.id_number == normalise_identifier(term))
+        )
+        query = query.where(Dispute.id.in_(matching))
+    if cursor:
+        at, last_id = _decode_cursor(cursor)
+        query = query.where(or_(Dispute.submitted_at < at, and_(Dispute.submitted_at == at, Dispute.id < last_id)))
+    rows = list(
+        (
+            await session.execute(query.order_by(Dispute.submitted_at.desc(), Dispute.id.desc()).limit(limit + 1))
+        ).scalars()
+    )
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def statistics(
+    session: AsyncSession, *, principal: Principal, period_from: date, period_to: date
+) -> IntakeStatistics:
+    """The figures of DOMAIN.md for the caller's court (court staff) or bank (bank operators)."""
+    start, end = local_day_start(period_from), local_day_start(period_to + timedelta(days=1))
+    scope = visible_to(principal)
+
+    def in_period(column: Any) -> ColumnElement[bool]:
+        return and_(column >= start, column < end)
+
+    query = select(
+        func.count().filter(in_period(Dispute.submitted_at), Dispute.status != DisputeStatus.REJECTED),
+        func.count().filter(in_period(Dispute.routed_at)),
+        func.count().filter(in_period(Dispute.mediation_closed_at)),
+        func.count().filter(in_period(Dispute.mediation_closed_at), Dispute.mediation_outcome == "settled"),
+        func.count().filter(in_period(Dispute.filed_at)),
+    ).where(scope)
+    accepted, routed, closed, settled, filed = (await session.execute(query)).one()
+    return intake_statistics(IntakeCounts(accepted, routed, closed, settled, filed))

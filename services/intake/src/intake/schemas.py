@@ -1,0 +1,222 @@
+"""Request and response models of the intake API (pydantic).
+
+Input is normalised before it is validated (full-width to half-width, blanks trimmed, `x` upper-cased in
+identifiers); every fault is reported field by field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.identifiers.credit_code import check_credit_code
+from courtlink_shared.identifiers.money import MAX_CLAIM, Money
+from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier
+from courtlink_shared.identifiers.resident_id import validate_resident_id
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from intake.rules import DISPUTE_TYPES, DisputeStatus
+
+
+def _nfkc(value: Any) -> Any:
+    return " ".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else value
+
+
+def _compact(value: Any) -> Any:
+    return normalise_identifier(value) if isinstance(value, str) else value
+
+
+def _not_in_future(value: date) -> date:
+    if value > datetime.now(SHANGHAI).date():
+        raise ValueError("date is in the future")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_nfkc)]
+Code = Annotated[str, BeforeValidator(_compact)]
+Amount = Annotated[Money, BeforeValidator(_compact)]
+PastDate = Annotated[date, BeforeValidator(_compact), AfterValidator(_not_in_future)]
+DisputeType = Literal[DISPUTE_TYPES]  # type: ignore[valid-type]
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+COURT_CODE_PATTERN = r"^[\u4e00-\u9fff]\d{1,4}$"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ClaimantIn(_In):
+    name: Text = Field(min_length=1, max_length=100, description="The bank's name.")
+    code: Code = Field(description="The bank's unified social credit code; must be the token's organisation.")
+
+    @field_validator("code")
+    @classmethod
+    def _credit_code(cls, value: str) -> str:
+        try:
+            return check_credit_code(value).code
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class RespondentIn(_In):
+    kind: Literal["person", "company"]
+    name: Text = Field(min_length=1, max_length=100)
+    id_number: Code = Field(description="Resident ID number of a person, credit code of a company.")
+    phone: Code | None = Field(default=None, pattern=PHONE_PATTERN)
+    address: Text | None = Field(default=None, max_length=200)
+
+    @field_validator("id_number")
+    @classmethod
+    def _identifier(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            if info.data.get("kind") == "company":
+                return check_credit_code(value).code
+            return validate_resident_id(value)
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class ClaimIn(_In):
+    principal: Amount = Field(gt=0)
+    interest: Amount = Field(default=Decimal("0.00"), ge=0)
+    penalty: Amount = Field(default=Decimal("0.00"), ge=0)
+    fees: Amount = Field(default=Decimal("0.00"), ge=0)
+    total: Amount = Field(gt=0, le=MAX_CLAIM, description="Must equal principal + interest + penalty + fees.")
+
+    @field_validator("total")
+    @classmethod
+    def _total_is_the_sum(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        parts: list[Decimal] = [info.data[k] for k in ("principal", "interest", "penalty", "fees") if k in info.data]
+        if len(parts) == 4 and sum(parts, Decimal("0")) != value:
+            raise ValueError(f"total {value} is not the sum of its parts ({sum(parts, Decimal('0'))})")
+        return value
+
+
+class EvidenceIn(_In):
+    name: Text = Field(min_length=1, max_length=200)
+    sha256: Annotated[str, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v)] = Field(
+        pattern=r"^[0-9a-f]{64}$"
+    )
+    size: int = Field(gt=0, le=2 * 1024**3)
+
+
+class DisputeIn(_In):
+    """One financial dispute as a bank submits it."""
+
+    bank_reference: Code = Field(min_length=1, max_length=64, description="The bank's own reference (idempotency key).")
+    dispute_type: DisputeType
+    claimant: ClaimantIn
+    respondents: list[RespondentIn] = Field(min_length=1, max_length=20)
+    claim: ClaimIn
+    contract_number: Code = Field(min_length=1, max_length=64)
+    default_date: PastDate
+    court_code: Annotated[str, BeforeValidator(_nfkc)] = Field(pattern=COURT_CODE_PATTERN, examples=["吉7101"])
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=100)
+
+
+class BatchIn(_In):
+    """Up to 10,000 disputes in one JSON batch."""
+
+    disputes: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
+
+
+class NoticeOut(BaseModel):
+    template: str
+    issued_at: datetime
+    html_url: str
+    pdf_url: str
+
+
+class TimelineEntryOut(BaseModel):
+    at: datetime
+    kind: str
+    summary: str
+    actor: str | None
+    detail: dict[str, Any]
+
+
+class DisputeOut(BaseModel):
+    id: str
+    status: DisputeStatus
+    bank_reference: str
+    dispute_type: str
+    claimant: dict[str, str]
+    respondents: list[dict[str, Any]]
+    claim: dict[str, Decimal]
+    contract_number: str
+    default_date: date
+    court_code: str
+    evidence: list[dict[str, Any]]
+    mediation_number: str | None
+    case_number: str | None
+    notice: NoticeOut | None
+    probable_duplicate_of: str | None
+    batch_id: str | None
+    warnings: list[str]
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class DisputeDetailOut(DisputeOut):
+    timeline: list[TimelineEntryOut]
+
+
+class DisputePage(BaseModel):
+    items: list[DisputeOut]
+    next_cursor: str | None
+
+
+class WithdrawIn(_In):
+    reason: Text = Field(min_length=1, max_length=500)
+
+
+class DuplicateReviewIn(_In):
+    decision: Literal["reject", "route"]
+    reason: Text = Field(min_length=1, max_length=500)
+
+
+class BatchOut(BaseModel):
+    id: str
+    status: Literal["processing", "completed"]
+    source: str
+    total_rows: int
+    processed_rows: int
+    accepted: int
+    existing: int
+    probable_duplicates: int
+    rejected: int
+    created_at: datetime
+    completed_at: datetime | None
+    report_url: str
+    report_csv_url: str
+
+
+class BatchRowOut(BaseModel):
+    row_number: int
+    bank_reference: str | None
+    outcome: Literal["accepted", "existing", "probable_duplicate", "rejected"]
+    dispute_id: str | None
+    errors: list[dict[str, Any]]
+
+
+class BatchReportOut(BaseModel):
+    batch: BatchOut
+    rows: list[BatchRowOut]
+
+
+class StatisticsOut(BaseModel):
+    period_from: date
+    period_to: date
+    court_code: str | None
+    bank_code: str | None
+    accepted: int
+    routed: int
+    diversion_rate: Decimal | None
+    mediations_closed: int
+    settled: int
+    mediation_success_rate: Decimal | None
+    filed_after_failure: int
+    filing_after_failure_rate: Decimal | None
