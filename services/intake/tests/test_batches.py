@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
-from conftest import BANK_A, BANK_B, Api, dispute
 from courtlink_shared.events import Envelope
 from courtlink_shared.events.topics import INTAKE_DISPUTES
 from courtlink_shared.testing.kafka_reader import read_topic
@@ -23,6 +22,7 @@ from intake.app import create_app
 from intake.csv_io import HEADERS, parse_batch_csv
 from intake.schemas import DisputeIn
 from intake.settings import Settings
+from intake_fixtures import BANK_A, BANK_B, Api, dispute
 
 
 def _bad_id(row: dict[str, Any]) -> str:
@@ -78,9 +78,17 @@ def _bad_court(row: dict[str, Any]) -> str:
 
 
 FAULTS: list[Callable[[dict[str, Any]], str]] = [
-    _bad_id, _bad_total, _future, _unknown_type, _no_contract, _bad_phone, _three_decimals, _other_bank,
-    _no_respondents, _bad_court,
-]  # fmt: skip
+    _bad_id,
+    _bad_total,
+    _future,
+    _unknown_type,
+    _no_contract,
+    _bad_phone,
+    _three_decimals,
+    _other_bank,
+    _no_respondents,
+    _bad_court,
+]
 
 
 def batch_of(size: int, start: int) -> tuple[list[dict[str, Any]], dict[int, str]]:
@@ -99,7 +107,7 @@ async def wait_completed(client: httpx.AsyncClient, batch_id: str, headers: dict
 
     async def completed() -> bool:
         state.update((await client.get(f"/batches/{batch_id}", headers=headers)).json())
-        return state["status"] == "completed"
+        return bool(state["status"] == "completed")
 
     await eventually(completed, timeout=120, what="the batch to complete")
     return state
@@ -183,7 +191,7 @@ async def test_a_restart_in_the_middle_of_a_batch_loses_and_doubles_nothing(
 
 
 async def _processed_some(client: httpx.AsyncClient, batch_id: str, headers: dict[str, str]) -> bool:
-    return (await client.get(f"/batches/{batch_id}", headers=headers)).json()["processed_rows"] > 0
+    return bool((await client.get(f"/batches/{batch_id}", headers=headers)).json()["processed_rows"] > 0)
 
 
 def csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
@@ -199,10 +207,30 @@ def csv_row(d: dict[str, Any]) -> list[str]:
     c = d["claim"]
     evidence = "|".join([d["evidence"][0]["name"], d["evidence"][0]["sha256"], str(d["evidence"][0]["size"])])
     return [
-        d["bank_reference"], d["dispute_type"], d["claimant"]["name"], d["claimant"]["code"], d["contract_number"],
-        d["default_date"], c["principal"], c["interest"], c["penalty"], c["fees"], c["total"], d["court_code"],
-        "自然人", r["name"], r["id_number"], r["phone"], r["address"], "", "", "", "", "", evidence,
-    ]  # fmt: skip
+        d["bank_reference"],
+        d["dispute_type"],
+        d["claimant"]["name"],
+        d["claimant"]["code"],
+        d["contract_number"],
+        d["default_date"],
+        c["principal"],
+        c["interest"],
+        c["penalty"],
+        c["fees"],
+        c["total"],
+        d["court_code"],
+        "自然人",
+        r["name"],
+        r["id_number"],
+        r["phone"],
+        r["address"],
+        "",
+        "",
+        "",
+        "",
+        "",
+        evidence,
+    ]
 
 
 async def test_csv_batches_in_gbk_or_utf8_with_bom_are_read_row_by_row(api: Api) -> None:

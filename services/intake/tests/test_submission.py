@@ -6,11 +6,11 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from conftest import BANK_A, BANK_B, COURT, OTHER_COURT, Api, dispute
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.events import Envelope
 from courtlink_shared.events.topics import INTAKE_DISPUTES
 from courtlink_shared.testing.kafka_reader import read_topic
+from intake_fixtures import BANK_A, BANK_B, COURT, OTHER_COURT, Api, dispute
 
 MEDIATION_NUMBER = re.compile(r"^（\d{4}）吉7101民诉前调\d+号$")
 

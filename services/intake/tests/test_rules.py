@@ -1,0 +1,102 @@
+"""Intake's pure rules: the status machine, notices per type, fingerprints, statistics; CSV decoding."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from intake.csv_io import CsvError, decode, parse_batch_csv, template_csv
+from intake.rules import (
+    DISPUTE_TYPES,
+    DisputeStatus,
+    IntakeCounts,
+    can_transition,
+    can_withdraw,
+    intake_statistics,
+    notice_template_for,
+    submission_fingerprint,
+)
+
+TERMINAL = {DisputeStatus.FILED, DisputeStatus.WITHDRAWN, DisputeStatus.REJECTED, DisputeStatus.CONFIRMED}
+
+
+class TestStatusMachine:
+    def test_a_bank_may_withdraw_until_the_case_is_filed_or_closed(self) -> None:
+        assert can_withdraw(DisputeStatus.ROUTED)
+        assert can_withdraw(DisputeStatus.IN_MEDIATION)
+        assert not can_withdraw(DisputeStatus.FILED)
+        assert not can_withdraw(DisputeStatus.SETTLED)
+
+    def test_only_a_failed_mediation_can_be_filed(self) -> None:
+        filable = {s for s in DisputeStatus if can_transition(s, DisputeStatus.FILED)}
+        assert filable == {DisputeStatus.MEDIATION_FAILED}
+
+    @given(st.sampled_from(sorted(TERMINAL)), st.sampled_from(list(DisputeStatus)))
+    def test_terminal_statuses_never_move(self, terminal: DisputeStatus, target: DisputeStatus) -> None:
+        assert not can_transition(terminal, target)
+
+    def test_every_status_is_reachable_from_submission(self) -> None:
+        reached, frontier = {DisputeStatus.PENDING_REVIEW}, [DisputeStatus.PENDING_REVIEW]
+        while frontier:
+            current = frontier.pop()
+            for target in DisputeStatus:
+                if can_transition(current, target) and target not in reached:
+                    reached.add(target)
+                    frontier.append(target)
+        assert reached == set(DisputeStatus)
+
+
+def test_every_dispute_type_has_a_notice_template() -> None:
+    assert {notice_template_for(t) for t in DISPUTE_TYPES} <= {
+        "credit_card",
+        "loan",
+        "guarantee",
+        "financial_leasing",
+        "general",
+    }
+
+
+def test_fingerprints_ignore_key_order_but_not_content() -> None:
+    assert submission_fingerprint({"a": 1, "b": [1, 2]}) == submission_fingerprint({"b": [1, 2], "a": 1})
+    assert submission_fingerprint({"a": 1}) != submission_fingerprint({"a": 2})
+
+
+def test_statistics_follow_the_definitions() -> None:
+    stats = intake_statistics(
+        IntakeCounts(accepted=200, routed=190, mediations_closed=100, settled=69, filed_after_failure=25)
+    )
+    assert stats.diversion_rate == Decimal("0.9500")
+    assert stats.mediation_success_rate == Decimal("0.6900")
+    assert stats.filing_after_failure_rate == Decimal("0.2500")
+    empty = intake_statistics(IntakeCounts(0, 0, 0, 0, 0))
+    assert (empty.diversion_rate, empty.mediation_success_rate) == (None, None)
+
+
+class TestCsv:
+    def test_utf8_with_and_without_bom_and_gbk_decode_the_same(self) -> None:
+        text = "银行业务编号,纠纷类型\n"
+        assert decode(text.encode("utf-8")) == decode(text.encode("utf-8-sig")) == decode(text.encode("gbk")) == text
+
+    def test_the_template_parses_into_one_row_with_a_respondent_and_evidence(self) -> None:
+        [row] = parse_batch_csv(template_csv())
+        assert row["respondents"] == [
+            {
+                "kind": "person",
+                "name": "张三",
+                "id_number": "11010519491231002X",
+                "phone": "13800000000",
+                "address": "吉林省长春市朝阳区示例路1号",
+            }
+        ]
+        assert row["evidence"][0]["size"] == "20480"
+        assert row["claim"]["total"] == "10643.10"
+
+    def test_a_file_without_the_columns_is_refused(self) -> None:
+        with pytest.raises(CsvError, match="missing column"):
+            parse_batch_csv(b"a,b\n1,2\n")
+
+    def test_binary_garbage_is_refused(self) -> None:
+        with pytest.raises(CsvError):
+            decode(b"\x81\xff\xfe\x00\x80")
