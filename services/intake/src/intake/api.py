@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from courtlink_shared.auth.principal import Principal, Role
@@ -99,15 +99,7 @@ async def submit_dispute(
     errors = service.claimant_errors(body, principal.organisation)
     if errors:
         raise UnprocessableInput("the claimant is not your bank", errors=errors)
-    for _attempt in range(2):  # a concurrent submission of the same reference wins the unique key: read it back
-        try:
-            [outcome] = await service.accept_disputes(
-                session, outbox=outbox, now=clock.now(), submitter=service.submitter_of(principal), items=[body]
-            )
-            await session.commit()
-            break
-        except IntegrityError:
-            await session.rollback()
+    outcome = await _accept_one(session, outbox, clock.now(), principal, body)
     if outcome.outcome == "rejected":
         raise Conflict(outcome.errors[0]["message"], errors=outcome.errors)
     if outcome.outcome == "existing":
@@ -116,6 +108,23 @@ async def submit_dispute(
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=outcome.dispute_id)
     response.headers["Location"] = f"/disputes/{dispute.id}"
     return dispute_out(dispute)
+
+
+async def _accept_one(
+    session: SessionDep, outbox: OutboxDep, now: datetime, principal: Principal, body: DisputeIn
+) -> service.RowOutcome:
+    # A concurrent submission of the same reference (or the same number row) wins the unique key: run again,
+    # and the second run sees the winner's dispute.
+    for _attempt in range(3):
+        try:
+            [outcome] = await service.accept_disputes(
+                session, outbox=outbox, now=now, submitter=service.submitter_of(principal), items=[body]
+            )
+            await session.commit()
+            return outcome
+        except IntegrityError:
+            await session.rollback()
+    raise Conflict("the same dispute is being submitted concurrently; retry")
 
 
 @router.get("/disputes", response_model=DisputePage, summary="List and search disputes (newest first)")

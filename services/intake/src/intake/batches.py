@@ -47,7 +47,6 @@ async def create_batch(
     batch = Batch(
         id=str(uuid.uuid4()),
         bank_code=principal.organisation,
-        bank_name="",
         submitted_by=principal.subject,
         source=source,
         fingerprint=fingerprint,

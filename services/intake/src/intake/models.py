@@ -106,7 +106,6 @@ class Batch(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     bank_code: Mapped[str] = mapped_column(String(18))
-    bank_name: Mapped[str] = mapped_column(String(100))
     submitted_by: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(10))
     fingerprint: Mapped[str] = mapped_column(String(64))

@@ -2,7 +2,7 @@
 
 Revision ID: intake_0001
 Revises: 
-Create Date: 2026-11-24 15:28:11.181222
+Create Date: 2026-11-24 15:34:41.323123
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ def upgrade() -> None:
     op.create_table('batches',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('bank_code', sa.String(length=18), nullable=False),
-    sa.Column('bank_name', sa.String(length=100), nullable=False),
     sa.Column('submitted_by', sa.String(length=100), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
