@@ -4,7 +4,7 @@ topic namespace per test, on servers started once per session."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from sqlalchemy import text
@@ -35,19 +35,32 @@ def topic_prefix() -> str:
 
 
 @pytest.fixture
-async def database_url(infrastructure: Infrastructure) -> AsyncIterator[str]:
-    """URL of a brand-new PostgreSQL database for this test, dropped afterwards."""
+async def new_database(infrastructure: Infrastructure) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """A factory of brand-new PostgreSQL databases (one per service in cross-service tests), dropped afterwards."""
     server = make_url(infrastructure.postgres_server_url)
-    name = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_async_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    created: list[str] = []
+
+    async def create() -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return server.set(database=name).render_as_string(hide_password=False)
+
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield create
     finally:
         async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for name in created:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@pytest.fixture
+async def database_url(new_database: Callable[[], Awaitable[str]]) -> str:
+    """URL of a brand-new PostgreSQL database for this test, dropped afterwards."""
+    return await new_database()
 
 
 @pytest.fixture

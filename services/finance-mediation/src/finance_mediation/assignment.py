@@ -1,0 +1,120 @@
+"""Assigning mediators: the pure policy of rules.choose_mediator applied to the live roster, safely under
+concurrency (the chosen mediator's row is locked and their load counted again before the case is theirs)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.events.mediation import MediatorAssigned
+from courtlink_shared.messaging.outbox import Outbox
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finance_mediation.models import MediationCase, Mediator
+from finance_mediation.rules import ACTIVE, CaseStatus, MediatorLoad, accept_by, choose_mediator, eligible
+
+ACCEPT_DEADLINE = "mediation.accept_by"
+ASSIGN_RETRY = "mediation.assign_retry"
+RETRY_AFTER = timedelta(hours=1)
+
+
+async def active_cases(session: AsyncSession, mediator_ids: list[str] | None = None) -> dict[str, int]:
+    """Active cases per mediator (assigned, in mediation, suspended, awaiting signatures)."""
+    query = (
+        select(MediationCase.mediator_id, func.count())
+        .where(MediationCase.status.in_([s.value for s in ACTIVE]), MediationCase.mediator_id.is_not(None))
+        .group_by(MediationCase.mediator_id)
+    )
+    if mediator_ids is not None:
+        query = query.where(MediationCase.mediator_id.in_(mediator_ids))
+    return {str(mediator_id): int(count) for mediator_id, count in await session.execute(query)}
+
+
+def load_of(mediator: Mediator, active: int) -> MediatorLoad:
+    return MediatorLoad(
+        id=mediator.id,
+        organisation_code=mediator.organisation_code,
+        specialties=frozenset(mediator.specialties),
+        capacity=mediator.capacity,
+        active_cases=active,
+        affiliations=frozenset(mediator.affiliations),
+        available=mediator.available,
+    )
+
+
+async def roster(session: AsyncSession) -> list[MediatorLoad]:
+    """Every mediator with their current load."""
+    mediators = list((await session.execute(select(Mediator))).scalars())
+    counts = await active_cases(session)
+    return [load_of(m, counts.get(m.id, 0)) for m in mediators]
+
+
+async def _lock_if_still_eligible(session: AsyncSession, case: MediationCase, mediator_id: str) -> Mediator | None:
+    query = select(Mediator).where(Mediator.id == mediator_id)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    mediator = (await session.execute(query)).scalar_one()
+    load = load_of(mediator, (await active_cases(session, [mediator_id])).get(mediator_id, 0))
+    ok = eligible(load, dispute_type=case.dispute_type, claimant_code=case.claimant_code, excluded=case.declined_by)
+    return mediator if ok else None
+
+
+async def assign_automatically(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, mode: str, reason: str
+) -> Mediator | None:
+    """Give the case to the least-loaded eligible mediator; with nobody eligible, try again later."""
+    previous = case.mediator_id
+    loads = await roster(session)
+    while True:
+        choice = choose_mediator(
+            loads, dispute_type=case.dispute_type, claimant_code=case.claimant_code, excluded=case.declined_by
+        )
+        if choice is None:
+            await schedule_deadline(session, kind=ASSIGN_RETRY, subject=case.id, due_at=now + RETRY_AFTER)
+            return None
+        mediator = await _lock_if_still_eligible(session, case, choice.id)
+        if mediator is not None:
+            break
+        loads = [m for m in loads if m.id != choice.id]  # filled up by a concurrent assignment meanwhile
+    await give_case(
+        session, outbox=outbox, now=now, case=case, mediator=mediator, mode=mode, reason=reason, previous=previous
+    )
+    return mediator
+
+
+async def give_case(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    case: MediationCase,
+    mediator: Mediator,
+    mode: str,
+    reason: str,
+    previous: str | None,
+) -> None:
+    """Record the assignment, start the 3-working-day acceptance clock, and tell everyone."""
+    await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
+    case.mediator_id = mediator.id
+    case.organisation_code = mediator.organisation_code
+    case.status = CaseStatus.ASSIGNED
+    case.assigned_at = now
+    case.accept_by = accept_by(now)
+    case.updated_at = now
+    await schedule_deadline(
+        session, kind=ACCEPT_DEADLINE, subject=case.id, due_at=case.accept_by, payload={"mediator_id": mediator.id}
+    )
+    event = MediatorAssigned(
+        dispute_id=case.dispute_id,
+        case_id=case.id,
+        mediator_id=mediator.id,
+        mediator_name=mediator.name,
+        organisation_code=mediator.organisation_code,
+        mode=mode,
+        reason=reason,
+        previous_mediator_id=previous,
+        accept_by=case.accept_by,
+        assigned_at=now,
+    )
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)

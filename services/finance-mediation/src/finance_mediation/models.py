@@ -1,0 +1,106 @@
+"""Finance-mediation's tables: the roster (organisations, mediators) and mediation cases with their activity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from courtlink_shared.db.types import Money, UtcDateTime
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        Decimal: Money(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class Organisation(Base):
+    """A mediation organisation (金融纠纷调解室, a bank-association mediation centre, …)."""
+
+    __tablename__ = "organisations"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class Mediator(Base):
+    """A specially invited mediator (特邀调解员); `id` is the subject of the mediator's token."""
+
+    __tablename__ = "mediators"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    organisation_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    specialties: Mapped[list[Any]]
+    capacity: Mapped[int]
+    affiliations: Mapped[list[Any]]
+    available: Mapped[bool] = mapped_column(default=True)
+
+
+class MediationCase(Base):
+    """One routed dispute in pre-litigation mediation."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_mediator_status", "mediator_id", "status"),
+        Index("ix_cases_claimant", "claimant_code"),
+        Index("ix_cases_court", "court_code"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dispute_id: Mapped[str] = mapped_column(String(36), unique=True)
+    mediation_number: Mapped[str] = mapped_column(String(64))
+    dispute: Mapped[dict[str, Any]]  # the snapshot intake routed (event-carried state)
+    dispute_type: Mapped[str] = mapped_column(String(32))
+    claimant_code: Mapped[str] = mapped_column(String(18))
+    court_code: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    mediator_id: Mapped[str | None] = mapped_column(ForeignKey("mediators.id"))
+    organisation_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    declined_by: Mapped[list[Any]]
+    opened_at: Mapped[datetime]
+    assign_by: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
+    accept_by: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    extension_days: Mapped[int] = mapped_column(default=0)
+    suspended_since: Mapped[datetime | None]
+    suspended_seconds: Mapped[int] = mapped_column(default=0)
+    agreement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    signatures: Mapped[list[Any]]
+    agreement_effective_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    ground: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    confirmation_requested_at: Mapped[datetime | None]
+    confirmation_accepted_at: Mapped[datetime | None]
+    confirmation_extended: Mapped[bool] = mapped_column(default=False)
+    confirmation_decided_at: Mapped[datetime | None]
+    confirmation_decision: Mapped[str | None] = mapped_column(String(16))
+    confirmation_case_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime]
+
+
+class Activity(Base):
+    """Something that happened in a case: contact attempts, sessions, extensions, suspensions, signatures."""
+
+    __tablename__ = "case_activities"
+    __table_args__ = (Index("ix_activities_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]]

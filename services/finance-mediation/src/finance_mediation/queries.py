@@ -1,0 +1,161 @@
+"""Reading cases, always scoped to the caller: a mediator their own cases, an organisation its cases (and the
+unassigned pool), a bank its own disputes, a court's judges and analysts their court's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.web.problems import NotFound
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from finance_mediation.models import Activity, MediationCase
+from finance_mediation.rules import CLOSED, CaseStatus, MediationStatistics, confirmation_flags, mediation_statistics
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Which cases the caller may see."""
+    clauses: list[ColumnElement[bool]] = []
+    if Role.MEDIATOR in principal.roles:
+        clauses.append(MediationCase.mediator_id == principal.subject)
+    if Role.MEDIATION_ORG_ADMIN in principal.roles:
+        clauses.append(MediationCase.organisation_code == principal.organisation)
+        clauses.append(MediationCase.status == CaseStatus.OPENED)  # the pool waiting for a mediator
+    if Role.BANK_OPERATOR in principal.roles:
+        clauses.append(MediationCase.claimant_code == principal.organisation)
+    if principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST}:
+        clauses.append(MediationCase.court_code == principal.organisation)
+    return or_(*clauses) if clauses else MediationCase.id.is_(None)
+
+
+async def get_case(
+    session: AsyncSession, *, principal: Principal, case_id: str, for_update: bool = False
+) -> MediationCase:
+    """The case if the caller may see it; 404 otherwise."""
+    query = select(MediationCase).where(MediationCase.id == case_id, visible_to(principal))
+    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    found = (await session.execute(query)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("case not found")
+    return found
+
+
+def next_deadline(c: MediationCase) -> datetime | None:
+    """The deadline the case is working towards now."""
+    return (
+        {CaseStatus.OPENED: c.assign_by, CaseStatus.ASSIGNED: c.accept_by}.get(CaseStatus(c.status), c.due_at)
+        if c.status not in CLOSED
+        else None
+    )
+
+
+def is_overdue(c: MediationCase, now: datetime) -> bool:
+    deadline = next_deadline(c)
+    return deadline is not None and deadline < now and c.status != CaseStatus.SUSPENDED
+
+
+def flags(c: MediationCase, now: datetime) -> dict[str, bool]:
+    f = confirmation_flags(
+        now=now,
+        agreement_effective_at=c.agreement_effective_at,
+        requested_at=c.confirmation_requested_at,
+        accepted_at=c.confirmation_accepted_at,
+        decided_at=c.confirmation_decided_at,
+        decision_extended=c.confirmation_extended,
+    )
+    return {
+        "application_window_closed": f.application_window_closed,
+        "acceptance_overdue": f.acceptance_overdue,
+        "decision_overdue": f.decision_overdue,
+    }
+
+
+async def list_cases(
+    session: AsyncSession, *, principal: Principal, status: CaseStatus | None, limit: int
+) -> list[MediationCase]:
+    """The caller's cases, the nearest deadline first (a mediator's work queue)."""
+    query = select(MediationCase).where(visible_to(principal))
+    if status is not None:
+        query = query.where(MediationCase.status == status)
+    deadline = case(
+        (MediationCase.status == CaseStatus.OPENED, MediationCase.assign_by),
+        (MediationCase.status == CaseStatus.ASSIGNED, MediationCase.accept_by),
+        else_=MediationCase.due_at,
+    )
+    closed_last = case((MediationCase.status.in_([s.value for s in CLOSED]), 1), else_=0)
+    query = query.order_by(closed_last, deadline.asc().nulls_last(), MediationCase.opened_at).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def activities_of(session: AsyncSession, case_id: str) -> list[Activity]:
+    rows = await session.execute(select(Activity).where(Activity.case_id == case_id).order_by(Activity.at, Activity.id))
+    return list(rows.scalars())
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
+
+
+async def statistics(
+    session: AsyncSession, *, principal: Principal, period_from: date, period_to: date
+) -> tuple[MediationStatistics, dict[str, int], dict[str, int]]:
+    """Figures for cases closed in the period, plus cases per mediator and per bank (opened in the period)."""
+    start, end = _day_start(period_from), _day_start(period_to + timedelta(days=1))
+    scope = visible_to(principal)
+    closed = (
+        await session.execute(
+            select(MediationCase.outcome, MediationCase.accepted_at, MediationCase.closed_at).where(
+                scope, MediationCase.closed_at >= start, MediationCase.closed_at < end
+            )
+        )
+    ).all()
+    requested = (
+        await session.execute(
+            select(func.count()).where(
+                scope, MediationCase.confirmation_requested_at >= start, MediationCase.confirmation_requested_at < end
+            )
+        )
+    ).scalar_one()
+    confirmed = (
+        await session.execute(
+            select(func.count()).where(
+                scope,
+                MediationCase.confirmation_decided_at >= start,
+                MediationCase.confirmation_decided_at < end,
+                MediationCase.confirmation_decision == "confirmed",
+            )
+        )
+    ).scalar_one()
+    opened = and_(scope, MediationCase.opened_at >= start, MediationCase.opened_at < end)
+    per_mediator = dict(
+        (
+            await session.execute(
+                select(MediationCase.mediator_id, func.count())
+                .where(opened, MediationCase.mediator_id.is_not(None))
+                .group_by(MediationCase.mediator_id)
+            )
+        ).all()
+    )
+    per_bank = dict(
+        (
+            await session.execute(
+                select(MediationCase.claimant_code, func.count()).where(opened).group_by(MediationCase.claimant_code)
+            )
+        ).all()
+    )
+    stats = mediation_statistics(
+        outcomes=[(o or "", a, c) for o, a, c in closed if c is not None],
+        confirmation_requested=requested,
+        confirmed=confirmed,
+    )
+    return stats, {str(k): int(v) for k, v in per_mediator.items()}, per_bank
+
+
+def suspended_days(c: MediationCase, now: datetime) -> Decimal:
+    seconds = c.suspended_seconds + (int((now - c.suspended_since).total_seconds()) if c.suspended_since else 0)
+    return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.01"))

@@ -1,0 +1,200 @@
+"""Finance-mediation's pure rules: the assignment policy, the mediation period and its deadlines, the case
+status machine, and the judicial-confirmation time limits (DOMAIN.md). No I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from courtlink_shared.deadlines.working_days import calendar_days_deadline, working_days_deadline
+
+MEDIATION_DAYS = 30
+ASSIGN_WITHIN_WORKING_DAYS = 3
+ACCEPT_WITHIN_WORKING_DAYS = 3
+CONFIRMATION_APPLY_DAYS = 30
+CONFIRMATION_ACCEPT_DAYS = 3
+CONFIRMATION_DECIDE_DAYS = 15
+CONFIRMATION_EXTENSION_DAYS = 10
+
+
+class CaseStatus(StrEnum):
+    OPENED = "opened"  # waiting for a mediator
+    ASSIGNED = "assigned"  # waiting for the mediator to accept
+    IN_MEDIATION = "in_mediation"  # accepted: the 30-day period runs
+    SUSPENDED = "suspended"  # appraisal or valuation: the period stands still
+    AWAITING_SIGNATURES = "awaiting_signatures"  # agreement drafted, not every party signed yet
+    SETTLED = "settled"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+
+
+CLOSED = frozenset({CaseStatus.SETTLED, CaseStatus.FAILED, CaseStatus.WITHDRAWN})
+ACTIVE = frozenset({CaseStatus.ASSIGNED, CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED, CaseStatus.AWAITING_SIGNATURES})
+
+_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPENED: frozenset({CaseStatus.ASSIGNED, CaseStatus.WITHDRAWN}),
+    CaseStatus.ASSIGNED: frozenset(
+        {CaseStatus.ASSIGNED, CaseStatus.OPENED, CaseStatus.IN_MEDIATION, CaseStatus.WITHDRAWN}
+    ),
+    CaseStatus.IN_MEDIATION: frozenset(
+        {CaseStatus.SUSPENDED, CaseStatus.AWAITING_SIGNATURES, CaseStatus.FAILED, CaseStatus.WITHDRAWN}
+    ),
+    CaseStatus.SUSPENDED: frozenset({CaseStatus.IN_MEDIATION, CaseStatus.FAILED, CaseStatus.WITHDRAWN}),
+    CaseStatus.AWAITING_SIGNATURES: frozenset({CaseStatus.SETTLED, CaseStatus.FAILED, CaseStatus.WITHDRAWN}),
+}
+
+
+def can_transition(current: CaseStatus, target: CaseStatus) -> bool:
+    """Whether a case in `current` may move to `target`."""
+    return target in _TRANSITIONS.get(current, frozenset())
+
+
+# --- assignment ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediatorLoad:
+    """A mediator as the assignment policy sees them."""
+
+    id: str
+    organisation_code: str
+    specialties: frozenset[str]
+    capacity: int
+    active_cases: int
+    affiliations: frozenset[str]  # credit codes of banks the mediator works for or with
+    available: bool = True
+
+
+def can_take(m: MediatorLoad, *, claimant_code: str) -> bool:
+    """The rules no assignment may break, manual ones included: available, under capacity, and never a mediator
+    affiliated with the claimant bank."""
+    return m.available and m.active_cases < m.capacity and claimant_code not in m.affiliations
+
+
+def eligible(m: MediatorLoad, *, dispute_type: str, claimant_code: str, excluded: Iterable[str] = ()) -> bool:
+    """For automatic assignment, also: the specialty matches and the mediator has not declined the case before."""
+    return can_take(m, claimant_code=claimant_code) and dispute_type in m.specialties and m.id not in set(excluded)
+
+
+def choose_mediator(
+    roster: Sequence[MediatorLoad], *, dispute_type: str, claimant_code: str, excluded: Iterable[str] = ()
+) -> MediatorLoad | None:
+    """The documented policy: among eligible mediators, the least loaded (fewest active cases relative to
+    capacity, then fewest active cases, then id for a stable choice); None when nobody is eligible."""
+    excluded = set(excluded)
+    candidates = [
+        m for m in roster if eligible(m, dispute_type=dispute_type, claimant_code=claimant_code, excluded=excluded)
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: (Decimal(m.active_cases) / Decimal(m.capacity), m.active_cases, m.id))
+
+
+# --- deadlines -------------------------------------------------------------------------------------------------
+
+
+def accept_by(assigned_at: datetime) -> datetime:
+    """A mediator confirms acceptance within 3 working days of the assignment."""
+    return working_days_deadline(assigned_at, ACCEPT_WITHIN_WORKING_DAYS)
+
+
+def assign_by(opened_at: datetime) -> datetime:
+    """The court assigns a mediator within 3 working days of opening."""
+    return working_days_deadline(opened_at, ASSIGN_WITHIN_WORKING_DAYS)
+
+
+def mediation_due(accepted_at: datetime, *, extension_days: int = 0, suspended: timedelta = timedelta(0)) -> datetime:
+    """End of the mediation period: 30 days from acceptance, plus agreed extensions, plus time suspended for
+    appraisal or valuation (which does not count)."""
+    return calendar_days_deadline(accepted_at, MEDIATION_DAYS + extension_days) + suspended
+
+
+def instalments_add_up(settled_amount: Decimal, amounts: Iterable[Decimal]) -> bool:
+    """A repayment plan must add up to the settled amount exactly (an empty plan means one payment)."""
+    amounts = list(amounts)
+    return not amounts or sum(amounts, Decimal("0")) == settled_amount
+
+
+# --- judicial confirmation -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfirmationFlags:
+    """What is overdue about a judicial confirmation at a given moment."""
+
+    application_window_closed: bool
+    acceptance_overdue: bool
+    decision_overdue: bool
+
+
+def confirmation_flags(
+    *,
+    now: datetime,
+    agreement_effective_at: datetime | None,
+    requested_at: datetime | None,
+    accepted_at: datetime | None,
+    decided_at: datetime | None,
+    decision_extended: bool,
+) -> ConfirmationFlags:
+    """Apply within 30 days of the agreement taking effect; accept within 3 days of the application; decide
+    within 15 days of acceptance (+10 with the president's approval)."""
+    window_closed = (
+        agreement_effective_at is not None
+        and requested_at is None
+        and now > calendar_days_deadline(agreement_effective_at, CONFIRMATION_APPLY_DAYS)
+    )
+    acceptance_overdue = (
+        requested_at is not None
+        and accepted_at is None
+        and now > calendar_days_deadline(requested_at, CONFIRMATION_ACCEPT_DAYS)
+    )
+    decide_days = CONFIRMATION_DECIDE_DAYS + (CONFIRMATION_EXTENSION_DAYS if decision_extended else 0)
+    decision_overdue = (
+        accepted_at is not None and decided_at is None and now > calendar_days_deadline(accepted_at, decide_days)
+    )
+    return ConfirmationFlags(window_closed, acceptance_overdue, decision_overdue)
+
+
+def may_apply_for_confirmation(*, now: datetime, agreement_effective_at: datetime) -> bool:
+    return now <= calendar_days_deadline(agreement_effective_at, CONFIRMATION_APPLY_DAYS)
+
+
+# --- statistics ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediationStatistics:
+    closed: int
+    settled: int
+    success_rate: Decimal | None
+    average_duration_days: Decimal | None
+    confirmation_requested: int
+    confirmed: int
+    confirmation_rate: Decimal | None
+
+
+def mediation_statistics(
+    *, outcomes: Sequence[tuple[str, datetime | None, datetime]], confirmation_requested: int, confirmed: int
+) -> MediationStatistics:
+    """Success rate = settled ÷ closed; average duration = mean days from acceptance to closure (cases never
+    accepted do not count); confirmation rate = confirmed ÷ requested."""
+    closed = len(outcomes)
+    settled = sum(1 for outcome, _, _ in outcomes if outcome == "settled")
+    durations = [(closed_at - accepted).total_seconds() / 86400 for _, accepted, closed_at in outcomes if accepted]
+    average = Decimal(str(sum(durations) / len(durations))).quantize(Decimal("0.01")) if durations else None
+    return MediationStatistics(
+        closed=closed,
+        settled=settled,
+        success_rate=_rate(settled, closed),
+        average_duration_days=average,
+        confirmation_requested=confirmation_requested,
+        confirmed=confirmed,
+        confirmation_rate=_rate(confirmed, confirmation_requested),
+    )
+
+
+def _rate(numerator: int, denominator: int) -> Decimal | None:
+    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))

@@ -1,0 +1,180 @@
+"""Request and response models of the finance-mediation API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from courtlink_shared.events.common import Instalment
+from courtlink_shared.events.mediation import Consent, TerminationGround
+from courtlink_shared.identifiers.money import Money
+from pydantic import BaseModel, ConfigDict, Field
+
+from finance_mediation.rules import CaseStatus
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OrganisationIn(_In):
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["financial_dispute_mediation_room", "bank_association_centre", "other"]
+
+
+class MediatorIn(_In):
+    id: str = Field(min_length=1, max_length=100, description="The subject of the mediator's token.")
+    name: str = Field(min_length=1, max_length=50)
+    specialties: list[str] = Field(min_length=1, description="Dispute types the mediator handles.")
+    capacity: int = Field(ge=1, le=500, description="Active cases at most.")
+    affiliations: list[str] = Field(default_factory=list, description="Credit codes of banks the mediator is tied to.")
+    available: bool = True
+
+
+class MediatorPatch(_In):
+    specialties: list[str] | None = Field(default=None, min_length=1)
+    capacity: int | None = Field(default=None, ge=1, le=500)
+    affiliations: list[str] | None = None
+    available: bool | None = None
+
+
+class MediatorOut(BaseModel):
+    id: str
+    organisation_code: str
+    name: str
+    specialties: list[str]
+    capacity: int
+    affiliations: list[str]
+    available: bool
+    active_cases: int
+
+
+class AssignmentIn(_In):
+    mediator_id: str
+
+
+class DeclineIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ContactIn(_In):
+    at: datetime
+    channel: Literal["online", "phone", "in_person", "sms", "post"]
+    party: str = Field(min_length=1, max_length=100)
+    result: Literal["reached", "not_reached", "refused"]
+    note: str | None = Field(default=None, max_length=500)
+
+
+class SessionIn(_In):
+    started_at: datetime
+    channel: Literal["online", "phone", "in_person"]
+    minutes: int = Field(ge=1, le=600)
+    summary: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionIn(_In):
+    days: int = Field(ge=1, le=60)
+    consents: list[Consent] = Field(min_length=1)
+
+
+class SuspensionIn(_In):
+    reason: str = Field(min_length=1, max_length=500, description="e.g. appraisal of the collateral")
+
+
+class AgreementIn(_In):
+    settled_amount: Money = Field(gt=0)
+    instalments: list[Instalment] = Field(default_factory=list, max_length=120)
+
+
+class SignatureIn(_In):
+    party: str = Field(description="The claimant's credit code or a respondent's ID number.")
+
+
+class FailureIn(_In):
+    ground: TerminationGround
+    reason: str = Field(min_length=1, max_length=500)
+    claimant_maintains_claim: bool = Field(description="Whether the bank still wants the court to file the case.")
+
+
+class ConfirmationIn(_In):
+    applicants: list[str] = Field(min_length=2, description="Every party: the claimant and each respondent.")
+
+
+class DecisionIn(_In):
+    decision: Literal["confirmed", "dismissed"]
+    reasons: str = Field(min_length=1, max_length=2000)
+    president_extension: bool = Field(default=False, description="Decided in the 10 extra days the president approved.")
+
+
+class ConfirmationOut(BaseModel):
+    requested_at: datetime | None
+    accepted_at: datetime | None
+    decided_at: datetime | None
+    decision: str | None
+    case_number: str | None
+    application_window_closed: bool
+    acceptance_overdue: bool
+    decision_overdue: bool
+
+
+class CaseOut(BaseModel):
+    id: str
+    dispute_id: str
+    mediation_number: str
+    status: CaseStatus
+    dispute_type: str
+    claimant_code: str
+    court_code: str
+    mediator_id: str | None
+    organisation_code: str | None
+    opened_at: datetime
+    assign_by: datetime
+    assigned_at: datetime | None
+    accept_by: datetime | None
+    accepted_at: datetime | None
+    due_at: datetime | None
+    extension_days: int
+    suspended_days: Decimal
+    agreement: dict[str, Any] | None
+    signatures: list[dict[str, Any]]
+    agreement_effective_at: datetime | None
+    closed_at: datetime | None
+    outcome: str | None
+    ground: str | None
+    reason: str | None
+    confirmation: ConfirmationOut
+    overdue: bool
+    parties: list[str]
+
+
+class ActivityOut(BaseModel):
+    at: datetime
+    kind: str
+    actor: str | None
+    detail: dict[str, Any]
+
+
+class CaseDetailOut(CaseOut):
+    dispute: dict[str, Any]
+    activities: list[ActivityOut]
+
+
+class OverviewOut(BaseModel):
+    organisation_code: str
+    mediators: list[MediatorOut]
+    overdue_cases: list[CaseOut]
+
+
+class StatisticsOut(BaseModel):
+    period_from: date
+    period_to: date
+    closed: int
+    settled: int
+    success_rate: Decimal | None
+    average_duration_days: Decimal | None
+    confirmation_requested: int
+    confirmed: int
+    confirmation_rate: Decimal | None
+    cases_per_mediator: dict[str, int]
+    cases_per_bank: dict[str, int]

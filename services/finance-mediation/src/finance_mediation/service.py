@@ -1,0 +1,419 @@
+"""Finance-mediation's operations on a case: each runs in the caller's transaction, state change and events
+together. Illegal steps raise InvalidTransition (409) and change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.events.common import Actor, Instalment
+from courtlink_shared.events.intake import DisputeRouted
+from courtlink_shared.events.mediation import (
+    Agreement,
+    ConfirmationDecided,
+    ConfirmationRequested,
+    Consent,
+    MediationAccepted,
+    MediationExtended,
+    MediationFailed,
+    MediationOpened,
+    MediationSettled,
+    MediationWithdrawn,
+)
+from courtlink_shared.identifiers.case_number import JUDICIAL_CONFIRMATION
+from courtlink_shared.identifiers.case_number_allocation import allocate_case_number
+from courtlink_shared.messaging.outbox import Outbox
+from courtlink_shared.web.problems import InvalidTransition, UnprocessableInput
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finance_mediation.assignment import (
+    ACCEPT_DEADLINE,
+    ASSIGN_RETRY,
+    active_cases,
+    assign_automatically,
+    give_case,
+    load_of,
+)
+from finance_mediation.models import Activity, MediationCase, Mediator
+from finance_mediation.rules import (
+    CLOSED,
+    CaseStatus,
+    assign_by,
+    can_take,
+    can_transition,
+    instalments_add_up,
+    may_apply_for_confirmation,
+    mediation_due,
+)
+
+DUE_DEADLINE = "mediation.due"
+
+
+def parties_of(case: MediationCase) -> list[str]:
+    """Who must consent and sign: the claimant bank (credit code) and every respondent (ID number)."""
+    return [case.claimant_code] + [r["id_number"] for r in case.dispute["respondents"]]
+
+
+def _move(case: MediationCase, target: CaseStatus, now: datetime) -> None:
+    current = CaseStatus(case.status)
+    if not can_transition(current, target):
+        raise InvalidTransition(f"a case that is {current} cannot become {target}")
+    case.status = target
+    case.updated_at = now
+
+
+def _field_error(field: str, message: str, message_zh: str) -> UnprocessableInput:
+    return UnprocessableInput(
+        message, errors=[{"field": field, "code": "invalid", "message": message, "message_zh": message_zh}]
+    )
+
+
+async def _log(
+    session: AsyncSession, case: MediationCase, now: datetime, kind: str, actor: str | None, **detail: Any
+) -> None:
+    session.add(Activity(case_id=case.id, at=now, kind=kind, actor=actor, detail=detail))
+
+
+async def open_case(session: AsyncSession, *, outbox: Outbox, now: datetime, routed: DisputeRouted) -> MediationCase:
+    """A routed dispute opens a case (once: a redelivered event finds it) and gets a mediator if one is free."""
+    existing = (
+        await session.execute(select(MediationCase).where(MediationCase.dispute_id == routed.dispute_id))
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    snapshot = routed.dispute
+    case = MediationCase(
+        id=str(uuid.uuid4()),
+        dispute_id=routed.dispute_id,
+        mediation_number=routed.mediation_number,
+        dispute=snapshot.model_dump(mode="json"),
+        dispute_type=snapshot.dispute_type,
+        claimant_code=snapshot.claimant.code,
+        court_code=snapshot.court_code,
+        status=CaseStatus.OPENED,
+        declined_by=[],
+        signatures=[],
+        opened_at=now,
+        assign_by=assign_by(now),
+        updated_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    opened = MediationOpened(
+        dispute_id=case.dispute_id, case_id=case.id, mediation_number=case.mediation_number, opened_at=now
+    )
+    await outbox.emit(session, opened, subject=case.dispute_id, time=now)
+    await assign_automatically(
+        session,
+        outbox=outbox,
+        now=now,
+        case=case,
+        mode="automatic",
+        reason="specialty match, under capacity, least loaded, not affiliated with the bank",
+    )
+    return case
+
+
+async def assign_manually(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, mediator: Mediator, actor: Actor
+) -> None:
+    """The organisation picks the mediator itself; capacity and the claimant-affiliation rule still hold."""
+    if CaseStatus(case.status) not in (CaseStatus.OPENED, CaseStatus.ASSIGNED):
+        raise InvalidTransition(f"a case that is {case.status} cannot be reassigned")
+    load = load_of(mediator, (await active_cases(session, [mediator.id])).get(mediator.id, 0))
+    if not can_take(load, claimant_code=case.claimant_code):
+        raise _field_error(
+            "mediator_id",
+            "this mediator is at capacity, unavailable or affiliated with the claimant",
+            "该调解员已满负荷、不可用或与申请人存在关联",
+        )
+    await cancel_deadlines(session, kind=ASSIGN_RETRY, subject=case.id, now=now)
+    await give_case(
+        session,
+        outbox=outbox,
+        now=now,
+        case=case,
+        mediator=mediator,
+        mode="manual",
+        reason=f"assigned by the organisation ({actor.subject})",
+        previous=case.mediator_id,
+    )
+
+
+async def accept(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, mediator_id: str
+) -> None:
+    """The mediator accepts: the 30-day period starts now."""
+    if case.mediator_id != mediator_id:
+        raise InvalidTransition("only the assigned mediator can accept this case")
+    _move(case, CaseStatus.IN_MEDIATION, now)
+    case.accepted_at = now
+    case.due_at = mediation_due(now)
+    await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
+    await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
+    await _log(session, case, now, "accepted", mediator_id)
+    event = MediationAccepted(
+        dispute_id=case.dispute_id, case_id=case.id, mediator_id=mediator_id, accepted_at=now, due_at=case.due_at
+    )
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)
+
+
+async def reassign(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, reason: str, actor: str | None
+) -> None:
+    """The assigned mediator declined or let the acceptance deadline pass: they are excluded and the case moves on."""
+    if CaseStatus(case.status) != CaseStatus.ASSIGNED or case.mediator_id is None:
+        raise InvalidTransition(f"a case that is {case.status} has no pending assignment")
+    case.declined_by = [*case.declined_by, case.mediator_id]
+    await _log(session, case, now, "reassignment", actor, reason=reason, previous=case.mediator_id)
+    await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
+    assigned = await assign_automatically(
+        session, outbox=outbox, now=now, case=case, mode="reassignment", reason=reason
+    )
+    if assigned is None:
+        case.status = CaseStatus.OPENED
+        case.mediator_id = None
+        case.organisation_code = None
+        case.updated_at = now
+
+
+async def record_contact(
+    session: AsyncSession, *, now: datetime, case: MediationCase, actor: str, detail: dict[str, Any]
+) -> None:
+    """A contact attempt or a session (time, channel, minutes) in an accepted case."""
+    if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED, CaseStatus.AWAITING_SIGNATURES):
+        raise InvalidTransition(f"a case that is {case.status} takes no contacts or sessions")
+    await _log(session, case, now, detail.pop("kind"), actor, **detail)
+
+
+async def extend(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    case: MediationCase,
+    days: int,
+    consents: list[Consent],
+    actor: str,
+) -> None:
+    """Extend the period; only with every party's recorded consent."""
+    if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED):
+        raise InvalidTransition(f"a case that is {case.status} cannot be extended")
+    missing = set(parties_of(case)) - {c.party for c in consents}
+    if missing:
+        raise _field_error(
+            "consents",
+            f"every party must consent; missing: {', '.join(sorted(missing))}",
+            "延长调解期限须经全部当事人同意",
+        )
+    assert case.accepted_at is not None
+    case.extension_days += days
+    case.due_at = mediation_due(
+        case.accepted_at, extension_days=case.extension_days, suspended=timedelta(seconds=case.suspended_seconds)
+    )
+    case.updated_at = now
+    if case.status == CaseStatus.IN_MEDIATION:
+        await cancel_deadlines(session, kind=DUE_DEADLINE, subject=case.id, now=now)
+        await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
+    await _log(session, case, now, "extended", actor, days=days, consents=[c.model_dump(mode="json") for c in consents])
+    event = MediationExtended(
+        dispute_id=case.dispute_id,
+        case_id=case.id,
+        extra_days=days,
+        consents=consents,
+        due_at=case.due_at,
+        extended_at=now,
+    )
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)
+
+
+async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, reason: str, actor: str) -> None:
+    """Appraisal or valuation starts: the period stands still."""
+    _move(case, CaseStatus.SUSPENDED, now)
+    case.suspended_since = now
+    await cancel_deadlines(session, kind=DUE_DEADLINE, subject=case.id, now=now)
+    await _log(session, case, now, "suspended", actor, reason=reason)
+
+
+async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, actor: str) -> None:
+    """Appraisal is over: the time it took is added to the period."""
+    assert case.suspended_since is not None
+    assert case.accepted_at is not None
+    _move(case, CaseStatus.IN_MEDIATION, now)
+    case.suspended_seconds += int((now - case.suspended_since).total_seconds())
+    case.suspended_since = None
+    case.due_at = mediation_due(
+        case.accepted_at, extension_days=case.extension_days, suspended=timedelta(seconds=case.suspended_seconds)
+    )
+    await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
+    await _log(session, case, now, "resumed", actor, due_at=case.due_at.isoformat())
+
+
+async def draft_agreement(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    case: MediationCase,
+    settled_amount: Decimal,
+    instalments: list[Instalment],
+    actor: str,
+) -> None:
+    """The parties agreed: the agreement waits for every party's signature."""
+    if not instalments_add_up(settled_amount, [i.amount for i in instalments]):
+        raise _field_error(
+            "instalments", "the instalments do not add up to the settled amount", "分期还款金额之和须等于调解金额"
+        )
+    _move(case, CaseStatus.AWAITING_SIGNATURES, now)
+    case.agreement = {
+        "settled_amount": str(settled_amount),
+        "instalments": [i.model_dump(mode="json") for i in instalments],
+    }
+    case.signatures = []
+    await _log(session, case, now, "agreement_drafted", actor, **case.agreement)
+
+
+async def sign(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, party: str, actor: str
+) -> None:
+    """A party signs; the agreement takes effect when the last party signs, and the case is settled."""
+    if CaseStatus(case.status) != CaseStatus.AWAITING_SIGNATURES or case.agreement is None:
+        raise InvalidTransition("there is no agreement waiting for signatures")
+    if party not in parties_of(case):
+        raise _field_error("party", "not a party to this case", "非本案当事人")
+    if party in {s["party"] for s in case.signatures}:
+        raise InvalidTransition("this party has already signed")
+    case.signatures = [*case.signatures, {"party": party, "signed_at": now.isoformat()}]
+    await _log(session, case, now, "signed", actor, party=party)
+    if {s["party"] for s in case.signatures} != set(parties_of(case)):
+        return
+    _move(case, CaseStatus.SETTLED, now)
+    case.agreement_effective_at = now
+    await _close(session, case, now, "settled")
+    agreement = Agreement(
+        settled_amount=Decimal(case.agreement["settled_amount"]),
+        instalments=[Instalment.model_validate(i) for i in case.agreement["instalments"]],
+        effective_at=now,
+    )
+    event = MediationSettled(dispute_id=case.dispute_id, case_id=case.id, agreement=agreement, settled_at=now)
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)
+
+
+async def fail(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    case: MediationCase,
+    ground: str,
+    reason: str,
+    claimant_maintains_claim: bool,
+    actor: str | None,
+) -> None:
+    """Close without agreement; intake files the case if the claimant maintains the claim."""
+    _move(case, CaseStatus.FAILED, now)
+    case.ground, case.reason = ground, reason
+    await _close(session, case, now, "failed")
+    await _log(session, case, now, "failed", actor, ground=ground, reason=reason)
+    event = MediationFailed(
+        dispute_id=case.dispute_id,
+        case_id=case.id,
+        ground=ground,
+        reason=reason,
+        claimant_maintains_claim=claimant_maintains_claim,
+        failed_at=now,
+    )
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)
+
+
+async def withdraw(session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, reason: str) -> None:
+    """The bank withdrew the dispute at intake: close the case (a closed case stays as it is)."""
+    if CaseStatus(case.status) in CLOSED:
+        return
+    _move(case, CaseStatus.WITHDRAWN, now)
+    case.reason = reason
+    await _close(session, case, now, "withdrawn")
+    event = MediationWithdrawn(dispute_id=case.dispute_id, case_id=case.id, withdrawn_at=now)
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)
+
+
+async def _close(session: AsyncSession, case: MediationCase, now: datetime, outcome: str) -> None:
+    case.closed_at = now
+    case.outcome = outcome
+    for kind in (DUE_DEADLINE, ACCEPT_DEADLINE, ASSIGN_RETRY):
+        await cancel_deadlines(session, kind=kind, subject=case.id, now=now)
+
+
+async def request_confirmation(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, applicants: list[str], actor: str
+) -> None:
+    """Both parties apply jointly, within 30 days of the agreement taking effect."""
+    if case.status != CaseStatus.SETTLED or case.agreement_effective_at is None:
+        raise InvalidTransition("only an effective agreement can be confirmed")
+    if case.confirmation_requested_at is not None:
+        raise InvalidTransition("judicial confirmation was already requested")
+    if not may_apply_for_confirmation(now=now, agreement_effective_at=case.agreement_effective_at):
+        raise InvalidTransition("the 30 days to apply for judicial confirmation have passed")
+    missing = set(parties_of(case)) - set(applicants)
+    if missing:
+        raise _field_error(
+            "applicants",
+            f"both sides must apply; missing: {', '.join(sorted(missing))}",
+            "司法确认须由双方当事人共同申请",
+        )
+    case.confirmation_requested_at = now
+    case.updated_at = now
+    await _log(session, case, now, "confirmation_requested", actor, applicants=applicants)
+    event = ConfirmationRequested(dispute_id=case.dispute_id, case_id=case.id, requested_at=now)
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)
+
+
+async def accept_confirmation(session: AsyncSession, *, now: datetime, case: MediationCase, actor: str) -> None:
+    if case.confirmation_requested_at is None or case.confirmation_accepted_at is not None:
+        raise InvalidTransition("no application is waiting for acceptance")
+    case.confirmation_accepted_at = now
+    case.updated_at = now
+    await _log(session, case, now, "confirmation_accepted", actor)
+
+
+async def decide_confirmation(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    case: MediationCase,
+    decision: str,
+    reasons: str,
+    president_extension: bool,
+    actor: Actor,
+) -> None:
+    """Confirmed (enforceable, with a 民特 case number) or dismissed."""
+    if case.confirmation_accepted_at is None or case.confirmation_decided_at is not None:
+        raise InvalidTransition("the application must be accepted and not yet decided")
+    case.confirmation_extended = president_extension
+    case.confirmation_decided_at = now
+    case.confirmation_decision = decision
+    number = None
+    if decision == "confirmed":
+        number = str(
+            await allocate_case_number(
+                session, court_code=case.court_code, type_code=JUDICIAL_CONFIRMATION, year=now.astimezone(SHANGHAI).year
+            )
+        )
+        case.confirmation_case_number = number
+    case.updated_at = now
+    await _log(session, case, now, "confirmation_decided", actor.subject, decision=decision, case_number=number)
+    event = ConfirmationDecided(
+        dispute_id=case.dispute_id,
+        case_id=case.id,
+        decision=decision,
+        case_number=number,
+        reasons=reasons,
+        by=actor,
+        decided_at=now,
+    )
+    await outbox.emit(session, event, subject=case.dispute_id, time=now)

@@ -1,0 +1,44 @@
+"""Fixtures for finance-mediation's tests: the real app on real PostgreSQL and Kafka with a controllable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from courtlink_shared.auth.dev_tokens import generate_key_pair
+from courtlink_shared.clock import ControllableClock
+from finance_mediation.app import create_app
+from finance_mediation.settings import Settings
+from mediation_fixtures import START, Api
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("keys")
+    generate_key_pair(directory)
+    return directory
+
+
+@pytest.fixture
+def settings(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_topic_prefix=topic_prefix,
+        auth_jwks_file=str(keys_dir / "jwks.json"),
+        relay_poll_seconds=0.2,
+        sweep_interval_seconds=3600,  # tests sweep explicitly, after moving the clock
+    )
+
+
+@pytest.fixture
+async def api(settings: Settings, keys_dir: Path) -> AsyncIterator[Api]:
+    clock = ControllableClock(START)
+    app = create_app(settings, clock=clock)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mediation") as client:
+            yield Api(client, keys_dir, app, clock)

@@ -1,0 +1,130 @@
+"""Test data, a controllable clock and authenticated clients for finance-mediation's tests."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from courtlink_shared.auth.dev_tokens import mint_token
+from courtlink_shared.auth.principal import Role
+from courtlink_shared.clock import ControllableClock
+from courtlink_shared.events.common import Claim, Organisation, Party
+from courtlink_shared.events.envelope import EventData, make_envelope
+from courtlink_shared.events.intake import DisputeRouted, DisputeSnapshot, NoticeRef
+from courtlink_shared.runtime import ServiceRuntime
+from courtlink_shared.testing.factories import credit_code, resident_id
+from fastapi import FastAPI
+
+BANK_A = "91110000600037341L"
+BANK_B = credit_code(7)
+COURT = "吉7101"
+ORG = credit_code(100, prefix="52220101")
+OTHER_ORG = credit_code(101, prefix="52220101")
+# Wednesday 30 September 2026, 09:00 in Beijing: the National Day holiday (1–7 October) comes next, and
+# Saturday 10 October is an adjusted working day.
+START = datetime(2026, 9, 30, 1, 0, tzinfo=UTC)
+_numbers = itertools.count(1)
+
+
+class Api:
+    """An HTTP client on the running app with a token per role and organisation."""
+
+    def __init__(self, client: httpx.AsyncClient, keys_dir: Path, app: FastAPI, clock: ControllableClock) -> None:
+        self.client = client
+        self.keys_dir = keys_dir
+        self.app = app
+        self.clock = clock
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.app.state.runtime
+        return runtime
+
+    def auth(self, role: Role, org: str, subject: str | None = None) -> dict[str, str]:
+        token = mint_token(self.keys_dir, subject=subject or f"{role.value}@{org}", roles=[role], organisation=org)
+        return {"Authorization": f"Bearer {token}"}
+
+    def mediator(self, mediator_id: str, org: str = ORG) -> dict[str, str]:
+        return self.auth(Role.MEDIATOR, org, mediator_id)
+
+    def admin(self, org: str = ORG) -> dict[str, str]:
+        return self.auth(Role.MEDIATION_ORG_ADMIN, org)
+
+    async def roster(self, *mediators: dict[str, Any], org: str = ORG) -> None:
+        await self.client.put(
+            "/organisations/me",
+            json={"name": "长春金融纠纷调解室", "kind": "financial_dispute_mediation_room"},
+            headers=self.admin(org),
+        )
+        for m in mediators:
+            response = await self.client.post("/mediators", json=m, headers=self.admin(org))
+            assert response.status_code == 201, response.text
+
+    async def sweep(self) -> int:
+        assert self.runtime.sweeper is not None
+        return await self.runtime.sweeper.sweep_once()
+
+
+def mediator(
+    mediator_id: str,
+    *,
+    capacity: int = 10,
+    specialties: tuple[str, ...] = ("信用卡纠纷", "金融借款合同纠纷"),
+    affiliations: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    return {
+        "id": mediator_id,
+        "name": f"调解员{mediator_id}",
+        "specialties": list(specialties),
+        "capacity": capacity,
+        "affiliations": list(affiliations),
+    }
+
+
+def routed(n: int | None = None, *, bank: str = BANK_A, dispute_type: str = "信用卡纠纷") -> DisputeRouted:
+    """A DisputeRouted event as intake publishes it."""
+    n = next(_numbers) if n is None else n
+    now = datetime.now(UTC)
+    return DisputeRouted(
+        dispute_id=str(uuid.uuid4()),
+        mediation_number=f"（2026）吉7101民诉前调{n}号",
+        notice=NoticeRef(template="credit_card", issued_at=now, url="/n"),
+        dispute=DisputeSnapshot(
+            bank_reference=f"CC-{n}",
+            dispute_type=dispute_type,
+            claimant=Organisation(name="示例银行", code=bank),
+            respondents=[Party(kind="person", name=f"客户{n}", id_number=resident_id(n))],
+            claim=Claim(
+                principal=Decimal("10000.00"),
+                interest=Decimal("0.00"),
+                penalty=Decimal("0.00"),
+                fees=Decimal("0.00"),
+                total=Decimal("10000.00"),
+            ),
+            contract_number=f"HT-{n}",
+            default_date=date(2026, 1, 5),
+            court_code=COURT,
+        ),
+        routed_at=now,
+    )
+
+
+async def publish(kafka_bootstrap: str, topic_prefix: str, *events: EventData) -> None:
+    """Publish on the real topic, keyed by dispute, as intake's relay does."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for event in events:
+            subject = str(getattr(event, "dispute_id"))  # noqa: B009
+            envelope = make_envelope(event, source="intake", subject=subject, time=datetime.now(UTC))
+            await producer.send_and_wait(
+                event.topic.physical(topic_prefix), envelope.model_dump_json().encode(), key=subject.encode()
+            )
+    finally:
+        await producer.stop()
