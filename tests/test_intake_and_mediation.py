@@ -1,0 +1,147 @@
+"""End to end on real Kafka and PostgreSQL: disputes routed by intake open mediation cases, get assigned and
+accepted, close settled, failed and withdrawn, and intake's status and timeline follow each; a failure that the
+bank maintains is filed by intake."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from courtlink_shared.auth.dev_tokens import mint_token
+from courtlink_shared.auth.principal import Role
+from courtlink_shared.testing.factories import credit_code, resident_id
+from courtlink_shared.testing.waiting import eventually
+from finance_mediation.app import create_app as create_mediation
+from finance_mediation.settings import Settings as MediationSettings
+from intake.app import create_app as create_intake
+from intake.settings import Settings as IntakeSettings
+
+BANK = "91110000600037341L"
+COURT = "吉7101"
+ORG = credit_code(5, prefix="52220101")
+
+
+@dataclass
+class System:
+    intake: httpx.AsyncClient
+    mediation: httpx.AsyncClient
+    keys_dir: Path
+
+    def auth(self, role: Role, org: str, subject: str | None = None) -> dict[str, str]:
+        token = mint_token(self.keys_dir, subject=subject or role.value, roles=[role], organisation=org)
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def system(
+    new_database: Callable[[], Awaitable[str]], kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
+) -> AsyncIterator[System]:
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "kafka_topic_prefix": topic_prefix,
+                              "auth_jwks_file": str(keys_dir / "jwks.json"), "relay_poll_seconds": 0.2}  # fmt: skip
+    intake_app = create_intake(IntakeSettings(database_url=await new_database(), **common))
+    mediation_app = create_mediation(MediationSettings(database_url=await new_database(), **common))
+    async with AsyncExitStack() as stack:
+        clients = []
+        for name, app in (("intake", intake_app), ("mediation", mediation_app)):
+            manager = await stack.enter_async_context(LifespanManager(app))
+            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+            clients.append(await stack.enter_async_context(httpx.AsyncClient(transport=transport,
+                                                                              base_url=f"http://{name}")))  # fmt: skip
+        yield System(clients[0], clients[1], keys_dir)
+
+
+def dispute(n: int) -> dict[str, Any]:
+    return {
+        "bank_reference": f"E2E-{n}",
+        "dispute_type": "金融借款合同纠纷",
+        "claimant": {"name": "示例银行股份有限公司", "code": BANK},
+        "respondents": [{"kind": "person", "name": f"借款人{n}", "id_number": resident_id(500 + n)}],
+        "claim": {
+            "principal": "50000.00",
+            "interest": "1200.00",
+            "penalty": "300.00",
+            "fees": "0.00",
+            "total": "51500.00",
+        },  # fmt: skip
+        "contract_number": f"JK-{n}",
+        "default_date": date(2026, 3, 1).isoformat(),
+        "court_code": COURT,
+    }
+
+
+async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_withdrawal(system: System) -> None:
+    admin = system.auth(Role.MEDIATION_ORG_ADMIN, ORG)
+    await system.mediation.put("/organisations/me", json={"name": "金融纠纷调解室", "kind":
+                               "financial_dispute_mediation_room"}, headers=admin)  # fmt: skip
+    await system.mediation.post("/mediators", json={"id": "m1", "name": "王调解", "specialties": ["金融借款合同纠纷"],
+                                "capacity": 10, "affiliations": []}, headers=admin)  # fmt: skip
+    bank = system.auth(Role.BANK_OPERATOR, BANK)
+    mediator = system.auth(Role.MEDIATOR, ORG, "m1")
+    disputes = [(await system.intake.post("/disputes", json=dispute(n), headers=bank)).json() for n in range(3)]
+
+    async def intake_status(dispute_id: str) -> str:
+        return str((await system.intake.get(f"/disputes/{dispute_id}", headers=bank)).json()["status"])
+
+    cases: dict[str, dict[str, Any]] = {}
+
+    async def all_assigned() -> bool:
+        for c in (await system.mediation.get("/cases", headers=mediator)).json():
+            cases[c["dispute_id"]] = c
+        return len(cases) == 3 and all(c["status"] == "assigned" for c in cases.values())
+
+    await eventually(all_assigned, what="three cases assigned to m1")
+    settle, fail, withdraw = (cases[d["id"]] for d in disputes)
+    for c in (settle, fail):
+        assert (await system.mediation.post(f"/cases/{c['id']}/accept", headers=mediator)).status_code == 200
+    await eventually(lambda: _is(intake_status(disputes[0]["id"]), "in_mediation"), what="intake sees acceptance")
+
+    await system.mediation.post(f"/cases/{settle['id']}/agreement", json={"settled_amount": "50000.00"},
+                                headers=mediator)  # fmt: skip
+    for party in settle["parties"]:
+        await system.mediation.post(f"/cases/{settle['id']}/signatures", json={"party": party}, headers=mediator)
+    await system.mediation.post(f"/cases/{fail['id']}/failure", json={"ground": "positions_too_far_apart",
+                                "reason": "借款人否认借款事实", "claimant_maintains_claim": True}, headers=mediator)  # fmt: skip
+    await system.intake.post(f"/disputes/{disputes[2]['id']}/withdraw", json={"reason": "客户已还款"}, headers=bank)
+
+    await eventually(lambda: _is(intake_status(disputes[0]["id"]), "settled"), what="intake sees the settlement")
+    await eventually(lambda: _is(intake_status(disputes[1]["id"]), "filed"), what="intake files the failed one")
+
+    async def mediation_withdrawn() -> bool:
+        seen = (await system.mediation.get(f"/cases/{withdraw['id']}", headers=mediator)).json()
+        return bool(seen["status"] == "withdrawn")
+
+    await eventually(mediation_withdrawn, what="mediation closes the withdrawn dispute")
+
+    filed = (await system.intake.get(f"/disputes/{disputes[1]['id']}", headers=bank)).json()
+    assert filed["case_number"].startswith("（") and "吉7101民初" in filed["case_number"]
+    kinds = [e["kind"] for e in filed["timeline"]]
+    assert kinds == ["submitted", "routed", "mediation.case.opened", "mediation.case.mediator_assigned",
+                     "mediation.case.accepted", "mediation.case.failed", "filed"]  # fmt: skip
+    settled = (await system.intake.get(f"/disputes/{disputes[0]['id']}", headers=bank)).json()
+    assert "调解成功" in settled["timeline"][-1]["summary"]
+
+    async def withdrawal_in_intake_timeline() -> bool:
+        seen = (await system.intake.get(f"/disputes/{disputes[2]['id']}", headers=bank)).json()
+        return "mediation.case.withdrawn" in [e["kind"] for e in seen["timeline"]]
+
+    await eventually(withdrawal_in_intake_timeline, what="the closing of the withdrawn case in intake's timeline")
+    assert await intake_status(disputes[2]["id"]) == "withdrawn"
+
+    today = date.today().isoformat()
+    stats = (await system.mediation.get("/statistics", params={"from": today, "to": today},
+                                        headers=system.auth(Role.ANALYST, COURT))).json()  # fmt: skip
+    assert (stats["closed"], stats["settled"], stats["success_rate"]) == (3, 1, "0.3333")
+    assert stats["cases_per_mediator"] == {"m1": 3}
+    assert stats["cases_per_bank"] == {BANK: 3}
+
+
+async def _is(status: Awaitable[str], expected: str) -> bool:
+    return await status == expected
