@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from courtlink_shared.auth.dev_tokens import generate_key_pair
 
 

@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-
 from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
-from courtlink_shared.testing.factories import credit_code, resident_id
+from courtlink_shared.testing.factories import credit_code, resident_id, today_in_beijing
 from courtlink_shared.testing.waiting import eventually
 from finance_mediation.app import create_app as create_mediation
 from finance_mediation.settings import Settings as MediationSettings
@@ -44,8 +43,12 @@ class System:
 async def system(
     new_database: Callable[[], Awaitable[str]], kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
 ) -> AsyncIterator[System]:
-    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "kafka_topic_prefix": topic_prefix,
-                              "auth_jwks_file": str(keys_dir / "jwks.json"), "relay_poll_seconds": 0.2}  # fmt: skip
+    common: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "kafka_topic_prefix": topic_prefix,
+        "auth_jwks_file": str(keys_dir / "jwks.json"),
+        "relay_poll_seconds": 0.2,
+    }
     intake_app = create_intake(IntakeSettings(database_url=await new_database(), **common))
     mediation_app = create_mediation(MediationSettings(database_url=await new_database(), **common))
     async with AsyncExitStack() as stack:
@@ -53,8 +56,9 @@ async def system(
         for name, app in (("intake", intake_app), ("mediation", mediation_app)):
             manager = await stack.enter_async_context(LifespanManager(app))
             transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-            clients.append(await stack.enter_async_context(httpx.AsyncClient(transport=transport,
-                                                                              base_url=f"http://{name}")))  # fmt: skip
+            clients.append(
+                await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=f"http://{name}"))
+            )
         yield System(clients[0], clients[1], keys_dir)
 
 
@@ -70,7 +74,7 @@ def dispute(n: int) -> dict[str, Any]:
             "penalty": "300.00",
             "fees": "0.00",
             "total": "51500.00",
-        },  # fmt: skip
+        },
         "contract_number": f"JK-{n}",
         "default_date": date(2026, 3, 1).isoformat(),
         "court_code": COURT,
@@ -79,10 +83,14 @@ def dispute(n: int) -> dict[str, Any]:
 
 async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_withdrawal(system: System) -> None:
     admin = system.auth(Role.MEDIATION_ORG_ADMIN, ORG)
-    await system.mediation.put("/organisations/me", json={"name": "金融纠纷调解室", "kind":
-                               "financial_dispute_mediation_room"}, headers=admin)  # fmt: skip
-    await system.mediation.post("/mediators", json={"id": "m1", "name": "王调解", "specialties": ["金融借款合同纠纷"],
-                                "capacity": 10, "affiliations": []}, headers=admin)  # fmt: skip
+    await system.mediation.put(
+        "/organisations/me", json={"name": "金融纠纷调解室", "kind": "financial_dispute_mediation_room"}, headers=admin
+    )
+    await system.mediation.post(
+        "/mediators",
+        json={"id": "m1", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 10, "affiliations": []},
+        headers=admin,
+    )
     bank = system.auth(Role.BANK_OPERATOR, BANK)
     mediator = system.auth(Role.MEDIATOR, ORG, "m1")
     disputes = [(await system.intake.post("/disputes", json=dispute(n), headers=bank)).json() for n in range(3)]
@@ -103,12 +111,16 @@ async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_w
         assert (await system.mediation.post(f"/cases/{c['id']}/accept", headers=mediator)).status_code == 200
     await eventually(lambda: _is(intake_status(disputes[0]["id"]), "in_mediation"), what="intake sees acceptance")
 
-    await system.mediation.post(f"/cases/{settle['id']}/agreement", json={"settled_amount": "50000.00"},
-                                headers=mediator)  # fmt: skip
+    await system.mediation.post(
+        f"/cases/{settle['id']}/agreement", json={"settled_amount": "50000.00"}, headers=mediator
+    )
     for party in settle["parties"]:
         await system.mediation.post(f"/cases/{settle['id']}/signatures", json={"party": party}, headers=mediator)
-    await system.mediation.post(f"/cases/{fail['id']}/failure", json={"ground": "positions_too_far_apart",
-                                "reason": "借款人否认借款事实", "claimant_maintains_claim": True}, headers=mediator)  # fmt: skip
+    await system.mediation.post(
+        f"/cases/{fail['id']}/failure",
+        json={"ground": "positions_too_far_apart", "reason": "借款人否认借款事实", "claimant_maintains_claim": True},
+        headers=mediator,
+    )
     await system.intake.post(f"/disputes/{disputes[2]['id']}/withdraw", json={"reason": "客户已还款"}, headers=bank)
 
     await eventually(lambda: _is(intake_status(disputes[0]["id"]), "settled"), what="intake sees the settlement")
@@ -121,10 +133,17 @@ async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_w
     await eventually(mediation_withdrawn, what="mediation closes the withdrawn dispute")
 
     filed = (await system.intake.get(f"/disputes/{disputes[1]['id']}", headers=bank)).json()
-    assert filed["case_number"].startswith("（") and "吉7101民初" in filed["case_number"]
+    assert filed["case_number"].startswith(f"（{today_in_beijing().year}）吉7101民初")
     kinds = [e["kind"] for e in filed["timeline"]]
-    assert kinds == ["submitted", "routed", "mediation.case.opened", "mediation.case.mediator_assigned",
-                     "mediation.case.accepted", "mediation.case.failed", "filed"]  # fmt: skip
+    assert kinds == [
+        "submitted",
+        "routed",
+        "mediation.case.opened",
+        "mediation.case.mediator_assigned",
+        "mediation.case.accepted",
+        "mediation.case.failed",
+        "filed",
+    ]
     settled = (await system.intake.get(f"/disputes/{disputes[0]['id']}", headers=bank)).json()
     assert "调解成功" in settled["timeline"][-1]["summary"]
 
@@ -135,9 +154,12 @@ async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_w
     await eventually(withdrawal_in_intake_timeline, what="the closing of the withdrawn case in intake's timeline")
     assert await intake_status(disputes[2]["id"]) == "withdrawn"
 
-    today = date.today().isoformat()
-    stats = (await system.mediation.get("/statistics", params={"from": today, "to": today},
-                                        headers=system.auth(Role.ANALYST, COURT))).json()  # fmt: skip
+    today = today_in_beijing().isoformat()
+    stats = (
+        await system.mediation.get(
+            "/statistics", params={"from": today, "to": today}, headers=system.auth(Role.ANALYST, COURT)
+        )
+    ).json()
     assert (stats["closed"], stats["settled"], stats["success_rate"]) == (3, 1, "0.3333")
     assert stats["cases_per_mediator"] == {"m1": 3}
     assert stats["cases_per_bank"] == {BANK: 3}

@@ -7,7 +7,7 @@ import asyncio
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 from courtlink_shared.events import Envelope
 from courtlink_shared.events.topics import INTAKE_DISPUTES
+from courtlink_shared.testing.factories import today_in_beijing
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
 from intake.app import create_app
@@ -38,7 +39,7 @@ def _bad_total(row: dict[str, Any]) -> str:
 
 
 def _future(row: dict[str, Any]) -> str:
-    row["default_date"] = (date.today() + timedelta(days=10)).isoformat()
+    row["default_date"] = (today_in_beijing() + timedelta(days=10)).isoformat()
     return "default_date"
 
 

@@ -3,7 +3,7 @@ search and statistics."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from courtlink_shared.events.mediation import (
     MediatorAssigned,
 )
 from courtlink_shared.events.topics import INTAKE_DISPUTES, MEDIATION_CASES
+from courtlink_shared.testing.factories import today_in_beijing
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
 from intake_fixtures import BANK_A, BANK_B, COURT, OTHER_COURT, Api, dispute
@@ -123,7 +124,7 @@ class TestFollowingMediation:
         stats = (
             await api.client.get(
                 "/statistics",
-                params={"from": str(date.today() - timedelta(days=1)), "to": str(date.today())},
+                params={"from": str(today_in_beijing() - timedelta(days=1)), "to": str(today_in_beijing())},
                 headers=api.auth(Role.ANALYST, COURT),
             )
         ).json()
@@ -174,7 +175,7 @@ class TestOneBankNeverSeesAnother:
             {"respondent": mine["respondents"][0]["id_number"]},
         ):
             assert (await api.client.get("/disputes", params=params, headers=other)).json()["items"] == []
-        today = str(date.today())
+        today = str(today_in_beijing())
         stats = (await api.client.get("/statistics", params={"from": today, "to": today}, headers=other)).json()
         assert stats["accepted"] == 0
         assert (await detail(api, mine["id"]))["status"] == "routed", "nothing changed"

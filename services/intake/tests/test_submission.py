@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.events import Envelope
 from courtlink_shared.events.topics import INTAKE_DISPUTES
+from courtlink_shared.testing.factories import today_in_beijing
 from courtlink_shared.testing.kafka_reader import read_topic
 from intake_fixtures import BANK_A, BANK_B, COURT, OTHER_COURT, Api, dispute
 
@@ -64,7 +65,7 @@ class TestBadInput:
         body["dispute_type"] = "离婚纠纷"
         body["respondents"][0]["id_number"] = "110105194912310021"
         body["claim"]["interest"] = "1.234"  # (the sum is only checked once every part is valid)
-        body["default_date"] = (date.today() + timedelta(days=3)).isoformat()
+        body["default_date"] = (today_in_beijing() + timedelta(days=3)).isoformat()
         body["court_code"] = "Court 1"
         response = await submit(api, body)
         assert response.status_code == 422

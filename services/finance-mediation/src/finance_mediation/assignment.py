@@ -3,8 +3,10 @@ concurrency (the chosen mediator's row is locked and their load counted again be
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from courtlink_shared.db.transaction_state import transaction_state
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.events.mediation import MediatorAssigned
 from courtlink_shared.messaging.outbox import Outbox
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance_mediation.models import MediationCase, Mediator
-from finance_mediation.rules import ACTIVE, CaseStatus, MediatorLoad, accept_by, choose_mediator, eligible
+from finance_mediation.rules import ACTIVE, CaseStatus, MediatorLoad, accept_by, choose_mediator
 
 ACCEPT_DEADLINE = "mediation.accept_by"
 ASSIGN_RETRY = "mediation.assign_retry"
@@ -43,21 +45,38 @@ def load_of(mediator: Mediator, active: int) -> MediatorLoad:
     )
 
 
-async def roster(session: AsyncSession) -> list[MediatorLoad]:
-    """Every mediator with their current load."""
-    mediators = list((await session.execute(select(Mediator))).scalars())
-    counts = await active_cases(session)
-    return [load_of(m, counts.get(m.id, 0)) for m in mediators]
-
-
-async def _lock_if_still_eligible(session: AsyncSession, case: MediationCase, mediator_id: str) -> Mediator | None:
-    query = select(Mediator).where(Mediator.id == mediator_id)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+async def roster(session: AsyncSession, *, lock: bool = False) -> list[tuple[Mediator, MediatorLoad]]:
+    """Every mediator with their current load. With `lock`, the roster rows stay locked until the transaction
+    ends, so that the loads read here stay exact while the transaction assigns cases (PostgreSQL; SQLite
+    serialises writers anyway)."""
+    query = select(Mediator).order_by(Mediator.id)
+    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
-    mediator = (await session.execute(query)).scalar_one()
-    load = load_of(mediator, (await active_cases(session, [mediator_id])).get(mediator_id, 0))
-    ok = eligible(load, dispute_type=case.dispute_type, claimant_code=case.claimant_code, excluded=case.declined_by)
-    return mediator if ok else None
+    mediators = list((await session.execute(query)).scalars())
+    counts = await active_cases(session)
+    return [(m, load_of(m, counts.get(m.id, 0))) for m in mediators]
+
+
+@dataclass
+class LockedRoster:
+    """The roster as one transaction holds it."""
+
+    mediators: dict[str, Mediator]
+    loads: dict[str, MediatorLoad]
+
+
+async def locked_roster(session: AsyncSession) -> LockedRoster:
+    """The roster, locked and read once per transaction; the assignments made in it keep it current.
+
+    One lock on the whole roster serialises assignments across replicas: no two transactions can both give
+    a mediator their last free slot. A burst handled in one transaction pays for it once."""
+    held: LockedRoster
+    held, created = transaction_state(session, "_locked_roster", lambda: LockedRoster({}, {}))
+    if created:
+        for mediator, load in await roster(session, lock=True):
+            held.mediators[mediator.id] = mediator
+            held.loads[mediator.id] = load
+    return held
 
 
 async def assign_automatically(
@@ -65,18 +84,18 @@ async def assign_automatically(
 ) -> Mediator | None:
     """Give the case to the least-loaded eligible mediator; with nobody eligible, try again later."""
     previous = case.mediator_id
-    loads = await roster(session)
-    while True:
-        choice = choose_mediator(
-            loads, dispute_type=case.dispute_type, claimant_code=case.claimant_code, excluded=case.declined_by
-        )
-        if choice is None:
-            await schedule_deadline(session, kind=ASSIGN_RETRY, subject=case.id, due_at=now + RETRY_AFTER)
-            return None
-        mediator = await _lock_if_still_eligible(session, case, choice.id)
-        if mediator is not None:
-            break
-        loads = [m for m in loads if m.id != choice.id]  # filled up by a concurrent assignment meanwhile
+    held = await locked_roster(session)
+    choice = choose_mediator(
+        list(held.loads.values()),
+        dispute_type=case.dispute_type,
+        claimant_code=case.claimant_code,
+        excluded=case.declined_by,
+    )
+    if choice is None:
+        await schedule_deadline(session, kind=ASSIGN_RETRY, subject=case.id, due_at=now + RETRY_AFTER)
+        return None
+    held.loads[choice.id] = replace(choice, active_cases=choice.active_cases + 1)
+    mediator = held.mediators[choice.id]
     await give_case(
         session, outbox=outbox, now=now, case=case, mediator=mediator, mode=mode, reason=reason, previous=previous
     )
@@ -95,7 +114,8 @@ async def give_case(
     previous: str | None,
 ) -> None:
     """Record the assignment, start the 3-working-day acceptance clock, and tell everyone."""
-    await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
+    if case.accept_by is not None:  # a reassignment: the previous mediator's clock stops
+        await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
     case.mediator_id = mediator.id
     case.organisation_code = mediator.organisation_code
     case.status = CaseStatus.ASSIGNED

@@ -28,16 +28,14 @@ from courtlink_shared.identifiers.case_number import JUDICIAL_CONFIRMATION
 from courtlink_shared.identifiers.case_number_allocation import allocate_case_number
 from courtlink_shared.messaging.outbox import Outbox
 from courtlink_shared.web.problems import InvalidTransition, UnprocessableInput
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance_mediation.assignment import (
     ACCEPT_DEADLINE,
     ASSIGN_RETRY,
-    active_cases,
     assign_automatically,
     give_case,
-    load_of,
+    locked_roster,
 )
 from finance_mediation.models import Activity, MediationCase, Mediator
 from finance_mediation.rules import (
@@ -80,12 +78,12 @@ async def _log(
 
 
 async def open_case(session: AsyncSession, *, outbox: Outbox, now: datetime, routed: DisputeRouted) -> MediationCase:
-    """A routed dispute opens a case (once: a redelivered event finds it) and gets a mediator if one is free."""
-    existing = (
-        await session.execute(select(MediationCase).where(MediationCase.dispute_id == routed.dispute_id))
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
+    """A routed dispute opens a case and gets a mediator if one is free.
+
+    Once only: a redelivered event is dropped by the consumer's inbox, and a second routed event for the same
+    dispute fails the unique dispute id at commit, which the consumer treats as already handled. (No look-up
+    here: a burst of disputes is opened in one transaction without a round trip each.)
+    """
     snapshot = routed.dispute
     case = MediationCase(
         id=str(uuid.uuid4()),
@@ -103,7 +101,6 @@ async def open_case(session: AsyncSession, *, outbox: Outbox, now: datetime, rou
         updated_at=now,
     )
     session.add(case)
-    await session.flush()
     opened = MediationOpened(
         dispute_id=case.dispute_id, case_id=case.id, mediation_number=case.mediation_number, opened_at=now
     )
@@ -125,8 +122,8 @@ async def assign_manually(
     """The organisation picks the mediator itself; capacity and the claimant-affiliation rule still hold."""
     if CaseStatus(case.status) not in (CaseStatus.OPENED, CaseStatus.ASSIGNED):
         raise InvalidTransition(f"a case that is {case.status} cannot be reassigned")
-    load = load_of(mediator, (await active_cases(session, [mediator.id])).get(mediator.id, 0))
-    if not can_take(load, claimant_code=case.claimant_code):
+    held = await locked_roster(session)
+    if not can_take(held.loads[mediator.id], claimant_code=case.claimant_code):
         raise _field_error(
             "mediator_id",
             "this mediator is at capacity, unavailable or affiliated with the claimant",

@@ -20,6 +20,7 @@ from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from courtlink_shared.clock import Clock
+from courtlink_shared.db.platform_orm import DeadlineRow
 from courtlink_shared.db.platform_tables import deadlines
 from courtlink_shared.observability.metrics import DEADLINES_FIRED
 
@@ -43,14 +44,13 @@ DeadlineHandler = Callable[[AsyncSession, DueDeadline, datetime], Awaitable[None
 async def schedule_deadline(
     session: AsyncSession, *, kind: str, subject: str, due_at: datetime, payload: Mapping[str, Any] | None = None
 ) -> None:
-    """Record a deadline in the caller's transaction."""
-    await session.execute(
-        deadlines.insert().values(kind=kind, subject=subject, due_at=due_at, payload=dict(payload or {}))
-    )
+    """Record a deadline in the caller's transaction (inserted with the rest of its unit of work)."""
+    session.add(DeadlineRow(kind=kind, subject=subject, due_at=due_at, payload=dict(payload or {})))
 
 
 async def cancel_deadlines(session: AsyncSession, *, kind: str, subject: str, now: datetime) -> None:
     """Cancel the pending deadlines of `kind` for `subject` (e.g. the case was accepted in time)."""
+    await session.flush()  # deadlines scheduled earlier in this transaction are cancelled too
     await session.execute(
         update(deadlines)
         .where(deadlines.c.kind == kind, deadlines.c.subject == subject)

@@ -7,6 +7,7 @@ once per year: a deadline is then still computed, never silently.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -29,6 +30,7 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+@functools.lru_cache(maxsize=4096)
 def add_working_days(start: date, n: int) -> date:
     """The n-th working day after `start` (start itself never counts); n must be positive."""
     if n < 1:

@@ -3,11 +3,12 @@ the rule that the birth date is a real date in the past."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
+from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier
 
 
@@ -29,7 +30,7 @@ def validate_resident_id(value: str, *, today: date | None = None) -> str:
     except (InvalidFormat, InvalidLength, ValidationError) as exc:
         raise InvalidIdentifier("format", f"invalid resident ID number: {exc}") from exc
     birth = ric.get_birth_date(number)
-    if birth > (today or date.today()):
+    if birth > (today or datetime.now(SHANGHAI).date()):
         raise InvalidIdentifier("component", "the birth date of the resident ID number is in the future")
     return str(number)
 

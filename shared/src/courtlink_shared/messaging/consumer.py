@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
@@ -38,7 +38,10 @@ from courtlink_shared.observability.metrics import CONSUMER_LAG, DEAD_LETTERS, E
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
-"""handler(session, envelope, data): do the work in `session`; the consumer commits it with the inbox record."""
+"""handler(session, envelope, data): do the work in `session`; the consumer commits it with the inbox record.
+Several events of one partition may share a transaction: a handler must not commit or roll back itself."""
+
+_Decoded = tuple[ConsumerRecord[bytes, bytes], Envelope, Any, EventHandler]
 
 
 class PermanentEventError(Exception):
@@ -112,7 +115,7 @@ class EventConsumer:
             client_id=self.name,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_records=500,
+            max_poll_records=1000,
             request_timeout_ms=int(self._timeout * 3000),
             session_timeout_ms=10_000,
             heartbeat_interval_ms=2_000,
@@ -187,14 +190,11 @@ class EventConsumer:
 
     async def _poll_once(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
         batches = await asyncio.wait_for(consumer.getmany(timeout_ms=500), self._timeout * 3)
-        offsets: dict[TopicPartition, int] = {}
-        for tp, records in batches.items():
-            for record in records:
-                if stop.is_set():
-                    break
-                await self._process(record, stop)
-                offsets[tp] = record.offset + 1
-                self._last_progress = time.monotonic()
+        records = [record for partition in batches.values() for record in partition]
+        if records:
+            await self._process_records(records, stop)  # each partition's records stay in their order
+            self._last_progress = time.monotonic()
+        offsets = {tp: partition[-1].offset + 1 for tp, partition in batches.items() if partition}
         if offsets:
             try:
                 await asyncio.wait_for(consumer.commit(offsets), self._timeout)
@@ -202,14 +202,29 @@ class EventConsumer:
                 log.info("consumer %s: commit after rebalance failed: %r", self.name, exc)
         await self._measure_lag(consumer)
 
-    async def _process(self, record: ConsumerRecord[bytes, bytes], stop: asyncio.Event) -> None:
-        try:
-            envelope, data, handler = self._decode(record)
-        except _DeadLetter as dead:
-            await self._dead_letter(record, dead.reason, dead.error, stop)
-            return
-        if handler is None:
-            return  # an event type this consumer does not need
+    async def _process_records(self, records: list[ConsumerRecord[bytes, bytes]], stop: asyncio.Event) -> None:
+        """Records of one poll, each partition's in order: poison to the DLQ, the rest in one transaction when
+        that works, else one by one (so that a failing event is retried or parked alone)."""
+        pending: list[_Decoded] = []
+        for record in records:
+            try:
+                envelope, data, handler = self._decode(record)
+            except _DeadLetter as dead:
+                await self._dead_letter(record, dead.reason, dead.error, stop)
+                continue
+            if handler is not None:  # else an event type this consumer does not need
+                pending.append((record, envelope, data, handler))
+        if len(pending) > 1:
+            try:
+                await self._handle_together(pending)
+                return
+            except Exception as exc:
+                log.info("consumer %s: a batch of %d failed (%r); handling one by one", self.name, len(pending), exc)
+        for item in pending:
+            await self._handle_with_retry(item, stop)
+
+    async def _handle_with_retry(self, item: _Decoded, stop: asyncio.Event) -> None:
+        record, envelope, data, handler = item
         attempt = 0
         while True:
             attempt += 1
@@ -233,6 +248,53 @@ class EventConsumer:
             if stop.is_set():
                 raise _Stopping  # leave the offset uncommitted: the event is redelivered later
             await asyncio.sleep(delay)
+
+    async def _handle_together(self, items: list[_Decoded]) -> None:
+        """Several events in one transaction, each handled once: fewer round trips for bursts."""
+        async with self._session_factory() as session:
+            ids = [str(envelope.id) for _, envelope, _, _ in items]
+            seen = set(
+                (
+                    await session.execute(
+                        select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(ids))
+                    )
+                ).scalars()
+            )
+            fresh = [item for item in items if str(item[1].id) not in seen]
+            rows = []
+            for record, envelope, data, handler in fresh:
+                if str(envelope.id) in seen:
+                    continue  # the same event twice in one batch
+                seen.add(str(envelope.id))
+                tokens = (
+                    context.correlation_id.set(envelope.correlationid),
+                    context.causation_id.set(str(envelope.id)),
+                )
+                try:
+                    await handler(session, envelope, data)
+                finally:
+                    context.causation_id.reset(tokens[1])
+                    context.correlation_id.reset(tokens[0])
+                rows.append(self._inbox_row(record, envelope))
+            if rows:
+                await session.execute(inbox.insert(), rows)
+            await session.commit()
+        self.handled += len(rows)
+        self.duplicates += len(items) - len(rows)
+        EVENTS_HANDLED.labels(consumer=self.name, outcome="handled").inc(len(rows))
+        if len(items) > len(rows):
+            EVENTS_HANDLED.labels(consumer=self.name, outcome="duplicate").inc(len(items) - len(rows))
+
+    def _inbox_row(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope) -> dict[str, Any]:
+        return {
+            "consumer": self.name,
+            "event_id": str(envelope.id),
+            "event_type": envelope.type,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "handled_at": datetime.now(UTC),
+        }
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventData | None, EventHandler | None]:
         try:
@@ -264,17 +326,7 @@ class EventConsumer:
                     EVENTS_HANDLED.labels(consumer=self.name, outcome="duplicate").inc()
                     return
                 await handler(session, envelope, data)
-                await session.execute(
-                    inbox.insert().values(
-                        consumer=self.name,
-                        event_id=event_id,
-                        event_type=envelope.type,
-                        topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
-                        handled_at=datetime.now(UTC),
-                    )
-                )
+                await session.execute(inbox.insert().values(**self._inbox_row(record, envelope)))
                 try:
                     await session.commit()
                 except sa_exc.IntegrityError:

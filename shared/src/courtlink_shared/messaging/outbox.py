@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-from courtlink_shared.db.platform_tables import outbox
+from courtlink_shared.db.platform_orm import OutboxRow
+from courtlink_shared.db.transaction_state import after_commit, transaction_state
 from courtlink_shared.events.envelope import Envelope, EventData, make_envelope
 from courtlink_shared.observability import context
 
@@ -31,21 +30,12 @@ def local_wakeup() -> asyncio.Event:
     return _local_wakeup
 
 
-def _wake_after_commit(session: AsyncSession) -> None:
-    sync_session = session.sync_session
-    if sync_session.info.get("_outbox_wakeup"):
-        return
-    sync_session.info["_outbox_wakeup"] = True
-
-    def after_commit(_: Session) -> None:
-        local_wakeup().set()
-
-    event.listen(sync_session, "after_commit", after_commit, once=True)
-
-    def after_end(_: Session, __: Any) -> None:
-        sync_session.info.pop("_outbox_wakeup", None)
-
-    event.listen(sync_session, "after_transaction_end", after_end, once=True)
+def _first_in_transaction(session: AsyncSession) -> bool:
+    """True for the first event of a transaction; it also arranges the in-process wake-up after the commit."""
+    _, first = transaction_state(session, "_outbox_emitted", lambda: True)
+    if first:
+        after_commit(session, lambda: local_wakeup().set())
+    return first
 
 
 class Outbox:
@@ -80,8 +70,10 @@ class Outbox:
         headers = {"ce_type": envelope.type, "ce_id": str(envelope.id), "correlationid": envelope.correlationid}
         if (trace := context.traceparent.get()) is not None:
             headers["traceparent"] = trace
-        await session.execute(
-            outbox.insert().values(
+        # Added to the unit of work: a transaction that emits many events inserts them in one executemany,
+        # in the order they were emitted (which keeps each key's order).
+        session.add(
+            OutboxRow(
                 event_id=str(envelope.id),
                 topic=data.topic.name,
                 key=key or subject,
@@ -91,8 +83,7 @@ class Outbox:
                 created_at=time,
             )
         )
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            # Delivered at commit (and folded into one per transaction): wakes relays in every process.
+        if _first_in_transaction(session) and session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Delivered at commit: wakes relays in every process. Once per transaction is enough.
             await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-        _wake_after_commit(session)
         return envelope

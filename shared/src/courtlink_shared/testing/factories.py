@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from stdnum.cn import uscc
 
+from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.identifiers.credit_code import ALPHABET
 
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -26,3 +27,8 @@ def credit_code(n: int, *, prefix: str = "91220101") -> str:
         body += ALPHABET[value % 31]
         value //= 31
     return body + str(uscc.calc_check_digit(body))
+
+
+def today_in_beijing() -> date:
+    """Today as courts count days (statistics periods and "not in the future" are Beijing dates, not UTC)."""
+    return datetime.now(SHANGHAI).date()

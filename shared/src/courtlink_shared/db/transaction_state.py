@@ -1,0 +1,46 @@
+"""State that lives exactly as long as a session's outermost transaction (flushes and savepoints open inner
+transactions of their own: those must not reset it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+T = TypeVar("T")
+_KEYS = "_transaction_state_keys"
+
+
+def transaction_state(session: AsyncSession, key: str, create: Callable[[], T]) -> tuple[T, bool]:
+    """The value stored under `key` for the current transaction, created on first use; the flag says whether
+    it was created by this call."""
+    info = session.sync_session.info
+    if key in info:
+        return info[key], False
+    keys: set[str] | None = info.get(_KEYS)
+    if keys is None:  # one listener per session, for every key and transaction
+        keys = info[_KEYS] = set()
+
+        def clear(_: Session, transaction: SessionTransaction) -> None:
+            if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
+                for k in keys:
+                    info.pop(k, None)
+                keys.clear()
+
+        event.listen(session.sync_session, "after_transaction_end", clear)
+    value = create()
+    info[key] = value
+    keys.add(key)
+    return value, True
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], Any]) -> None:
+    """Run callback once when the current outermost transaction commits."""
+
+    def fire(_: Session) -> None:
+        callback()
+
+    event.listen(session.sync_session, "after_commit", fire, once=True)
