@@ -101,3 +101,28 @@ async def test_blocks_and_single_numbers_interleave_without_gaps(
     results = await asyncio.gather(*(block() if i % 2 else single() for i in range(20)))
     assert sorted(n for r in results for n in r) == list(range(1, 10 * 25 + 10 + 1))
     assert all(r == list(range(r[0], r[0] + len(r))) for r in results), "each block is consecutive"
+
+
+async def test_a_failing_deadline_is_isolated_and_retried_while_the_others_fire(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_acted.metadata.create_all)
+    clock = ControllableClock(datetime(2026, 11, 24, tzinfo=UTC))
+    async with session_factory() as session, session.begin():
+        for subject in ("a", "bad", "c"):
+            await schedule_deadline(session, kind="expire", subject=subject, due_at=clock.now())
+    broken = {"yes": True}
+
+    async def act(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
+        await session.execute(_acted.insert().values(subject=due.subject, replica=1))
+        if due.subject == "bad" and broken["yes"]:
+            raise RuntimeError("downstream refused")
+
+    sweeper = DeadlineSweeper(session_factory, {"expire": act}, clock)
+    assert await sweeper.sweep_once() == 2
+    broken["yes"] = False
+    assert await sweeper.sweep_once() == 1, "the failed one is still due and fires once it can"
+    async with session_factory() as session:
+        subjects = (await session.execute(select(_acted.c.subject).order_by(_acted.c.subject))).scalars().all()
+    assert subjects == ["a", "bad", "c"], "the failed attempt left nothing behind"

@@ -225,3 +225,19 @@ async def test_the_relay_works_on_sqlite_too(tmp_path: Path, kafka_bootstrap: st
     records = await read_topic(kafka_bootstrap, ADVICE_ITEMS.physical(topic_prefix), expected=40)
     assert versions_by_key(records) == {"s1": list(range(1, 21)), "s2": list(range(1, 21))}
     assert sorted(r.published for r in relays) == [0, 40], "the lease lets one relay publish"
+
+
+async def test_events_of_a_rolled_back_transaction_are_never_written(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with session_factory() as session:
+        lost = AdviceSubmitted(advice_id="rolled-back", by=ACTOR, at=datetime.now(UTC), version=1)
+        await OUTBOX.emit(session, lost, subject="rolled-back", time=lost.at)
+        await session.rollback()
+        kept = AdviceSubmitted(advice_id="committed", by=ACTOR, at=datetime.now(UTC), version=2)
+        await OUTBOX.emit(session, kept, subject="committed", time=kept.at)
+        await session.commit()
+        await session.commit()  # a second commit writes nothing again
+    async with engine.connect() as conn:
+        keys = (await conn.execute(select(outbox_table.c.key))).scalars().all()
+    assert keys == ["committed"]

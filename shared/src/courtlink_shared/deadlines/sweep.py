@@ -3,7 +3,8 @@ exactly once, even with several replicas sweeping the same database.
 
 Exactly once: a due row is first locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas split the work
 instead of queueing), then claimed with a compare-and-set on `fired_at`; the claim and the handler's work commit
-in one transaction. A handler that fails rolls the claim back and the deadline is tried again at the next sweep.
+in one transaction. A handler that fails rolls its claim back and the deadline is tried again at the next sweep.
+(No savepoints: a failed batch is retried one deadline per transaction instead.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from courtlink_shared.clock import Clock
@@ -39,6 +40,10 @@ class DueDeadline:
 
 
 DeadlineHandler = Callable[[AsyncSession, DueDeadline, datetime], Awaitable[None]]
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 async def schedule_deadline(
@@ -77,52 +82,76 @@ class DeadlineSweeper:
 
     async def sweep_once(self) -> int:
         """Fire every deadline due now; returns how many this replica fired."""
-        fired = 0
+        total = 0
         while True:
-            batch = await self._fire_batch()
-            fired += batch
-            if batch < self._batch_size:
-                return fired
+            fired, seen = await self._fire_batch()
+            total += fired
+            if seen < self._batch_size or fired == 0:
+                return total
 
-    async def _fire_batch(self) -> int:
+    def _due(self, now: datetime, *, limit: int) -> Select[Any]:
+        return (
+            select(deadlines)
+            .where(deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
+            .where(deadlines.c.due_at <= now, deadlines.c.kind.in_(list(self._handlers)))
+            .order_by(deadlines.c.due_at, deadlines.c.id)
+            .limit(limit)
+        )
+
+    async def _fire_batch(self) -> tuple[int, int]:
+        """A batch in one transaction; if any of it fails, the batch is fired again one deadline at a time so
+        that the failing one is isolated (and retried at the next sweep). Returns (fired, seen)."""
         now = self._clock.now()
-        fired = 0
-        async with self._session_factory() as session:
-            dialect = session.bind.dialect.name if session.bind is not None else ""
-            query = (
-                select(deadlines)
-                .where(deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
-                .where(deadlines.c.due_at <= now, deadlines.c.kind.in_(list(self._handlers)))
-                .order_by(deadlines.c.due_at, deadlines.c.id)
-                .limit(self._batch_size)
-            )
-            if dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).mappings().all()
-            for row in rows:
-                if await self._fire_one(session, row, now):
-                    fired += 1
-            await session.commit()
-        return fired
+        try:
+            async with self._session_factory() as session:
+                query = self._due(now, limit=self._batch_size)
+                if _is_postgres(session):
+                    query = query.with_for_update(skip_locked=True)  # replicas split the work
+                rows = (await session.execute(query)).mappings().all()
+                fired = 0
+                for row in rows:
+                    fired += await self._fire_one(session, row, now)
+                await session.commit()
+                return fired, len(rows)
+        except Exception as exc:
+            log.warning("a deadline in the batch failed (%r); firing one at a time", exc)
+            return await self._fire_one_at_a_time(now)
 
-    async def _fire_one(self, session: AsyncSession, row: RowMapping, now: datetime) -> bool:
+    async def _fire_one_at_a_time(self, now: datetime) -> tuple[int, int]:
+        async with self._session_factory() as session:
+            ids = list(
+                (
+                    await session.execute(self._due(now, limit=self._batch_size).with_only_columns(deadlines.c.id))
+                ).scalars()
+            )
+        fired = 0
+        for deadline_id in ids:
+            try:
+                async with self._session_factory() as session:
+                    query = select(deadlines).where(deadlines.c.id == deadline_id)
+                    if _is_postgres(session):
+                        query = query.with_for_update(skip_locked=True)
+                    row = (await session.execute(query)).mappings().first()
+                    if row is not None:
+                        fired += await self._fire_one(session, row, now)
+                    await session.commit()
+            except Exception:
+                log.exception("deadline %s failed; it will be retried at the next sweep", deadline_id)
+        return fired, len(ids)
+
+    async def _fire_one(self, session: AsyncSession, row: RowMapping, now: datetime) -> int:
+        """Claim the deadline (compare-and-set on fired_at) and act on it, in the session's transaction."""
         claimed = await session.execute(
             update(deadlines)
             .where(deadlines.c.id == row["id"], deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
             .values(fired_at=now)
         )
         if getattr(claimed, "rowcount", 0) != 1:
-            return False  # another replica fired it first
+            return 0  # another replica fired it first
         due = DueDeadline(row["id"], row["kind"], row["subject"], row["due_at"], dict(row["payload"]))
-        try:
-            async with session.begin_nested():
-                await self._handlers[due.kind](session, due, now)
-        except Exception:
-            log.exception("deadline %s (%s %s) failed; it will be retried", due.id, due.kind, due.subject)
-            await session.execute(update(deadlines).where(deadlines.c.id == due.id).values(fired_at=None))
-            return False
+        await self._handlers[due.kind](session, due, now)
         DEADLINES_FIRED.labels(kind=due.kind).inc()
-        return True
+        return 1
 
     async def run(self, interval_seconds: float, stop: asyncio.Event) -> None:
         """Sweep every interval until stop is set."""
