@@ -21,7 +21,7 @@ from sqlalchemy import RowMapping, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from courtlink_shared.clock import Clock
-from courtlink_shared.db.platform_orm import DeadlineRow
+from courtlink_shared.db.buffered_inserts import buffer_insert, pending_rows
 from courtlink_shared.db.platform_tables import deadlines
 from courtlink_shared.observability.metrics import DEADLINES_FIRED
 
@@ -49,13 +49,15 @@ def _is_postgres(session: AsyncSession) -> bool:
 async def schedule_deadline(
     session: AsyncSession, *, kind: str, subject: str, due_at: datetime, payload: Mapping[str, Any] | None = None
 ) -> None:
-    """Record a deadline in the caller's transaction (inserted with the rest of its unit of work)."""
-    session.add(DeadlineRow(kind=kind, subject=subject, due_at=due_at, payload=dict(payload or {})))
+    """Record a deadline in the caller's transaction (written when it commits)."""
+    row = {"kind": kind, "subject": subject, "due_at": due_at, "payload": dict(payload or {})}
+    buffer_insert(session, deadlines, row)
 
 
 async def cancel_deadlines(session: AsyncSession, *, kind: str, subject: str, now: datetime) -> None:
     """Cancel the pending deadlines of `kind` for `subject` (e.g. the case was accepted in time)."""
-    await session.flush()  # deadlines scheduled earlier in this transaction are cancelled too
+    pending = pending_rows(session, deadlines)  # scheduled earlier in this very transaction: never written
+    pending[:] = [row for row in pending if (row["kind"], row["subject"]) != (kind, subject)]
     await session.execute(
         update(deadlines)
         .where(deadlines.c.kind == kind, deadlines.c.subject == subject)

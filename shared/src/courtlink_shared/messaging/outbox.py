@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from courtlink_shared.db.buffered_inserts import buffer_insert
 from courtlink_shared.db.platform_tables import outbox
 from courtlink_shared.db.transaction_state import after_commit, transaction_state
 from courtlink_shared.events.envelope import Envelope, EventData, make_envelope
@@ -30,19 +29,6 @@ def local_wakeup() -> asyncio.Event:
     if _local_wakeup is None:
         _local_wakeup = asyncio.Event()
     return _local_wakeup
-
-
-def _write_before_commit(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert the buffered rows when the transaction commits (inside SQLAlchemy's greenlet, where sync-style
-    execution on the session is allowed)."""
-
-    def write(sync_session: Session) -> None:
-        # A listener left by an earlier transaction that rolled back finds another buffer (or none): it writes nothing.
-        if rows and sync_session.info.get("_outbox_rows") is rows:
-            sync_session.execute(outbox.insert(), list(rows))
-            rows.clear()
-
-    event.listen(session.sync_session, "before_commit", write, once=True)
 
 
 def _first_in_transaction(session: AsyncSession) -> bool:
@@ -87,11 +73,9 @@ class Outbox:
             headers["traceparent"] = trace
         # Buffered for the transaction and written in one executemany just before it commits, in the order the
         # events were emitted (which keeps each key's order). No per-row round trip, no RETURNING.
-        if session.in_nested_transaction():
-            # Buffered rows would outlive a rolled-back savepoint; the platform uses none, and neither may callers.
-            raise RuntimeError("emitting events inside a savepoint is not supported")
-        rows, first = transaction_state(session, "_outbox_rows", list)
-        rows.append(
+        buffer_insert(
+            session,
+            outbox,
             {
                 "event_id": str(envelope.id),
                 "topic": data.topic.name,
@@ -100,10 +84,8 @@ class Outbox:
                 "payload": envelope.model_dump_json(),
                 "headers": headers,
                 "created_at": time,
-            }
+            },
         )
-        if first:
-            _write_before_commit(session, rows)
         if _first_in_transaction(session) and session.bind is not None and session.bind.dialect.name == "postgresql":
             # Delivered at commit: wakes relays in every process. Once per transaction is enough.
             await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
