@@ -8,18 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.clock import ControllableClock
 from finance_mediation.app import create_app
 from finance_mediation.settings import Settings
 from mediation_fixtures import START, Api
-
-
-@pytest.fixture(scope="session")
-def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("keys")
-    generate_key_pair(directory)
-    return directory
 
 
 @pytest.fixture

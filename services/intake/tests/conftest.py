@@ -8,17 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from courtlink_shared.auth.dev_tokens import generate_key_pair
 from intake.app import create_app
 from intake.settings import Settings
 from intake_fixtures import COURT, Api
-
-
-@pytest.fixture(scope="session")
-def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("keys")
-    generate_key_pair(directory)
-    return directory
 
 
 @pytest.fixture

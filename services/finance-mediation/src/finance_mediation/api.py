@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.events.common import Actor
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, require_roles
-from courtlink_shared.web.problems import Conflict, InvalidTransition, NotFound, UnprocessableInput
+from courtlink_shared.web.periods import PeriodDep
+from courtlink_shared.web.problems import Conflict, InvalidTransition, NotFound
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
@@ -406,27 +407,14 @@ async def decide_confirmation(
 async def statistics(
     session: SessionDep,
     principal: StatsReader,
-    period_from: Annotated[date, Query(alias="from")],
-    period_to: Annotated[date, Query(alias="to")],
+    reporting: PeriodDep,
 ) -> StatisticsOut:
-    if period_to < period_from:
-        raise UnprocessableInput(
-            "the period ends before it starts",
-            errors=[
-                {
-                    "field": "query.to",
-                    "code": "range",
-                    "message": "to must not be before from",
-                    "message_zh": "结束日期不得早于开始日期",
-                }
-            ],
-        )
     stats, per_mediator, per_bank = await queries.statistics(
-        session, principal=principal, period_from=period_from, period_to=period_to
+        session, principal=principal, period_from=reporting.start, period_to=reporting.end
     )
     return StatisticsOut(
-        period_from=period_from,
-        period_to=period_to,
+        period_from=reporting.start,
+        period_to=reporting.end,
         cases_per_mediator=per_mediator,
         cases_per_bank=per_bank,
         **vars(stats),

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
-from courtlink_shared.db.types import Money, UtcDateTime
+from courtlink_shared.db.types import TYPE_ANNOTATION_MAP
 from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     metadata = MetaData()
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UtcDateTime(),
-        Decimal: Money(),
-        dict[str, Any]: JSON(),
-        list[Any]: JSON(),
-    }
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 class Organisation(Base):

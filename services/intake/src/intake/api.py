@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.periods import PeriodDep
 from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput, field_errors
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
@@ -234,26 +235,13 @@ async def review_duplicate(
 async def statistics(
     session: SessionDep,
     principal: StatisticsReader,
-    period_from: Annotated[date, Query(alias="from")],
-    period_to: Annotated[date, Query(alias="to")],
+    reporting: PeriodDep,
 ) -> StatisticsOut:
-    if period_to < period_from:
-        raise UnprocessableInput(
-            "the period ends before it starts",
-            errors=[
-                {
-                    "field": "query.to",
-                    "code": "range",
-                    "message": "to must not be before from",
-                    "message_zh": "结束日期不得早于开始日期",
-                }
-            ],
-        )
-    stats = await queries.statistics(session, principal=principal, period_from=period_from, period_to=period_to)
+    stats = await queries.statistics(session, principal=principal, period_from=reporting.start, period_to=reporting.end)
     is_bank = Role.BANK_OPERATOR in principal.roles
     return StatisticsOut(
-        period_from=period_from,
-        period_to=period_to,
+        period_from=reporting.start,
+        period_to=reporting.end,
         court_code=None if is_bank else principal.organisation,
         bank_code=principal.organisation if is_bank else None,
         **vars(stats),

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
-from courtlink_shared.db.types import Money, UtcDateTime
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from courtlink_shared.db.types import TYPE_ANNOTATION_MAP
+from sqlalchemy import Date, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
     metadata = MetaData()
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UtcDateTime(),
-        Decimal: Money(),
-        dict[str, Any]: JSON(),
-        list[Any]: JSON(),
-    }
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 class Dispute(Base):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric
+from sqlalchemy import JSON, DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
@@ -45,3 +45,12 @@ class Money(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {
+    datetime: UtcDateTime(),
+    Decimal: Money(),
+    dict[str, Any]: JSON(),
+    list[Any]: JSON(),
+}
+"""For services' DeclarativeBase: `Mapped[datetime]` is aware UTC, `Mapped[Decimal]` is money, dicts and lists JSON."""

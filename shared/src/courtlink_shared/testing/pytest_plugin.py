@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.db.engine import create_engine, create_session_factory
 from courtlink_shared.testing.infrastructure import Infrastructure, session_infrastructure
 
@@ -26,6 +28,14 @@ def infrastructure() -> Iterator[Infrastructure]:
 def kafka_bootstrap(infrastructure: Infrastructure) -> str:
     """Bootstrap servers of the session's real broker."""
     return infrastructure.kafka_bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A development key pair for the session: mint tokens with courtlink_shared.auth.dev_tokens.mint_token."""
+    directory = tmp_path_factory.mktemp("keys")
+    generate_key_pair(directory)
+    return directory
 
 
 @pytest.fixture
