@@ -51,9 +51,15 @@ def make_envelope(
     correlation_id: str | None = None,
     causation_id: str | None = None,
 ) -> Envelope:
-    """Wrap event data; a new flow starts its own correlation id when none is given."""
+    """Wrap event data; a new flow starts its own correlation id when none is given.
+
+    The data is a validated model already, so the envelope is built without validating it a second time
+    (events are emitted by the thousand in a burst); only the time needs checking.
+    """
+    if time.tzinfo is None:
+        raise ValueError("an event's time must be timezone-aware")
     event_id = uuid.uuid4()
-    return Envelope(
+    return Envelope.model_construct(
         id=event_id,
         type=data.event_type,
         source=source,
