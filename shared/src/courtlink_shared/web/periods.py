@@ -25,9 +25,15 @@ def period(
     if period_to < period_from:
         raise UnprocessableInput(
             "the period ends before it starts",
-            errors=[{"field": "query.to", "code": "range", "message": "to must not be before from",
-                     "message_zh": "结束日期不得早于开始日期"}],
-        )  # fmt: skip
+            errors=[
+                {
+                    "field": "query.to",
+                    "code": "range",
+                    "message": "to must not be before from",
+                    "message_zh": "结束日期不得早于开始日期",
+                }
+            ],
+        )
     return Period(period_from, period_to)
 
 
