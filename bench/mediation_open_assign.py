@@ -17,19 +17,16 @@ import os
 import statistics
 import time
 import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.db.migrations import upgrade
-from courtlink_shared.events.common import Claim, Organisation, Party
 from courtlink_shared.events.envelope import make_envelope
-from courtlink_shared.events.intake import DisputeRouted, DisputeSnapshot, NoticeRef
 from courtlink_shared.events.topics import INTAKE_DISPUTES
 from courtlink_shared.messaging.kafka import ensure_topics
-from courtlink_shared.testing.factories import resident_id
+from courtlink_shared.testing.factories import dispute_routed
 from courtlink_shared.testing.infrastructure import session_infrastructure
 from finance_mediation.app import MIGRATIONS, create_app
 from finance_mediation.models import MediationCase, Mediator
@@ -41,32 +38,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 TARGET_PER_SECOND = 2000
 BANK = "91110000600037341L"
-
-
-def routed(n: int) -> DisputeRouted:
-    now = datetime.now(UTC)
-    return DisputeRouted(
-        dispute_id=str(uuid.uuid4()),
-        mediation_number=f"（2026）吉7101民诉前调{n}号",
-        notice=NoticeRef(template="credit_card", issued_at=now, url="/n"),
-        dispute=DisputeSnapshot(
-            bank_reference=f"B-{n}",
-            dispute_type="信用卡纠纷",
-            claimant=Organisation(name="示例银行", code=BANK),
-            respondents=[Party(kind="person", name=f"客户{n}", id_number=resident_id(n))],
-            claim=Claim(
-                principal=Decimal("1000.00"),
-                interest=Decimal("0.00"),
-                penalty=Decimal("0.00"),
-                fees=Decimal("0.00"),
-                total=Decimal("1000.00"),
-            ),
-            contract_number=f"HT-{n}",
-            default_date=date(2026, 1, 5),
-            court_code="吉7101",
-        ),
-        routed_at=now,
-    )
 
 
 async def one_run(server_url: str, bootstrap: str, disputes: int, keys: Path) -> tuple[float, float]:
@@ -81,7 +52,7 @@ async def one_run(server_url: str, bootstrap: str, disputes: int, keys: Path) ->
     await producer.start()
     try:
         for n in range(disputes):
-            event = routed(n)
+            event = dispute_routed(n, bank=BANK)
             envelope = make_envelope(event, source="intake", subject=event.dispute_id, time=event.routed_at)
             await producer.send(
                 INTAKE_DISPUTES.physical(prefix), envelope.model_dump_json().encode(), key=event.dispute_id.encode()

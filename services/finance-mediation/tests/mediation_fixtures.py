@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +12,10 @@ from aiokafka import AIOKafkaProducer
 from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.clock import ControllableClock
-from courtlink_shared.events.common import Claim, Organisation, Party
 from courtlink_shared.events.envelope import EventData, make_envelope
-from courtlink_shared.events.intake import DisputeRouted, DisputeSnapshot, NoticeRef
+from courtlink_shared.events.intake import DisputeRouted
 from courtlink_shared.runtime import ServiceRuntime
-from courtlink_shared.testing.factories import credit_code, resident_id
+from courtlink_shared.testing.factories import credit_code, dispute_routed
 from fastapi import FastAPI
 
 BANK_A = "91110000600037341L"
@@ -89,30 +86,7 @@ def mediator(
 
 def routed(n: int | None = None, *, bank: str = BANK_A, dispute_type: str = "信用卡纠纷") -> DisputeRouted:
     """A DisputeRouted event as intake publishes it."""
-    n = next(_numbers) if n is None else n
-    now = datetime.now(UTC)
-    return DisputeRouted(
-        dispute_id=str(uuid.uuid4()),
-        mediation_number=f"（2026）吉7101民诉前调{n}号",
-        notice=NoticeRef(template="credit_card", issued_at=now, url="/n"),
-        dispute=DisputeSnapshot(
-            bank_reference=f"CC-{n}",
-            dispute_type=dispute_type,
-            claimant=Organisation(name="示例银行", code=bank),
-            respondents=[Party(kind="person", name=f"客户{n}", id_number=resident_id(n))],
-            claim=Claim(
-                principal=Decimal("10000.00"),
-                interest=Decimal("0.00"),
-                penalty=Decimal("0.00"),
-                fees=Decimal("0.00"),
-                total=Decimal("10000.00"),
-            ),
-            contract_number=f"HT-{n}",
-            default_date=date(2026, 1, 5),
-            court_code=COURT,
-        ),
-        routed_at=now,
-    )
+    return dispute_routed(next(_numbers) if n is None else n, bank=bank, dispute_type=dispute_type, court=COURT)
 
 
 async def publish(kafka_bootstrap: str, topic_prefix: str, *events: EventData) -> None:

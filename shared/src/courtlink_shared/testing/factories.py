@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from stdnum.cn import uscc
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.events.common import Claim, Organisation, Party
+from courtlink_shared.events.intake import DisputeRouted, DisputeSnapshot, NoticeRef
 from courtlink_shared.identifiers.credit_code import ALPHABET
 
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -32,3 +36,32 @@ def credit_code(n: int, *, prefix: str = "91220101") -> str:
 def today_in_beijing() -> date:
     """Today as courts count days (statistics periods and "not in the future" are Beijing dates, not UTC)."""
     return datetime.now(SHANGHAI).date()
+
+
+def dispute_routed(
+    n: int, *, bank: str = "91110000600037341L", dispute_type: str = "信用卡纠纷", court: str = "吉7101"
+) -> DisputeRouted:
+    """The n-th DisputeRouted event as intake publishes it (one person owing 10,000 yuan)."""
+    now = datetime.now(UTC)
+    return DisputeRouted(
+        dispute_id=str(uuid.uuid4()),
+        mediation_number=f"（{now.year}）{court}民诉前调{n}号",
+        notice=NoticeRef(template="credit_card", issued_at=now, url="/n"),
+        dispute=DisputeSnapshot(
+            bank_reference=f"CC-{n}",
+            dispute_type=dispute_type,
+            claimant=Organisation(name="示例银行", code=bank),
+            respondents=[Party(kind="person", name=f"客户{n}", id_number=resident_id(n))],
+            claim=Claim(
+                principal=Decimal("10000.00"),
+                interest=Decimal("0.00"),
+                penalty=Decimal("0.00"),
+                fees=Decimal("0.00"),
+                total=Decimal("10000.00"),
+            ),
+            contract_number=f"HT-{n}",
+            default_date=date(2026, 1, 5),
+            court_code=court,
+        ),
+        routed_at=now,
+    )
