@@ -39,18 +39,30 @@ class System:
         return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
+@pytest.fixture(params=["postgresql", "sqlite"])
 async def system(
-    new_database: Callable[[], Awaitable[str]], kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
+    request: pytest.FixtureRequest,
+    new_database: Callable[[], Awaitable[str]],
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    keys_dir: Path,
+    tmp_path: Path,
 ) -> AsyncIterator[System]:
+    """Both services on PostgreSQL (production) or on SQLite files (the embedded default of `./run`)."""
+
+    async def database(name: str) -> str:
+        if request.param == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path}/{name}.db"
+        return await new_database()
+
     common: dict[str, Any] = {
         "kafka_bootstrap_servers": kafka_bootstrap,
         "kafka_topic_prefix": topic_prefix,
         "auth_jwks_file": str(keys_dir / "jwks.json"),
         "relay_poll_seconds": 0.2,
     }
-    intake_app = create_intake(IntakeSettings(database_url=await new_database(), **common))
-    mediation_app = create_mediation(MediationSettings(database_url=await new_database(), **common))
+    intake_app = create_intake(IntakeSettings(database_url=await database("intake"), **common))
+    mediation_app = create_mediation(MediationSettings(database_url=await database("mediation"), **common))
     async with AsyncExitStack() as stack:
         clients = []
         for name, app in (("intake", intake_app), ("mediation", mediation_app)):

@@ -18,6 +18,7 @@ from courtlink_shared.infra.paths import cache_dir, instance_dir, repository_roo
 from courtlink_shared.infra.processes import (
     InfraError,
     free_port,
+    free_ports,
     port_open,
     read_pid,
     stop_process_group,
@@ -133,8 +134,11 @@ def start(name: str = "dev", *, port: int | None = None, fresh: bool = False, ti
     data = state / "data"
     if fresh and data.exists():
         shutil.rmtree(data)
-    port = port or (int((state / "port").read_text()) if (state / "port").is_file() else free_port())
-    controller_port = free_port()
+    stored = int((state / "port").read_text()) if (state / "port").is_file() else None
+    listener, controller_port = free_ports(2)
+    port = port or stored or listener
+    while controller_port == port:
+        controller_port = free_port()
     (state / "server.properties").write_text(_SERVER.format(port=port, controller_port=controller_port, data=data))
     (state / "log4j.properties").write_text(_LOG4J.format(log=state / "server.log"))
     classpath = f"{libs}/*"

@@ -39,9 +39,8 @@ def _kafka() -> Iterator[tuple[str, str, str | None]]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"], "environment", None
         return
-    name = f"test-{uuid.uuid4().hex[:8]}"
     try:
-        instance = kafka_local.start(name, fresh=True)
+        name, instance = _start_local_kafka()
     except InfraError as local_error:
         if not _docker_answers():
             raise
@@ -54,6 +53,20 @@ def _kafka() -> Iterator[tuple[str, str, str | None]]:
         yield instance.bootstrap_servers, "local process", name
     finally:
         kafka_local.stop(name, remove_data=True)
+
+
+def _start_local_kafka(attempts: int = 3) -> tuple[str, kafka_local.KafkaInstance]:
+    """A fresh local broker; a start that fails (a port taken between choosing and binding it) is tried again
+    with new ports, and the last failure is raised with its log."""
+    for attempt in range(1, attempts + 1):
+        name = f"test-{uuid.uuid4().hex[:8]}"
+        try:
+            return name, kafka_local.start(name, fresh=True)
+        except InfraError:
+            kafka_local.stop(name, remove_data=attempt < attempts)
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 @contextlib.contextmanager
