@@ -15,8 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def four_free_ports() -> int:
+    # Below the kernel's ephemeral range (32768 and up by default), so that no outgoing connection of the
+    # test session can take one of them between this check and the services binding them.
+    low, _high = (int(v) for v in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
     for _ in range(50):
-        base = random.randrange(20000, 40000)
+        base = random.randrange(10000, max(low, 10001) - 4)
         if not any(port_open(base + i) for i in range(4)):
             return base
     raise RuntimeError("no four consecutive free ports")

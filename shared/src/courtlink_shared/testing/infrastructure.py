@@ -69,14 +69,26 @@ def _start_local_kafka(attempts: int = 3) -> tuple[str, kafka_local.KafkaInstanc
     raise AssertionError("unreachable")
 
 
+def _start_local_postgres(attempts: int = 3) -> tuple[str, postgres_local.PostgresInstance]:
+    """A throwaway cluster; a failed start (its port taken meanwhile) is tried again on another port."""
+    for attempt in range(1, attempts + 1):
+        name = f"test-{uuid.uuid4().hex[:8]}"
+        try:
+            return name, postgres_local.start(name)
+        except InfraError:
+            postgres_local.stop(name)
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 @contextlib.contextmanager
 def _postgres() -> Iterator[tuple[str, str]]:
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"], "environment"
         return
-    name = f"test-{uuid.uuid4().hex[:8]}"
     try:
-        instance = postgres_local.start(name)
+        name, instance = _start_local_postgres()
     except InfraError as local_error:
         if not _docker_answers():
             raise
