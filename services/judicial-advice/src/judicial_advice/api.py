@@ -1,0 +1,268 @@
+"""Judicial advice's HTTP routes: parse, authorise, call the service layer; nothing else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.events.common import Actor
+from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.problems import NotFound
+from fastapi import APIRouter, Depends, Query
+
+from judicial_advice import queries, service
+from judicial_advice.models import Advice
+from judicial_advice.rules import AdviceStatus
+from judicial_advice.schemas import (
+    AdviceDetailOut,
+    AdviceIn,
+    AdviceOut,
+    CommentsIn,
+    DeliveryIn,
+    EvaluationIn,
+    ReplyIn,
+    StatisticsOut,
+    TimelineOut,
+)
+
+router = APIRouter(tags=["judicial advice"])
+Drafter = Annotated[Principal, Depends(require_roles(Role.TRIAL_JUDGE, Role.ADVICE_MANAGER))]
+Manager = Annotated[Principal, Depends(require_roles(Role.ADVICE_MANAGER))]
+Committee = Annotated[Principal, Depends(require_roles(Role.JUDICIAL_COMMITTEE))]
+President = Annotated[Principal, Depends(require_roles(Role.PRESIDENT))]
+Agency = Annotated[Principal, Depends(require_roles(Role.AGENCY_OFFICER))]
+Reader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES, Role.AGENCY_OFFICER))]
+CourtReader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES))]
+
+
+def actor(principal: Principal, role: Role) -> Actor:
+    return Actor(subject=principal.subject, organisation=principal.organisation, role=role.value)
+
+
+def advice_out(a: Advice, now: datetime) -> AdviceOut:
+    overdue = a.final_reply_at is None and a.reply_deadline is not None and a.reply_deadline < now
+    return AdviceOut(
+        id=a.id,
+        court_code=a.court_code,
+        status=AdviceStatus(a.status),
+        version=a.version,
+        number=a.number,
+        title=a.title,
+        recipient_name=a.recipient_name,
+        recipient_code=a.recipient_code,
+        superior_authority=a.superior_authority,
+        cc=a.cc,
+        content=a.content,
+        reply_months=a.reply_months,
+        issued_at=a.issued_at,
+        delivered_at=a.delivered_at,
+        reply_deadline=a.reply_deadline,
+        overdue=overdue,
+        final_reply_at=a.final_reply_at,
+        adoption=a.adoption,
+        archived_at=a.archived_at,
+    )
+
+
+async def _court_advice(session: SessionDep, principal: Principal, advice_id: str) -> Advice:
+    return await queries.get_advice(session, principal=principal, advice_id=advice_id, for_update=True)
+
+
+async def _addressed_advice(session: SessionDep, principal: Principal, advice_id: str) -> Advice:
+    """Only the recipient acts on an advice (a copied unit reads it)."""
+    advice = await queries.get_advice(session, principal=principal, advice_id=advice_id, for_update=True)
+    if not queries.is_recipient(advice, principal):
+        raise NotFound("advice not found")
+    return advice
+
+
+@router.post("/advices", status_code=201, response_model=AdviceOut, summary="Draft judicial advice")
+async def draft(
+    body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, runtime: RuntimeDep, principal: Drafter
+) -> AdviceOut:
+    places: dict[str, str] = getattr(runtime.settings, "court_places", {})
+    place = places.get(principal.organisation, principal.organisation[:1])
+    role = Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in principal.roles else Role.TRIAL_JUDGE
+    a = await service.draft(
+        session, outbox=outbox, now=clock.now(), actor=actor(principal, role), place=place, body=body
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.put("/advices/{advice_id}", response_model=AdviceOut, summary="Revise a draft (a new version is kept)")
+async def revise(
+    advice_id: str, body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Drafter
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.revise(
+        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a, body=body
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/submission", response_model=AdviceOut, summary="Submit for review")
+async def submit(
+    advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Drafter
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.submit(session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a)
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/return", response_model=AdviceOut, summary="The committee returns it with comments")
+async def return_(
+    advice_id: str, body: CommentsIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Committee
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.return_for_revision(
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        actor=actor(principal, Role.JUDICIAL_COMMITTEE),
+        advice=a,
+        comments=body.comments,
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/approval", response_model=AdviceOut, summary="The judicial committee approves")
+async def approve(
+    advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Committee
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.approve(
+        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.JUDICIAL_COMMITTEE), advice=a
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/issue", response_model=AdviceOut, summary="The president signs; it is numbered")
+async def issue(
+    advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: President
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.issue(session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.PRESIDENT), advice=a)
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/delivery", response_model=AdviceOut, summary="Record delivery; the deadline runs")
+async def deliver(
+    advice_id: str, body: DeliveryIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Manager
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.deliver(
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        actor=actor(principal, Role.ADVICE_MANAGER),
+        advice=a,
+        method=body.method,
+        proof=body.proof,
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/acknowledgement", response_model=AdviceOut, summary="The agency signs for it")
+async def acknowledge(
+    advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Agency
+) -> AdviceOut:
+    a = await _addressed_advice(session, principal, advice_id)
+    await service.acknowledge(
+        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.AGENCY_OFFICER), advice=a
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/replies", response_model=AdviceOut, summary="The agency's written reply")
+async def reply(
+    advice_id: str, body: ReplyIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Agency
+) -> AdviceOut:
+    a = await _addressed_advice(session, principal, advice_id)
+    await service.reply(
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        actor=actor(principal, Role.AGENCY_OFFICER),
+        advice=a,
+        adoption=body.adoption,
+        measures=body.measures,
+        reasons=body.reasons,
+        final=body.final,
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post(
+    "/advices/{advice_id}/evaluation", response_model=AdviceOut, summary="Evaluate the reply, record the return visit"
+)
+async def evaluate(
+    advice_id: str, body: EvaluationIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Manager
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.evaluate(
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        actor=actor(principal, Role.ADVICE_MANAGER),
+        advice=a,
+        effectiveness=body.effectiveness,
+        return_visit=body.return_visit,
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.post("/advices/{advice_id}/archive", response_model=AdviceOut, summary="Archive the file")
+async def archive(
+    advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Manager
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.archive(
+        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
+@router.get("/advices", response_model=list[AdviceOut], summary="Your court's advice, or the advice addressed to you")
+async def list_advice(
+    session: SessionDep, clock: ClockDep, principal: Reader, status: AdviceStatus | None = None
+) -> list[AdviceOut]:
+    now = clock.now()
+    return [advice_out(a, now) for a in await queries.list_advice(session, principal=principal, status=status)]
+
+
+@router.get("/advices/{advice_id}", response_model=AdviceDetailOut, summary="One advice with its timeline")
+async def get_advice(advice_id: str, session: SessionDep, clock: ClockDep, principal: Reader) -> AdviceDetailOut:
+    a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
+    timeline = [
+        TimelineOut(at=e.at, kind=e.kind, actor=e.actor, organisation=e.organisation, detail=e.detail)
+        for e in await queries.timeline_of(session, a.id)
+    ]
+    return AdviceDetailOut(**advice_out(a, clock.now()).model_dump(), timeline=timeline, versions=a.version)
+
+
+@router.get("/statistics", response_model=StatisticsOut, summary="Issued, delivered, reply rates, overdue list")
+async def statistics(
+    session: SessionDep,
+    clock: ClockDep,
+    principal: CourtReader,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> StatisticsOut:
+    now = clock.now()
+    year = year or now.astimezone(SHANGHAI).year
+    figures, overdue = await queries.statistics(session, court_code=principal.organisation, year=year, now=now)
+    return StatisticsOut(
+        court_code=principal.organisation, year=year, **vars(figures), overdue=[advice_out(a, now) for a in overdue]
+    )

@@ -1,0 +1,90 @@
+"""Reading advice, scoped to the caller: a court's staff see their court's advice; an agency sees only advice
+delivered to it or copied to it (never drafts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.web.problems import NotFound
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from judicial_advice.models import Advice, TimelineEntry
+from judicial_advice.rules import VISIBLE_TO_AGENCIES, AdviceStatus, ReplyFigures, reply_figures
+
+COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE, Role.PRESIDENT, Role.ANALYST})
+SENT = [s.value for s in VISIBLE_TO_AGENCIES]
+
+
+async def get_advice(
+    session: AsyncSession, *, principal: Principal, advice_id: str, for_update: bool = False
+) -> Advice:
+    query = select(Advice).where(Advice.id == advice_id)
+    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    advice = (await session.execute(query)).scalar_one_or_none()
+    if advice is None or not _may_see(advice, principal):
+        raise NotFound("advice not found")
+    return advice
+
+
+def _may_see(advice: Advice, principal: Principal) -> bool:
+    if principal.roles & COURT_ROLES and advice.court_code == principal.organisation:
+        return True
+    if Role.AGENCY_OFFICER in principal.roles and advice.status in SENT:
+        return is_recipient(advice, principal) or principal.organisation in {c.get("code") for c in advice.cc}
+    return False
+
+
+def is_recipient(advice: Advice, principal: Principal) -> bool:
+    return advice.recipient_code == principal.organisation
+
+
+async def list_advice(session: AsyncSession, *, principal: Principal, status: AdviceStatus | None) -> list[Advice]:
+    query = select(Advice).order_by(Advice.updated_at.desc()).limit(500)
+    if status is not None:
+        query = query.where(Advice.status == status)
+    if principal.roles & COURT_ROLES:
+        query = query.where(Advice.court_code == principal.organisation)
+        return list((await session.execute(query)).scalars())
+    candidates = (await session.execute(query.where(Advice.status.in_(SENT)))).scalars()
+    return [a for a in candidates if _may_see(a, principal)]
+
+
+async def timeline_of(session: AsyncSession, advice_id: str) -> list[TimelineEntry]:
+    rows = await session.execute(
+        select(TimelineEntry).where(TimelineEntry.advice_id == advice_id).order_by(TimelineEntry.at, TimelineEntry.id)
+    )
+    return list(rows.scalars())
+
+
+async def statistics(
+    session: AsyncSession, *, court_code: str, year: int, now: datetime
+) -> tuple[ReplyFigures, list[Advice]]:
+    """The year's figures for advice issued by the court in that year, and the overdue list."""
+    start = datetime(year, 1, 1, tzinfo=SHANGHAI)
+    end = datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    advices = list(
+        (
+            await session.execute(
+                select(Advice).where(Advice.court_code == court_code, Advice.issued_at >= start, Advice.issued_at < end)
+            )
+        ).scalars()
+    )
+    delivered = [a for a in advices if a.delivered_at is not None]
+    replied = [a for a in delivered if a.final_reply_at is not None]
+    due = [a for a in delivered if a.final_reply_at is not None or (a.reply_deadline and a.reply_deadline < now)]
+    on_time = [a for a in replied if a.reply_deadline and a.final_reply_at and a.final_reply_at <= a.reply_deadline]
+    adopted = [a for a in replied if a.adoption in ("adopted", "partly_adopted")]
+    overdue = [a for a in delivered if a.final_reply_at is None and a.reply_deadline and a.reply_deadline < now]
+    figures = reply_figures(
+        issued=len(advices),
+        delivered=len(delivered),
+        due_or_replied=len(due),
+        replied=len(replied),
+        on_time=len(on_time),
+        adopted=len(adopted),
+    )
+    return figures, overdue

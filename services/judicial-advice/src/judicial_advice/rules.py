@@ -1,0 +1,121 @@
+"""Judicial advice's pure rules: the life of an advice (状态), its number `{place}法建〔{year}〕{n}号`, the reply
+deadline (normally at most two months from delivery), and the reply statistics of DOMAIN.md. No I/O."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from courtlink_shared.clock import SHANGHAI
+
+DEFAULT_REPLY_MONTHS = 2
+
+
+class AdviceStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for the judicial committee
+    RETURNED = "returned"  # sent back with comments, to be revised
+    APPROVED = "approved"  # approved by the committee, waiting for the president's signature
+    ISSUED = "issued"  # signed and numbered
+    DELIVERED = "delivered"  # the reply deadline runs
+    ACKNOWLEDGED = "acknowledged"  # the agency signed for it
+    REPLIED = "replied"  # final written reply received
+    EVALUATED = "evaluated"
+    ARCHIVED = "archived"
+
+
+_TRANSITIONS: dict[AdviceStatus, frozenset[AdviceStatus]] = {
+    AdviceStatus.DRAFT: frozenset({AdviceStatus.SUBMITTED}),
+    AdviceStatus.SUBMITTED: frozenset({AdviceStatus.RETURNED, AdviceStatus.APPROVED}),
+    AdviceStatus.RETURNED: frozenset({AdviceStatus.SUBMITTED}),
+    AdviceStatus.APPROVED: frozenset({AdviceStatus.ISSUED}),
+    AdviceStatus.ISSUED: frozenset({AdviceStatus.DELIVERED}),
+    AdviceStatus.DELIVERED: frozenset({AdviceStatus.ACKNOWLEDGED, AdviceStatus.REPLIED}),
+    AdviceStatus.ACKNOWLEDGED: frozenset({AdviceStatus.REPLIED}),
+    AdviceStatus.REPLIED: frozenset({AdviceStatus.EVALUATED}),
+    AdviceStatus.EVALUATED: frozenset({AdviceStatus.ARCHIVED}),
+}
+EDITABLE = frozenset({AdviceStatus.DRAFT, AdviceStatus.RETURNED})
+AWAITING_REPLY = frozenset({AdviceStatus.DELIVERED, AdviceStatus.ACKNOWLEDGED})
+# An agency sees an advice from its delivery on, never a draft.
+VISIBLE_TO_AGENCIES = frozenset(
+    {
+        AdviceStatus.DELIVERED,
+        AdviceStatus.ACKNOWLEDGED,
+        AdviceStatus.REPLIED,
+        AdviceStatus.EVALUATED,
+        AdviceStatus.ARCHIVED,
+    }
+)
+
+
+def can_transition(current: AdviceStatus, target: AdviceStatus) -> bool:
+    return target in _TRANSITIONS.get(current, frozenset())
+
+
+def advice_number(place: str, year: int, n: int) -> str:
+    """The printed number of a 司法建议书, e.g. 吉法建〔2026〕3号."""
+    return f"{place}法建〔{year}〕{n}号"
+
+
+def number_scope(court_code: str) -> str:
+    """Numbers run per court (and year) without gaps."""
+    return f"advice:{court_code}"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same Beijing-time day `months` later (clamped to the month's end), as the law counts months."""
+    local = moment.astimezone(SHANGHAI)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day).astimezone(moment.tzinfo)
+
+
+def reply_deadline(delivered_at: datetime, months: int = DEFAULT_REPLY_MONTHS) -> datetime:
+    """When the written reply is due: `months` after delivery (two unless a legal basis allows longer)."""
+    return add_months(delivered_at, months)
+
+
+def recommendations_match(problems: Sequence[str], recommendations: Sequence[object]) -> bool:
+    """Recommendations one-to-one with the problems found."""
+    return len(problems) > 0 and len(problems) == len(recommendations)
+
+
+@dataclass(frozen=True)
+class ReplyFigures:
+    issued: int
+    delivered: int
+    due_or_replied: int
+    replied: int
+    replied_on_time: int
+    adopted: int
+    reply_rate: Decimal | None
+    on_time_rate: Decimal | None
+    adoption_rate: Decimal | None
+
+
+def reply_figures(
+    *, issued: int, delivered: int, due_or_replied: int, replied: int, on_time: int, adopted: int
+) -> ReplyFigures:
+    """Reply rate = replied ÷ (deadline passed or replied); on-time = replied by the deadline ÷ replied;
+    adoption = adopted fully or partly ÷ replied."""
+    return ReplyFigures(
+        issued,
+        delivered,
+        due_or_replied,
+        replied,
+        on_time,
+        adopted,
+        _rate(replied, due_or_replied),
+        _rate(on_time, replied),
+        _rate(adopted, replied),
+    )
+
+
+def _rate(numerator: int, denominator: int) -> Decimal | None:
+    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))

@@ -1,0 +1,285 @@
+"""Judicial advice's operations: each one checks the step is allowed, records who did it, and emits its event on
+`advice.items` in the same transaction. Illegal steps raise InvalidTransition and change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.db.sequences import next_number
+from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.events import advice as events
+from courtlink_shared.events.common import Actor, Organisation
+from courtlink_shared.events.envelope import EventData
+from courtlink_shared.messaging.outbox import Outbox
+from courtlink_shared.web.problems import InvalidTransition
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
+from judicial_advice.rules import (
+    AWAITING_REPLY,
+    EDITABLE,
+    AdviceStatus,
+    advice_number,
+    can_transition,
+    number_scope,
+    reply_deadline,
+)
+from judicial_advice.schemas import AdviceIn
+
+REPLY_DUE = "advice.reply_due"
+
+
+def _content(body: AdviceIn) -> dict[str, Any]:
+    return body.model_dump(
+        mode="json",
+        exclude={
+            "title",
+            "recipient_name",
+            "recipient_code",
+            "superior_authority",
+            "cc",
+            "reply_months",
+            "extended_deadline_basis",
+        },
+    )
+
+
+async def _record(
+    session: AsyncSession,
+    outbox: Outbox,
+    advice: Advice,
+    actor: Actor,
+    now: datetime,
+    kind: str,
+    event: EventData | None,
+    **detail: Any,
+) -> None:
+    session.add(
+        TimelineEntry(
+            advice_id=advice.id, at=now, kind=kind, actor=actor.subject, organisation=actor.organisation, detail=detail
+        )
+    )
+    if event is not None:
+        await outbox.emit(session, event, subject=advice.id, time=now)
+
+
+def _move(advice: Advice, target: AdviceStatus, now: datetime) -> None:
+    current = AdviceStatus(advice.status)
+    if not can_transition(current, target):
+        raise InvalidTransition(f"an advice that is {current} cannot become {target}")
+    advice.status = target
+    advice.updated_at = now
+
+
+def _apply(advice: Advice, body: AdviceIn) -> None:
+    advice.title = body.title
+    advice.recipient_name = body.recipient_name
+    advice.recipient_code = body.recipient_code
+    advice.superior_authority = body.superior_authority
+    advice.cc = body.cc
+    advice.reply_months = body.reply_months
+    advice.extended_deadline_basis = body.extended_deadline_basis
+    advice.content = _content(body)
+
+
+async def draft(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, place: str, body: AdviceIn
+) -> Advice:
+    """A judge or the research office drafts advice in the court's name (version 1)."""
+    advice = Advice(
+        id=str(uuid.uuid4()),
+        court_code=actor.organisation,
+        place=place,
+        status=AdviceStatus.DRAFT,
+        version=1,
+        created_by=actor.subject,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply(advice, body)
+    session.add(advice)
+    session.add(
+        AdviceVersion(
+            advice_id=advice.id, version=1, content=body.model_dump(mode="json"), saved_by=actor.subject, saved_at=now
+        )
+    )
+    event = events.AdviceDrafted(
+        advice_id=advice.id,
+        by=actor,
+        at=now,
+        court_code=advice.court_code,
+        recipient=Organisation(name=body.recipient_name, code=body.recipient_code),
+        title=body.title,
+    )
+    await _record(session, outbox, advice, actor, now, "drafted", event, version=1)
+    return advice
+
+
+async def revise(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice, body: AdviceIn
+) -> None:
+    """Save a new version; only a draft or returned advice can change, and every version is kept."""
+    if AdviceStatus(advice.status) not in EDITABLE:
+        raise InvalidTransition(f"an advice that is {advice.status} can no longer be edited")
+    advice.version += 1
+    _apply(advice, body)
+    advice.updated_at = now
+    session.add(
+        AdviceVersion(
+            advice_id=advice.id,
+            version=advice.version,
+            content=body.model_dump(mode="json"),
+            saved_by=actor.subject,
+            saved_at=now,
+        )
+    )
+    await _record(session, outbox, advice, actor, now, "revised", None, version=advice.version)
+
+
+async def submit(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
+    _move(advice, AdviceStatus.SUBMITTED, now)
+    event = events.AdviceSubmitted(advice_id=advice.id, by=actor, at=now, version=advice.version)
+    await _record(session, outbox, advice, actor, now, "submitted", event, version=advice.version)
+
+
+async def return_for_revision(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice, comments: str
+) -> None:
+    _move(advice, AdviceStatus.RETURNED, now)
+    event = events.AdviceReturned(advice_id=advice.id, by=actor, at=now, comments=comments)
+    await _record(session, outbox, advice, actor, now, "returned", event, comments=comments, version=advice.version)
+
+
+async def approve(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
+    """The judicial committee approves."""
+    _move(advice, AdviceStatus.APPROVED, now)
+    event = events.AdviceApproved(advice_id=advice.id, by=actor, at=now)
+    await _record(session, outbox, advice, actor, now, "approved", event, version=advice.version)
+
+
+async def issue(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
+    """The president signs; the advice gets the court's next number of the year, without gaps."""
+    _move(advice, AdviceStatus.ISSUED, now)
+    year = now.astimezone(SHANGHAI).year
+    n = await next_number(session, scope=number_scope(advice.court_code), year=year)
+    advice.number = advice_number(advice.place, year, n)
+    advice.issued_at = now
+    event = events.AdviceIssued(advice_id=advice.id, by=actor, at=now, number=advice.number)
+    await _record(session, outbox, advice, actor, now, "issued", event, number=advice.number)
+
+
+async def deliver(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice, method: str, proof: str
+) -> None:
+    """Delivered: the reply deadline is fixed now, and the overdue sweep is scheduled."""
+    _move(advice, AdviceStatus.DELIVERED, now)
+    advice.delivered_at = now
+    advice.delivery = {"method": method, "proof": proof}
+    advice.reply_deadline = reply_deadline(now, advice.reply_months)
+    await schedule_deadline(session, kind=REPLY_DUE, subject=advice.id, due_at=advice.reply_deadline)
+    event = events.AdviceDelivered(
+        advice_id=advice.id,
+        by=actor,
+        at=now,
+        method=method,
+        reply_deadline=advice.reply_deadline,
+    )
+    await _record(session, outbox, advice, actor, now, "delivered", event, method=method, proof=proof)
+
+
+async def acknowledge(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
+    """The agency signs for receipt."""
+    _move(advice, AdviceStatus.ACKNOWLEDGED, now)
+    await _record(
+        session,
+        outbox,
+        advice,
+        actor,
+        now,
+        "acknowledged",
+        events.AdviceAcknowledged(advice_id=advice.id, by=actor, at=now),
+    )
+
+
+async def reply(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    actor: Actor,
+    advice: Advice,
+    adoption: str,
+    measures: str,
+    reasons: str | None,
+    final: bool,
+) -> None:
+    """A written reply, once or in stages; the final one closes the wait."""
+    if AdviceStatus(advice.status) not in AWAITING_REPLY:
+        raise InvalidTransition(f"an advice that is {advice.status} takes no reply")
+    on_time = advice.reply_deadline is not None and now <= advice.reply_deadline
+    if final:
+        _move(advice, AdviceStatus.REPLIED, now)
+        advice.final_reply_at = now
+        advice.adoption = adoption
+        await cancel_deadlines(session, kind=REPLY_DUE, subject=advice.id, now=now)
+    event = events.AdviceReplied(
+        advice_id=advice.id,
+        by=actor,
+        at=now,
+        adoption=adoption,
+        final=final,
+        on_time=on_time,
+    )
+    await _record(
+        session,
+        outbox,
+        advice,
+        actor,
+        now,
+        "replied",
+        event,
+        adoption=adoption,
+        measures=measures,
+        reasons=reasons,
+        final=final,
+        on_time=on_time,
+    )
+
+
+async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, advice: Advice) -> bool:
+    """The deadline passed without a final reply (the sweep calls this once per advice)."""
+    if AdviceStatus(advice.status) not in AWAITING_REPLY or advice.overdue_at is not None:
+        return False
+    assert advice.reply_deadline is not None
+    advice.overdue_at = now
+    actor = Actor(subject="deadline-sweep", organisation=advice.court_code, role="system")
+    event = events.AdviceOverdue(advice_id=advice.id, by=actor, at=now, reply_deadline=advice.reply_deadline)
+    await _record(session, outbox, advice, actor, now, "overdue", event, superior_authority=advice.superior_authority)
+    return True
+
+
+async def evaluate(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    actor: Actor,
+    advice: Advice,
+    effectiveness: str,
+    return_visit: str,
+) -> None:
+    _move(advice, AdviceStatus.EVALUATED, now)
+    advice.evaluation = {"effectiveness": effectiveness, "return_visit": return_visit}
+    event = events.AdviceEvaluated(advice_id=advice.id, by=actor, at=now, effectiveness=effectiveness)
+    await _record(session, outbox, advice, actor, now, "evaluated", event, **advice.evaluation)
+
+
+async def archive(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
+    _move(advice, AdviceStatus.ARCHIVED, now)
+    advice.archived_at = now
+    await _record(
+        session, outbox, advice, actor, now, "archived", events.AdviceArchived(advice_id=advice.id, by=actor, at=now)
+    )
