@@ -180,3 +180,30 @@ async def test_twenty_advices_issued_at_once_get_twenty_consecutive_numbers(api:
     responses = await asyncio.gather(*(api.step(aid, "issue", PRESIDENT) for aid in ids))
     numbers = sorted(int(r.json()["number"].split("〕")[1].rstrip("号")) for r in responses)
     assert numbers == list(range(1, 21))
+
+
+async def test_the_advice_document_and_the_annual_report(api: Api) -> None:
+    d = await delivered(api)
+    html = (await api.client.get(f"/advices/{d['id']}/document", headers=api.as_(AGENCY_ROLE, AGENCY))).text
+    assert "司法建议书" in html
+    assert d["number"] in html
+    assert "一、催收频次过高" in html
+    assert "针对问题二：公开利息计算方法" in html
+    assert "2个月内" in html
+    assert "抄送：某市银行业协会" in html
+    pdf = await api.client.get(f"/advices/{d['id']}/document.pdf", headers=api.as_(MANAGER))
+    assert pdf.content.startswith(b"%PDF")
+    other = await api.client.get(f"/advices/{d['id']}/document", headers=api.as_(AGENCY_ROLE, OTHER_AGENCY))
+    assert other.status_code == 404
+
+    await api.step(d["id"], "replies", AGENCY_ROLE, AGENCY, adoption="adopted", measures="已整改")
+    report = await api.client.get("/reports/annual.csv", params={"year": 2026}, headers=api.as_(Role.ANALYST))
+    lines = report.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith(f"{d['number']},")
+    assert ",是,采纳," in lines[1]
+    assert (
+        await api.client.get("/reports/annual.pdf", params={"year": 2026}, headers=api.as_(Role.ANALYST))
+    ).content.startswith(b"%PDF")
+    forbidden = await api.client.get("/reports/annual.csv", params={"year": 2026}, headers=api.as_(AGENCY_ROLE, AGENCY))
+    assert forbidden.status_code == 403

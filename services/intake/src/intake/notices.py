@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 
 from courtlink_shared.clock import SHANGHAI
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from courtlink_shared.documents import CourtDocument, render_html, render_pdf
 
 from intake.models import Dispute
-
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
-_FONT = "STSong-Light"  # an Adobe CID font every PDF reader maps to a Song typeface: nothing to embed or install
-pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
 
 # What each template says about the kind of dispute, after the common opening.
 _SUBJECT = {
@@ -80,28 +67,17 @@ def court_display_name(court_code: str) -> str:
     return f"人民法院（{court_code}）"
 
 
+def as_document(notice: Notice) -> CourtDocument:
+    return CourtDocument(
+        "诉前调解告知书", notice.mediation_number, notice.paragraphs, [notice.court_name, notice.issued_on]
+    )
+
+
 def render_notice_html(notice: Notice) -> str:
     """The notice as an HTML page (escaped)."""
-    return _ENV.get_template("notice.html").render(n=notice)
+    return render_html(as_document(notice))
 
 
-def render_notice_pdf(notice: Notice, *, now: datetime | None = None) -> bytes:
+def render_notice_pdf(notice: Notice) -> bytes:
     """The notice as an A4 PDF with Chinese text."""
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=25 * mm,
-        rightMargin=25 * mm,
-        topMargin=25 * mm,
-        bottomMargin=25 * mm,
-        title=f"诉前调解告知书 {notice.mediation_number}",
-    )
-    title = ParagraphStyle("title", fontName=_FONT, fontSize=20, leading=30, alignment=1, spaceAfter=6)
-    right = ParagraphStyle("right", fontName=_FONT, fontSize=12, leading=20, alignment=2)
-    body = ParagraphStyle("body", fontName=_FONT, fontSize=12, leading=22, firstLineIndent=24, wordWrap="CJK")
-    story = [Paragraph("诉前调解告知书", title), Paragraph(notice.mediation_number, right), Spacer(1, 6 * mm)]
-    story += [Paragraph(p, body) for p in notice.paragraphs]
-    story += [Spacer(1, 15 * mm), Paragraph(notice.court_name, right), Paragraph(notice.issued_on, right)]
-    doc.build(story)
-    return buffer.getvalue()
+    return render_pdf(as_document(notice))

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.documents import render_html, render_pdf
 from courtlink_shared.events.common import Actor
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
 from courtlink_shared.web.problems import NotFound
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import HTMLResponse
 
 from judicial_advice import queries, service
+from judicial_advice.documents import advice_document, annual_report_csv, annual_report_document
 from judicial_advice.models import Advice
 from judicial_advice.rules import AdviceStatus
 from judicial_advice.schemas import (
@@ -265,4 +268,61 @@ async def statistics(
     figures, overdue = await queries.statistics(session, court_code=principal.organisation, year=year, now=now)
     return StatisticsOut(
         court_code=principal.organisation, year=year, **vars(figures), overdue=[advice_out(a, now) for a in overdue]
+    )
+
+
+def _court_name(runtime: RuntimeDep, court_code: str) -> str:
+    names: dict[str, str] = getattr(runtime.settings, "court_names", {})
+    return names.get(court_code) or f"人民法院（{court_code}）"
+
+
+@router.get("/advices/{advice_id}/document", response_class=HTMLResponse, summary="The 司法建议书 (HTML)")
+async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> HTMLResponse:
+    a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
+    return HTMLResponse(render_html(advice_document(a, court_name=_court_name(runtime, a.court_code))))
+
+
+@router.get(
+    "/advices/{advice_id}/document.pdf",
+    response_class=Response,
+    summary="The 司法建议书 (PDF)",
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def document_pdf(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> Response:
+    a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
+    pdf = render_pdf(advice_document(a, court_name=_court_name(runtime, a.court_code)))
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="advice-{a.id}.pdf"'}
+    )
+
+
+@router.get(
+    "/reports/annual.{fmt}",
+    response_class=Response,
+    summary="The annual report to the people's congress",
+    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+)
+async def annual_report(
+    fmt: Literal["csv", "pdf"],
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    principal: CourtReader,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+) -> Response:
+    figures, _ = await queries.statistics(session, court_code=principal.organisation, year=year, now=clock.now())
+    advices = await queries.issued_in(session, court_code=principal.organisation, year=year)
+    if fmt == "csv":
+        return Response(
+            annual_report_csv(advices),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="judicial-advice-{year}.csv"'},
+        )
+    document = annual_report_document(
+        advices, figures, court_name=_court_name(runtime, principal.organisation), year=year
+    )
+    return Response(
+        render_pdf(document),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="judicial-advice-{year}.pdf"'},
     )

@@ -60,19 +60,22 @@ async def timeline_of(session: AsyncSession, advice_id: str) -> list[TimelineEnt
     return list(rows.scalars())
 
 
+async def issued_in(session: AsyncSession, *, court_code: str, year: int) -> list[Advice]:
+    """The court's advice issued in a year, in number order."""
+    start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    rows = await session.execute(
+        select(Advice)
+        .where(Advice.court_code == court_code, Advice.issued_at >= start, Advice.issued_at < end)
+        .order_by(Advice.issued_at)
+    )
+    return list(rows.scalars())
+
+
 async def statistics(
     session: AsyncSession, *, court_code: str, year: int, now: datetime
 ) -> tuple[ReplyFigures, list[Advice]]:
     """The year's figures for advice issued by the court in that year, and the overdue list."""
-    start = datetime(year, 1, 1, tzinfo=SHANGHAI)
-    end = datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
-    advices = list(
-        (
-            await session.execute(
-                select(Advice).where(Advice.court_code == court_code, Advice.issued_at >= start, Advice.issued_at < end)
-            )
-        ).scalars()
-    )
+    advices = await issued_in(session, court_code=court_code, year=year)
     delivered = [a for a in advices if a.delivered_at is not None]
     replied = [a for a in delivered if a.final_reply_at is not None]
     due = [a for a in delivered if a.final_reply_at is not None or (a.reply_deadline and a.reply_deadline < now)]
