@@ -151,17 +151,24 @@ async def test_an_unanswered_advice_becomes_overdue_once_and_the_rates_follow(ap
     stats = (await api.client.get("/statistics", headers=api.as_(Role.ANALYST))).json()
     assert (stats["due_or_replied"], stats["replied"], stats["reply_rate"]) == (1, 1, "1.0000")
 
-    api.clock.advance(timedelta(days=62))
-    assert await api.sweep() == 1
-    assert await api.sweep() == 0, "overdue exactly once"
+    api.clock.advance(timedelta(days=62))  # past the deadline of 2 May; the reminder a week before is due too
+    assert await api.sweep() == 2
+    assert await api.sweep() == 0, "overdue (and reminded) exactly once"
     stats = (await api.client.get("/statistics", headers=api.as_(Role.ANALYST))).json()
     assert (stats["issued"], stats["due_or_replied"], stats["replied"]) == (2, 2, 1)
     assert (stats["reply_rate"], stats["on_time_rate"], stats["adoption_rate"]) == ("0.5000", "1.0000", "1.0000")
     assert [a["id"] for a in stats["overdue"]] == [late["id"]]
-    kinds = [
-        e["kind"] for e in (await api.client.get(f"/advices/{late['id']}", headers=api.as_(MANAGER))).json()["timeline"]
-    ]
-    assert kinds.count("overdue") == 1
+    assert stats["per_recipient"] == {"某市金融监督管理局": {"issued": 2, "replied": 1}}
+    api.clock.advance(timedelta(days=7))
+    assert await api.sweep() == 1, "a second reminder a week after the deadline"
+    escalated = await api.step(late["id"], "escalation", MANAGER, comments="逾期未复函")
+    assert escalated.status_code == 200
+    timeline = (await api.client.get(f"/advices/{late['id']}", headers=api.as_(MANAGER))).json()["timeline"]
+    kinds = [e["kind"] for e in timeline]
+    assert (kinds.count("overdue"), kinds.count("reminded"), kinds.count("escalated")) == (1, 2, 1)
+    assert timeline[-1]["detail"]["to"] == "某省金融监督管理局"
+    prompt_timeline = (await api.client.get(f"/advices/{prompt['id']}", headers=api.as_(MANAGER))).json()["timeline"]
+    assert "reminded" not in [e["kind"] for e in prompt_timeline], "no reminder after a final reply"
 
     await api.step(
         late["id"], "replies", AGENCY_ROLE, AGENCY, adoption="not_adopted", measures="无", reasons="职权所限"

@@ -238,6 +238,22 @@ async def archive(
     return advice_out(a, clock.now())
 
 
+@router.post(
+    "/advices/{advice_id}/escalation",
+    response_model=AdviceOut,
+    summary="Copy the advice to the recipient's superior authority",
+)
+async def escalate(
+    advice_id: str, body: CommentsIn, session: SessionDep, clock: ClockDep, principal: Manager
+) -> AdviceOut:
+    a = await _court_advice(session, principal, advice_id)
+    await service.escalate(
+        session, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a, reason=body.comments
+    )
+    await session.commit()
+    return advice_out(a, clock.now())
+
+
 @router.get("/advices", response_model=list[AdviceOut], summary="Your court's advice, or the advice addressed to you")
 async def list_advice(
     session: SessionDep, clock: ClockDep, principal: Reader, status: AdviceStatus | None = None
@@ -266,8 +282,13 @@ async def statistics(
     now = clock.now()
     year = year or now.astimezone(SHANGHAI).year
     figures, overdue = await queries.statistics(session, court_code=principal.organisation, year=year, now=now)
+    recipients = queries.per_recipient(await queries.issued_in(session, court_code=principal.organisation, year=year))
     return StatisticsOut(
-        court_code=principal.organisation, year=year, **vars(figures), overdue=[advice_out(a, now) for a in overdue]
+        per_recipient=recipients,
+        court_code=principal.organisation,
+        year=year,
+        **vars(figures),
+        overdue=[advice_out(a, now) for a in overdue],
     )
 
 

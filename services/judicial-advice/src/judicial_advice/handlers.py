@@ -23,4 +23,9 @@ def deadline_handlers(runtime: ServiceRuntime) -> dict[str, DeadlineHandler]:
         if advice is not None:
             await service.mark_overdue(session, outbox=runtime.outbox, now=now, advice=advice)
 
-    return {service.REPLY_DUE: reply_due}
+    async def reminder(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
+        advice = await session.get(Advice, due.subject)
+        if advice is not None:
+            await service.remind(session, now=now, advice=advice, when=str(due.payload.get("when")))
+
+    return {service.REPLY_DUE: reply_due, service.REMINDER: reminder}

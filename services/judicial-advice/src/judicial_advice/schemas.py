@@ -124,3 +124,4 @@ class StatisticsOut(BaseModel):
     on_time_rate: Decimal | None
     adoption_rate: Decimal | None
     overdue: list[AdviceOut]
+    per_recipient: dict[str, dict[str, int]]

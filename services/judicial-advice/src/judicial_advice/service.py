@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
@@ -30,6 +30,9 @@ from judicial_advice.rules import (
 from judicial_advice.schemas import AdviceIn
 
 REPLY_DUE = "advice.reply_due"
+REMINDER = "advice.reminder"
+REMIND_BEFORE = timedelta(days=7)
+REMIND_AFTER = timedelta(days=7)
 
 
 def _content(body: AdviceIn) -> dict[str, Any]:
@@ -180,6 +183,11 @@ async def deliver(
     advice.delivery = {"method": method, "proof": proof}
     advice.reply_deadline = reply_deadline(now, advice.reply_months)
     await schedule_deadline(session, kind=REPLY_DUE, subject=advice.id, due_at=advice.reply_deadline)
+    for when, label in (
+        (advice.reply_deadline - REMIND_BEFORE, "before"),
+        (advice.reply_deadline + REMIND_AFTER, "after"),
+    ):
+        await schedule_deadline(session, kind=REMINDER, subject=advice.id, due_at=when, payload={"when": label})
     event = events.AdviceDelivered(
         advice_id=advice.id,
         by=actor,
@@ -225,6 +233,7 @@ async def reply(
         advice.final_reply_at = now
         advice.adoption = adoption
         await cancel_deadlines(session, kind=REPLY_DUE, subject=advice.id, now=now)
+        await cancel_deadlines(session, kind=REMINDER, subject=advice.id, now=now)
     event = events.AdviceReplied(
         advice_id=advice.id,
         by=actor,
@@ -282,4 +291,39 @@ async def archive(session: AsyncSession, *, outbox: Outbox, now: datetime, actor
     advice.archived_at = now
     await _record(
         session, outbox, advice, actor, now, "archived", events.AdviceArchived(advice_id=advice.id, by=actor, at=now)
+    )
+
+
+async def remind(session: AsyncSession, *, now: datetime, advice: Advice, when: str) -> None:
+    """A reminder to the recipient a week before the deadline, and again a week after it (recorded on the file;
+    the reminder letter itself goes out through the court's delivery channel)."""
+    if AdviceStatus(advice.status) not in AWAITING_REPLY:
+        return
+    session.add(
+        TimelineEntry(
+            advice_id=advice.id,
+            at=now,
+            kind="reminded",
+            actor="deadline-sweep",
+            organisation=advice.court_code,
+            detail={"when": when, "to": advice.recipient_name},
+        )
+    )
+
+
+async def escalate(session: AsyncSession, *, now: datetime, actor: Actor, advice: Advice, reason: str) -> None:
+    """Copy the advice to the recipient's superior authority (serious matters, or no reply after the deadline)."""
+    if AdviceStatus(advice.status) not in AWAITING_REPLY and AdviceStatus(advice.status) != AdviceStatus.REPLIED:
+        raise InvalidTransition(f"an advice that is {advice.status} cannot be escalated")
+    if not advice.superior_authority:
+        raise InvalidTransition("no superior authority is recorded for the recipient")
+    session.add(
+        TimelineEntry(
+            advice_id=advice.id,
+            at=now,
+            kind="escalated",
+            actor=actor.subject,
+            organisation=actor.organisation,
+            detail={"to": advice.superior_authority, "reason": reason},
+        )
     )
