@@ -200,6 +200,7 @@ async def reply(
         adoption=body.adoption,
         measures=body.measures,
         reasons=body.reasons,
+        attachments=body.attachments,
         final=body.final,
     )
     await session.commit()

@@ -222,6 +222,7 @@ async def reply(
     adoption: str,
     measures: str,
     reasons: str | None,
+    attachments: list[str],
     final: bool,
 ) -> None:
     """A written reply, once or in stages; the final one closes the wait."""
@@ -253,6 +254,7 @@ async def reply(
         adoption=adoption,
         measures=measures,
         reasons=reasons,
+        attachments=attachments,
         final=final,
         on_time=on_time,
     )
