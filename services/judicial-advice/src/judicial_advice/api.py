@@ -282,8 +282,9 @@ async def statistics(
 ) -> StatisticsOut:
     now = clock.now()
     year = year or now.astimezone(SHANGHAI).year
-    figures, overdue = await queries.statistics(session, court_code=principal.organisation, year=year, now=now)
-    recipients = queries.per_recipient(await queries.issued_in(session, court_code=principal.organisation, year=year))
+    advices = await queries.issued_in(session, court_code=principal.organisation, year=year)
+    figures, overdue = queries.year_figures(advices, now=now)
+    recipients = queries.per_recipient(advices)
     return StatisticsOut(
         per_recipient=recipients,
         court_code=principal.organisation,
@@ -332,8 +333,8 @@ async def annual_report(
     principal: CourtReader,
     year: Annotated[int, Query(ge=2000, le=2100)],
 ) -> Response:
-    figures, _ = await queries.statistics(session, court_code=principal.organisation, year=year, now=clock.now())
     advices = await queries.issued_in(session, court_code=principal.organisation, year=year)
+    figures, _ = queries.year_figures(advices, now=clock.now())
     if fmt == "csv":
         return Response(
             annual_report_csv(advices),

@@ -71,11 +71,8 @@ async def issued_in(session: AsyncSession, *, court_code: str, year: int) -> lis
     return list(rows.scalars())
 
 
-async def statistics(
-    session: AsyncSession, *, court_code: str, year: int, now: datetime
-) -> tuple[ReplyFigures, list[Advice]]:
-    """The year's figures for advice issued by the court in that year, and the overdue list."""
-    advices = await issued_in(session, court_code=court_code, year=year)
+def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures, list[Advice]]:
+    """The figures and the overdue list of a year's advice (read once with issued_in)."""
     delivered = [a for a in advices if a.delivered_at is not None]
     replied = [a for a in delivered if a.final_reply_at is not None]
     due = [a for a in delivered if a.final_reply_at is not None or (a.reply_deadline and a.reply_deadline < now)]
