@@ -6,27 +6,26 @@ identifiers); every fault is reported field by field.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from courtlink_shared.clock import SHANGHAI
-from courtlink_shared.identifiers.credit_code import check_credit_code
-from courtlink_shared.identifiers.money import MAX_CLAIM, Money
-from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier
-from courtlink_shared.identifiers.resident_id import validate_resident_id
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from courtlink_shared.identifiers.money import MAX_CLAIM
+from courtlink_shared.web.inputs import (
+    COURT_CODE_PATTERN,
+    Amount,
+    Code,
+    PartyIn,
+    StrictInput,
+    Text,
+    check_organisation_code,
+    compact,
+    nfkc,
+)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
 from intake.rules import DISPUTE_TYPES, DisputeStatus
-
-
-def _nfkc(value: Any) -> Any:
-    return " ".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else value
-
-
-def _compact(value: Any) -> Any:
-    return normalise_identifier(value) if isinstance(value, str) else value
 
 
 def _not_in_future(value: date) -> date:
@@ -35,51 +34,24 @@ def _not_in_future(value: date) -> date:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_nfkc)]
-Code = Annotated[str, BeforeValidator(_compact)]
-Amount = Annotated[Money, BeforeValidator(_compact)]
-PastDate = Annotated[date, BeforeValidator(_compact), AfterValidator(_not_in_future)]
+PastDate = Annotated[date, BeforeValidator(compact), AfterValidator(_not_in_future)]
 DisputeType = Literal[DISPUTE_TYPES]  # type: ignore[valid-type]
-PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
-COURT_CODE_PATTERN = r"^[\u4e00-\u9fff]\d{1,4}$"
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ClaimantIn(_In):
+class ClaimantIn(StrictInput):
     name: Text = Field(min_length=1, max_length=100, description="The bank's name.")
     code: Code = Field(description="The bank's unified social credit code; must be the token's organisation.")
 
     @field_validator("code")
     @classmethod
     def _credit_code(cls, value: str) -> str:
-        try:
-            return check_credit_code(value).code
-        except InvalidIdentifier as exc:
-            raise ValueError(str(exc)) from exc
+        return check_organisation_code(value)
 
 
-class RespondentIn(_In):
-    kind: Literal["person", "company"]
-    name: Text = Field(min_length=1, max_length=100)
-    id_number: Code = Field(description="Resident ID number of a person, credit code of a company.")
-    phone: Code | None = Field(default=None, pattern=PHONE_PATTERN)
-    address: Text | None = Field(default=None, max_length=200)
-
-    @field_validator("id_number")
-    @classmethod
-    def _identifier(cls, value: str, info: ValidationInfo) -> str:
-        try:
-            if info.data.get("kind") == "company":
-                return check_credit_code(value).code
-            return validate_resident_id(value)
-        except InvalidIdentifier as exc:
-            raise ValueError(str(exc)) from exc
+RespondentIn = PartyIn
 
 
-class ClaimIn(_In):
+class ClaimIn(StrictInput):
     principal: Amount = Field(gt=0)
     interest: Amount = Field(default=Decimal("0.00"), ge=0)
     penalty: Amount = Field(default=Decimal("0.00"), ge=0)
@@ -95,7 +67,7 @@ class ClaimIn(_In):
         return value
 
 
-class EvidenceIn(_In):
+class EvidenceIn(StrictInput):
     name: Text = Field(min_length=1, max_length=200)
     sha256: Annotated[str, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v)] = Field(
         pattern=r"^[0-9a-f]{64}$"
@@ -103,7 +75,7 @@ class EvidenceIn(_In):
     size: int = Field(gt=0, le=2 * 1024**3)
 
 
-class DisputeIn(_In):
+class DisputeIn(StrictInput):
     """One financial dispute as a bank submits it."""
 
     bank_reference: Code = Field(min_length=1, max_length=64, description="The bank's own reference (idempotency key).")
@@ -113,11 +85,11 @@ class DisputeIn(_In):
     claim: ClaimIn
     contract_number: Code = Field(min_length=1, max_length=64)
     default_date: PastDate
-    court_code: Annotated[str, BeforeValidator(_nfkc)] = Field(pattern=COURT_CODE_PATTERN, examples=["吉7101"])
+    court_code: Annotated[str, BeforeValidator(nfkc)] = Field(pattern=COURT_CODE_PATTERN, examples=["吉7101"])
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=100)
 
 
-class BatchIn(_In):
+class BatchIn(StrictInput):
     """Up to 10,000 disputes in one JSON batch."""
 
     disputes: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
@@ -169,11 +141,11 @@ class DisputePage(BaseModel):
     next_cursor: str | None
 
 
-class WithdrawIn(_In):
+class WithdrawIn(StrictInput):
     reason: Text = Field(min_length=1, max_length=500)
 
 
-class DuplicateReviewIn(_In):
+class DuplicateReviewIn(StrictInput):
     decision: Literal["reject", "route"]
     reason: Text = Field(min_length=1, max_length=500)
 

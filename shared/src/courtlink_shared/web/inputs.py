@@ -1,0 +1,67 @@
+"""Input field types that several services accept: text and identifiers normalised before they are validated
+(full-width to half-width, blanks trimmed, `x` upper-cased), amounts as money, and a party with its identifier
+checked (resident ID number for a person, unified social credit code for a company)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from courtlink_shared.identifiers.credit_code import check_credit_code
+from courtlink_shared.identifiers.money import Money
+from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier
+from courtlink_shared.identifiers.resident_id import validate_resident_id
+
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+COURT_CODE_PATTERN = r"^[\u4e00-\u9fff]\d{1,4}$"
+
+
+def nfkc(value: Any) -> Any:
+    """Full-width characters to half-width, runs of blanks to one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else value
+
+
+def compact(value: Any) -> Any:
+    """An identifier without blanks, half-width, upper-case."""
+    return normalise_identifier(value) if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(nfkc)]
+Code = Annotated[str, BeforeValidator(compact)]
+Amount = Annotated[Money, BeforeValidator(compact)]
+
+
+class StrictInput(BaseModel):
+    """Request bodies: unknown fields are refused, strings trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def check_organisation_code(value: str) -> str:
+    """A unified social credit code, normalised (a legacy checksum is accepted, as everywhere)."""
+    try:
+        return check_credit_code(value).code
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class PartyIn(StrictInput):
+    """A person or a company with its identifier."""
+
+    kind: Literal["person", "company"]
+    name: Text = Field(min_length=1, max_length=100)
+    id_number: Code = Field(description="Resident ID number of a person, credit code of a company.")
+    phone: Code | None = Field(default=None, pattern=PHONE_PATTERN)
+    address: Text | None = Field(default=None, max_length=200)
+
+    @field_validator("id_number")
+    @classmethod
+    def _identifier(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "company":
+            return check_organisation_code(value)
+        try:
+            return validate_resident_id(value)
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from exc
