@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_day_start(day: date) -> datetime:
+    """Midnight in Beijing at the start of `day` (users' dates are Beijing dates)."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
 
 class Clock(Protocol):

@@ -33,3 +33,11 @@ class ServiceSettings(BaseSettings):
     consumer_stall_seconds: float = Field(
         default=60.0, description="/readyz fails when a consumer with lag made no progress for this long."
     )
+    court_names: dict[str, str] = Field(
+        default_factory=dict,
+        description='Court codes to the names printed on documents, as JSON: {"吉7101": "…人民法院"}.',
+    )
+
+    def court_name(self, court_code: str) -> str:
+        """The name a court signs its documents with; its code (what case numbers carry) when none is configured."""
+        return self.court_names.get(court_code) or f"人民法院（{court_code}）"

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from courtlink_shared.auth.principal import Principal, Role
-from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.clock import beijing_day_start
 from courtlink_shared.web.problems import NotFound
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,15 +97,11 @@ async def activities_of(session: AsyncSession, case_id: str) -> list[Activity]:
     return list(rows.scalars())
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
-
-
 async def statistics(
     session: AsyncSession, *, principal: Principal, period_from: date, period_to: date
 ) -> tuple[MediationStatistics, dict[str, int], dict[str, int]]:
     """Figures for cases closed in the period, plus cases per mediator and per bank (opened in the period)."""
-    start, end = _day_start(period_from), _day_start(period_to + timedelta(days=1))
+    start, end = beijing_day_start(period_from), beijing_day_start(period_to + timedelta(days=1))
     scope = visible_to(principal)
     closed = (
         await session.execute(

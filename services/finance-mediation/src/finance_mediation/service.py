@@ -66,9 +66,7 @@ def _move(case: MediationCase, target: CaseStatus, now: datetime) -> None:
 
 
 def _field_error(field: str, message: str, message_zh: str) -> UnprocessableInput:
-    return UnprocessableInput(
-        message, errors=[{"field": field, "code": "invalid", "message": message, "message_zh": message_zh}]
-    )
+    return UnprocessableInput.on_fields((field, message, message_zh))
 
 
 async def _log(

@@ -19,7 +19,7 @@ from intake import queries, service
 from intake.batches import BatchProcessor, create_batch
 from intake.csv_io import CsvError, parse_batch_csv, report_csv, template_csv
 from intake.models import Batch, BatchRow, Dispute
-from intake.notices import compose_notice, court_display_name, render_notice_html, render_notice_pdf
+from intake.notices import compose_notice, render_notice_html, render_notice_pdf
 from intake.rules import DisputeStatus
 from intake.schemas import (
     BatchIn,
@@ -162,9 +162,7 @@ async def _notice(dispute_id: str, session: SessionDep, principal: Principal, ru
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id)
     if dispute.mediation_number is None:
         raise NotFound("this dispute has no notice: it was not routed to mediation")
-    court_names: dict[str, str] = getattr(runtime.settings, "court_names", {})
-    court_name = court_names.get(dispute.court_code) or court_display_name(dispute.court_code)
-    return compose_notice(dispute, court_name=court_name)
+    return compose_notice(dispute, court_name=runtime.settings.court_name(dispute.court_code))
 
 
 @router.get("/disputes/{dispute_id}/notice", response_class=HTMLResponse, summary="The mediation notice (HTML)")

@@ -62,11 +62,6 @@ def compose_notice(dispute: Dispute, *, court_name: str) -> Notice:
     return Notice(dispute.mediation_number, court_name, f"{issued.year}年{issued.month}月{issued.day}日", paragraphs)
 
 
-def court_display_name(court_code: str) -> str:
-    """How a court signs its notices when no registry names it: its code is what the case numbers carry."""
-    return f"人民法院（{court_code}）"
-
-
 def as_document(notice: Notice) -> CourtDocument:
     return CourtDocument(
         "诉前调解告知书", notice.mediation_number, notice.paragraphs, [notice.court_name, notice.issued_on]

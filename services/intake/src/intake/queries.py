@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from courtlink_shared.auth.principal import Principal, Role
-from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.clock import beijing_day_start
 from courtlink_shared.identifiers.normalise import normalise_identifier
 from courtlink_shared.web.problems import NotFound, UnprocessableInput
 from sqlalchemy import Select, and_, func, or_, select
@@ -58,11 +58,6 @@ class DisputeFilter:
     bank_reference: str | None = None
 
 
-def local_day_start(day: date) -> datetime:
-    """00:00 Beijing time of a day."""
-    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
-
-
 def _encode_cursor(dispute: Dispute) -> str:
     raw = json.dumps([dispute.submitted_at.isoformat(), dispute.id])
     return base64.urlsafe_b64encode(raw.encode()).decode()
@@ -96,9 +91,9 @@ async def list_disputes(
     if filters.dispute_type:
         query = query.where(Dispute.dispute_type == filters.dispute_type)
     if filters.submitted_from:
-        query = query.where(Dispute.submitted_at >= local_day_start(filters.submitted_from))
+        query = query.where(Dispute.submitted_at >= beijing_day_start(filters.submitted_from))
     if filters.submitted_to:
-        query = query.where(Dispute.submitted_at < local_day_start(filters.submitted_to + timedelta(days=1)))
+        query = query.where(Dispute.submitted_at < beijing_day_start(filters.submitted_to + timedelta(days=1)))
     if filters.bank_reference:
         query = query.where(Dispute.bank_reference == normalise_identifier(filters.bank_reference))
     if filters.respondent:
@@ -123,7 +118,7 @@ async def statistics(
     session: AsyncSession, *, principal: Principal, period_from: date, period_to: date
 ) -> IntakeStatistics:
     """The figures of DOMAIN.md for the caller's court (court staff) or bank (bank operators)."""
-    start, end = local_day_start(period_from), local_day_start(period_to + timedelta(days=1))
+    start, end = beijing_day_start(period_from), beijing_day_start(period_to + timedelta(days=1))
     scope = visible_to(principal)
 
     def in_period(column: Any) -> ColumnElement[bool]:

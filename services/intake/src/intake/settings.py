@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from courtlink_shared.settings import ServiceSettings
-from pydantic import Field
 
 
 class Settings(ServiceSettings):
@@ -11,7 +10,3 @@ class Settings(ServiceSettings):
 
     service_name: str = "intake"
     database_url: str = "sqlite+aiosqlite:///./var/intake.db"
-    court_names: dict[str, str] = Field(
-        default_factory=dict,
-        description='Court codes to the names printed on notices, as JSON: {"吉7101": "…人民法院"}.',
-    )

@@ -294,15 +294,10 @@ async def statistics(
     )
 
 
-def _court_name(runtime: RuntimeDep, court_code: str) -> str:
-    names: dict[str, str] = getattr(runtime.settings, "court_names", {})
-    return names.get(court_code) or f"人民法院（{court_code}）"
-
-
 @router.get("/advices/{advice_id}/document", response_class=HTMLResponse, summary="The 司法建议书 (HTML)")
 async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> HTMLResponse:
     a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
-    return HTMLResponse(render_html(advice_document(a, court_name=_court_name(runtime, a.court_code))))
+    return HTMLResponse(render_html(advice_document(a, court_name=runtime.settings.court_name(a.court_code))))
 
 
 @router.get(
@@ -313,7 +308,7 @@ async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep
 )
 async def document_pdf(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> Response:
     a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
-    pdf = render_pdf(advice_document(a, court_name=_court_name(runtime, a.court_code)))
+    pdf = render_pdf(advice_document(a, court_name=runtime.settings.court_name(a.court_code)))
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="advice-{a.id}.pdf"'}
     )
@@ -342,7 +337,7 @@ async def annual_report(
             headers={"Content-Disposition": f'attachment; filename="judicial-advice-{year}.csv"'},
         )
     document = annual_report_document(
-        advices, figures, court_name=_court_name(runtime, principal.organisation), year=year
+        advices, figures, court_name=runtime.settings.court_name(principal.organisation), year=year
     )
     return Response(
         render_pdf(document),

@@ -11,9 +11,6 @@ class Settings(ServiceSettings):
 
     service_name: str = "judicial-advice"
     database_url: str = "sqlite+aiosqlite:///./var/judicial-advice.db"
-    court_names: dict[str, str] = Field(
-        default_factory=dict, description="Court codes to the names signing the documents, as JSON."
-    )
     court_places: dict[str, str] = Field(
         default_factory=dict,
         description='Court codes to the place abbreviation of advice numbers, as JSON: {"吉7101": "长铁"}.',

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Query
 
+from courtlink_shared.clock import beijing_day_start
 from courtlink_shared.web.problems import UnprocessableInput
 
 
@@ -15,6 +16,11 @@ from courtlink_shared.web.problems import UnprocessableInput
 class Period:
     start: date
     end: date
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as instants: from the first day's midnight in Beijing to the midnight after the last."""
+        return beijing_day_start(self.start), beijing_day_start(self.end + timedelta(days=1))
 
 
 def period(

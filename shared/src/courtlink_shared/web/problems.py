@@ -93,6 +93,13 @@ class InvalidTransition(ProblemError):
 class UnprocessableInput(ProblemError):
     status, title, slug = 422, "Invalid input", "validation"
 
+    @classmethod
+    def on_fields(cls, *faults: tuple[str, str, str]) -> UnprocessableInput:
+        """Input that passed the schema but breaks a rule that needs the data: `(field, message, message_zh)`
+        per fault, e.g. `("body.respondents.0", "not a respondent of the case", "不是本案被执行人")`."""
+        errors = [{"field": f, "code": "invalid", "message": m, "message_zh": zh} for f, m, zh in faults]
+        return cls(faults[0][1] if len(faults) == 1 else f"{len(faults)} field(s) are invalid", errors=errors)
+
 
 def problem_response(
     status: int, title: str, slug: str, detail: str, request: Request, *, errors: Sequence[Any] = (), **extra: Any
