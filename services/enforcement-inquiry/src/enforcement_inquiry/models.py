@@ -1,0 +1,119 @@
+"""Enforcement inquiry's tables: the inquiry letter with its advice, the respondent-by-bank query lines, the
+consolidated queries sent to banks, cases filed by intake (their parties), and the record of who did what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from courtlink_shared.db.types import TYPE_ANNOTATION_MAP
+from sqlalchemy import ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+class FiledCase(Base):
+    """A case intake filed (from `intake.dispute.filed`): an inquiry on it takes its respondents from here."""
+
+    __tablename__ = "filed_cases"
+
+    case_number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    dispute_id: Mapped[str] = mapped_column(String(36))
+    claimant: Mapped[dict[str, Any]]
+    respondents: Mapped[list[Any]]
+    claim_total: Mapped[Decimal]
+    filed_at: Mapped[datetime]
+
+
+class Inquiry(Base):
+    """A 执行咨询函 and, once issued, its 执行建议."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (
+        Index("ix_inquiries_court_status", "court_code", "status"),
+        Index("ix_inquiries_court_submitted", "court_code", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    case_number: Mapped[str] = mapped_column(String(40), index=True)
+    parties_from_intake: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool]
+    judge: Mapped[str] = mapped_column(String(100))
+    respondents: Mapped[list[Any]]
+    claim_amount: Mapped[Decimal]
+    terms: Mapped[dict[str, Any]]  # amount, instalments, guarantor liability, interest formula, deadline
+    questions: Mapped[list[Any]]
+    property_leads: Mapped[list[Any]]
+    submitted_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    officer: Mapped[str | None] = mapped_column(String(100))
+    accepted_at: Mapped[datetime | None]
+    assets_ready_at: Mapped[datetime | None]  # every bank asked has answered or let its query expire
+    overdue_at: Mapped[datetime | None]
+    advice: Mapped[dict[str, Any] | None]  # conclusion, recoverable amount, proposed changes, reasons
+    advised_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class AssetQuery(Base):
+    """One consolidated list of respondents sent to one bank."""
+
+    __tablename__ = "asset_queries"
+    __table_args__ = (Index("ix_asset_queries_bank_status", "bank_code", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    bank_code: Mapped[str] = mapped_column(String(18))
+    bank_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+    expired_at: Mapped[datetime | None]
+
+
+class QueryLine(Base):
+    """One respondent of one inquiry, asked of one bank; the bank's answer lands here."""
+
+    __tablename__ = "query_lines"
+    __table_args__ = (
+        Index("ix_query_lines_waiting", "court_code", "bank_code", "status"),
+        Index("ix_query_lines_inquiry", "inquiry_id"),
+        Index("ix_query_lines_query", "query_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"))
+    court_code: Mapped[str] = mapped_column(String(16))
+    bank_code: Mapped[str] = mapped_column(String(18))
+    bank_name: Mapped[str] = mapped_column(String(100))
+    party: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    query_id: Mapped[str | None] = mapped_column(ForeignKey("asset_queries.id"))
+    accounts: Mapped[list[Any] | None]  # masked account, type, balance, freezes
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class TimelineEntry(Base):
+    """Who did what and when."""
+
+    __tablename__ = "inquiry_timeline"
+    __table_args__ = (Index("ix_inquiry_timeline", "inquiry_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]]

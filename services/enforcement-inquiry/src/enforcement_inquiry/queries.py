@@ -1,0 +1,140 @@
+"""Reading inquiries and queries, scoped to the caller: a court's judges, officers and analysts see their court's
+inquiries; a bank sees only the queries addressed to it. Anything else is "not found"."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import TypeVar
+
+from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.web.periods import Period
+from courtlink_shared.web.problems import NotFound
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enforcement_inquiry.models import AssetQuery, Inquiry, TimelineEntry
+from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, median_hours, turnaround
+from enforcement_inquiry.schemas import BankFiguresOut, StatisticsOut
+
+COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ANALYST})
+T = TypeVar("T", Inquiry, AssetQuery)
+
+
+def _locked(session: AsyncSession, query: Select[T], for_update: bool) -> Select[T]:
+    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
+        return query.with_for_update()
+    return query
+
+
+async def get_inquiry(
+    session: AsyncSession, *, principal: Principal, inquiry_id: str, for_update: bool = False
+) -> Inquiry:
+    """The inquiry if it belongs to the caller's court."""
+    query = select(Inquiry).where(Inquiry.id == inquiry_id, Inquiry.court_code == principal.organisation)
+    inquiry = (await session.execute(_locked(session, query, for_update))).scalar_one_or_none()
+    if inquiry is None:
+        raise NotFound("inquiry not found")
+    return inquiry
+
+
+async def list_inquiries(
+    session: AsyncSession, *, principal: Principal, status: InquiryStatus | None, mine: bool, limit: int
+) -> list[Inquiry]:
+    """The court's inquiries, nearest deadline first; `mine`: sent by me (judge) or assigned to me (officer)."""
+    query = select(Inquiry).where(Inquiry.court_code == principal.organisation)
+    if status is not None:
+        query = query.where(Inquiry.status == status)
+    if mine:
+        query = query.where((Inquiry.judge == principal.subject) | (Inquiry.officer == principal.subject))
+    rows = await session.execute(query.order_by(Inquiry.due_at, Inquiry.id).limit(limit))
+    return list(rows.scalars())
+
+
+async def timeline_of(session: AsyncSession, inquiry_id: str) -> list[TimelineEntry]:
+    rows = await session.execute(
+        select(TimelineEntry).where(TimelineEntry.inquiry_id == inquiry_id).order_by(TimelineEntry.at, TimelineEntry.id)
+    )
+    return list(rows.scalars())
+
+
+async def get_asset_query(
+    session: AsyncSession, *, principal: Principal, query_id: str, for_update: bool = False
+) -> AssetQuery:
+    """A query addressed to the caller's bank."""
+    query = select(AssetQuery).where(AssetQuery.id == query_id, AssetQuery.bank_code == principal.organisation)
+    asset_query = (await session.execute(_locked(session, query, for_update))).scalar_one_or_none()
+    if asset_query is None:
+        raise NotFound("asset query not found")
+    return asset_query
+
+
+async def list_asset_queries(
+    session: AsyncSession, *, principal: Principal, status: QueryStatus | None, limit: int
+) -> list[AssetQuery]:
+    """The caller's bank's queries, oldest first (the order to answer them in)."""
+    query = select(AssetQuery).where(AssetQuery.bank_code == principal.organisation)
+    if status is not None:
+        query = query.where(AssetQuery.status == status)
+    rows = await session.execute(query.order_by(AssetQuery.requested_at, AssetQuery.id).limit(limit))
+    return list(rows.scalars())
+
+
+async def statistics(session: AsyncSession, *, court_code: str, period: Period, now: datetime) -> StatisticsOut:
+    """Inquiries sent in the period: turnaround (median, share within the service level), advice by conclusion;
+    bank answer times for the queries sent in the period."""
+    start, end = period.bounds
+    inquiries = list(
+        (
+            await session.execute(
+                select(Inquiry).where(
+                    Inquiry.court_code == court_code, Inquiry.submitted_at >= start, Inquiry.submitted_at < end
+                )
+            )
+        ).scalars()
+    )
+    advised = [i for i in inquiries if i.advised_at is not None]
+    figures = turnaround([(i.advised_at - i.submitted_at, i.advised_at <= i.due_at) for i in advised if i.advised_at])
+    conclusions = Counter(str((i.advice or {}).get("conclusion")) for i in advised)
+    still_open = [i for i in inquiries if i.status in OPEN]
+    queries = (
+        await session.execute(
+            select(AssetQuery).where(
+                AssetQuery.court_code == court_code, AssetQuery.requested_at >= start, AssetQuery.requested_at < end
+            )
+        )
+    ).scalars()
+    return StatisticsOut(
+        court_code=court_code,
+        period_from=period.start,
+        period_to=period.end,
+        inquiries=len(inquiries),
+        urgent=sum(1 for i in inquiries if i.urgent),
+        advised=figures.advised,
+        open=len(still_open),
+        overdue=sum(1 for i in inquiries if i.overdue_at is not None or (i.status in OPEN and i.due_at < now)),
+        median_turnaround_hours=figures.median_hours,
+        within_service_level=figures.within_service_level,
+        share_within_service_level=figures.share_within_service_level,
+        advice_by_conclusion=dict(sorted(conclusions.items())),
+        banks=_bank_figures(list(queries)),
+    )
+
+
+def _bank_figures(queries: list[AssetQuery]) -> list[BankFiguresOut]:
+    per_bank: dict[str, list[AssetQuery]] = defaultdict(list)
+    for q in queries:
+        per_bank[q.bank_code].append(q)
+    result = []
+    for bank, items in sorted(per_bank.items()):
+        answer_times = [q.answered_at - q.requested_at for q in items if q.answered_at is not None]
+        result.append(
+            BankFiguresOut(
+                bank_code=bank,
+                queries=len(items),
+                answered=len(answer_times),
+                expired=sum(1 for q in items if q.status == QueryStatus.EXPIRED),
+                median_answer_hours=median_hours(answer_times),
+            )
+        )
+    return result

@@ -1,0 +1,111 @@
+"""Enforcement inquiry's pure rules: the life of an inquiry (执行咨询函 → 执行建议), its service level (7 days, 3 if
+urgent, from the moment the judge sends it), account masking, the recoverable estimate from bank answers, and
+the turnaround statistics of DOMAIN.md. No I/O."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+ZERO = Decimal("0.00")
+
+
+class InquiryStatus(StrEnum):
+    SUBMITTED = "submitted"  # sent by the trial judge, waiting for the enforcement bureau
+    ACCEPTED = "accepted"  # an officer is assigned; bank queries may be out
+    ADVISED = "advised"  # enforcement advice (执行建议) issued
+    ACKNOWLEDGED = "acknowledged"  # the judge has read the advice
+
+
+_TRANSITIONS: dict[InquiryStatus, frozenset[InquiryStatus]] = {
+    InquiryStatus.SUBMITTED: frozenset({InquiryStatus.ACCEPTED}),
+    InquiryStatus.ACCEPTED: frozenset({InquiryStatus.ADVISED}),
+    InquiryStatus.ADVISED: frozenset({InquiryStatus.ACKNOWLEDGED}),
+}
+OPEN = frozenset({InquiryStatus.SUBMITTED, InquiryStatus.ACCEPTED})
+
+
+def can_transition(current: InquiryStatus, target: InquiryStatus) -> bool:
+    return target in _TRANSITIONS.get(current, frozenset())
+
+
+class LineStatus(StrEnum):
+    """One respondent asked of one bank."""
+
+    WAITING = "waiting"  # collected for the next consolidated query to that bank
+    SENT = "sent"  # in a query the bank has not answered yet
+    ANSWERED = "answered"
+    EXPIRED = "expired"  # the bank did not answer in time
+
+
+UNRESOLVED = frozenset({LineStatus.WAITING, LineStatus.SENT})
+
+
+class QueryStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+
+
+def service_level_due(submitted_at: datetime, *, urgent: bool, days: int = 7, urgent_days: int = 3) -> datetime:
+    """When the advice is due: `days` calendar days after the judge sent the inquiry, `urgent_days` if urgent."""
+    return submitted_at + timedelta(days=urgent_days if urgent else days)
+
+
+def mask_account(number: str) -> str:
+    """Only the first four and the last four digits are ever stored or shown: 6222********1234."""
+    digits = "".join(number.split())
+    hidden = max(len(digits) - 8, 4)
+    return f"{digits[:4]}{'*' * hidden}{digits[-4:]}"
+
+
+@dataclass(frozen=True)
+class AccountFigure:
+    balance: Decimal
+    frozen: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        """What enforcement could still reach: the balance less existing freezes, never below zero."""
+        return max(self.balance - self.frozen, ZERO)
+
+
+def recoverable_estimate(claim: Decimal, accounts: Iterable[AccountFigure]) -> Decimal:
+    """The amount enforcement could recover from the accounts the banks reported, at most the claim."""
+    return min(sum((a.available for a in accounts), ZERO), claim)
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    advised: int
+    within_service_level: int
+    median_hours: Decimal | None
+    share_within_service_level: Decimal | None
+
+
+def turnaround(durations_and_due: Sequence[tuple[timedelta, bool]]) -> Turnaround:
+    """Median time from inquiry to advice and the share advised by the service-level deadline."""
+    if not durations_and_due:
+        return Turnaround(0, 0, None, None)
+    within = sum(1 for _, on_time in durations_and_due if on_time)
+    return Turnaround(
+        len(durations_and_due),
+        within,
+        median_hours([d for d, _ in durations_and_due]),
+        rate(within, len(durations_and_due)),
+    )
+
+
+def median_hours(durations: Sequence[timedelta]) -> Decimal | None:
+    """The median duration in hours, one decimal."""
+    if not durations:
+        return None
+    return Decimal(str(statistics.median(d.total_seconds() / 3600 for d in durations))).quantize(Decimal("0.1"))
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
