@@ -98,6 +98,7 @@ class QueryLine(Base):
     bank_code: Mapped[str] = mapped_column(String(18))
     bank_name: Mapped[str] = mapped_column(String(100))
     party: Mapped[dict[str, Any]]
+    position: Mapped[int]  # the respondent's place in the inquiry: banks see the subjects in the judge's order
     status: Mapped[str] = mapped_column(String(16))
     query_id: Mapped[str | None] = mapped_column(ForeignKey("asset_queries.id"))
     accounts: Mapped[list[Any] | None]  # masked account, type, balance, freezes

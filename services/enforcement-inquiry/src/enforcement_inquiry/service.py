@@ -41,6 +41,7 @@ from enforcement_inquiry.schemas import AdviceIn, AnswerIn, BankIn, InquiryIn
 INQUIRY_DUE = "enforcement.inquiry.due"
 QUERY_DISPATCH = "enforcement.asset_query.dispatch"
 QUERY_EXPIRY = "enforcement.asset_query.expiry"
+LINE_ORDER = (QueryLine.created_at, QueryLine.inquiry_id, QueryLine.position, QueryLine.bank_code)
 
 
 def _is_postgres(session: AsyncSession) -> bool:
@@ -206,6 +207,7 @@ async def ask_banks(
     if InquiryStatus(inquiry.status) != InquiryStatus.ACCEPTED:
         raise InvalidTransition(f"banks are queried for an accepted inquiry, not one that is {inquiry.status}")
     by_id = {p["id_number"]: p for p in inquiry.respondents}
+    position = {id_number: i for i, id_number in enumerate(by_id)}
     wanted = list(by_id) if respondents is None else list(respondents)
     faults = [
         (f"body.respondents.{i}", "not a respondent of this inquiry's case", "不是本案被执行人，不得查询")
@@ -228,6 +230,7 @@ async def ask_banks(
                 bank_code=bank.code,
                 bank_name=bank.name,
                 party=by_id[id_number],
+                position=position[id_number],
                 status=LineStatus.WAITING,
                 created_at=now,
             )
@@ -279,7 +282,7 @@ async def dispatch(
         select(QueryLine)
         .where(QueryLine.court_code == court_code, QueryLine.bank_code == bank_code)
         .where(QueryLine.status == LineStatus.WAITING)
-        .order_by(QueryLine.created_at, QueryLine.id)
+        .order_by(*LINE_ORDER)
     )
     if _is_postgres(session):
         query = query.with_for_update()
@@ -296,7 +299,6 @@ async def dispatch(
         expires_at=now + expiry,
     )
     session.add(asset_query)
-    await session.flush([asset_query])
     for line in lines:
         line.status = LineStatus.SENT
         line.query_id = asset_query.id
@@ -322,7 +324,7 @@ async def dispatch(
 
 
 async def lines_of_query(session: AsyncSession, query_id: str) -> list[QueryLine]:
-    rows = await session.execute(select(QueryLine).where(QueryLine.query_id == query_id).order_by(QueryLine.id))
+    rows = await session.execute(select(QueryLine).where(QueryLine.query_id == query_id).order_by(*LINE_ORDER))
     return list(rows.scalars())
 
 
@@ -443,9 +445,7 @@ async def lines_of_inquiry(session: AsyncSession, inquiry_id: str) -> list[Query
 async def lines_of_inquiries(session: AsyncSession, inquiry_ids: Sequence[str]) -> dict[str, list[QueryLine]]:
     """The query lines of several inquiries in one read, by inquiry."""
     rows = await session.execute(
-        select(QueryLine)
-        .where(QueryLine.inquiry_id.in_(list(inquiry_ids)))
-        .order_by(QueryLine.created_at, QueryLine.id)
+        select(QueryLine).where(QueryLine.inquiry_id.in_(list(inquiry_ids))).order_by(*LINE_ORDER)
     )
     by_inquiry: dict[str, list[QueryLine]] = {}
     for line in rows.scalars():

@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.Column('bank_code', sa.String(length=18), nullable=False),
     sa.Column('bank_name', sa.String(length=100), nullable=False),
     sa.Column('party', sa.JSON(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('query_id', sa.String(length=36), nullable=True),
     sa.Column('accounts', sa.JSON(), nullable=True),
