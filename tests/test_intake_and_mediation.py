@@ -7,25 +7,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
-from courtlink_shared.testing.factories import credit_code, resident_id, today_in_beijing
+from courtlink_shared.testing.factories import today_in_beijing
 from courtlink_shared.testing.waiting import eventually
 from finance_mediation.app import create_app as create_mediation
 from finance_mediation.settings import Settings as MediationSettings
 from intake.app import create_app as create_intake
 from intake.settings import Settings as IntakeSettings
-
-BANK = "91110000600037341L"
-COURT = "吉7101"
-ORG = credit_code(5, prefix="52220101")
+from system_fixtures import BANK, COURT, ORG, bearer, dispute
 
 
 @dataclass
@@ -35,8 +30,7 @@ class System:
     keys_dir: Path
 
     def auth(self, role: Role, org: str, subject: str | None = None) -> dict[str, str]:
-        token = mint_token(self.keys_dir, subject=subject or role.value, roles=[role], organisation=org)
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(self.keys_dir, role, org, subject)
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -72,25 +66,6 @@ async def system(
                 await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=f"http://{name}"))
             )
         yield System(clients[0], clients[1], keys_dir)
-
-
-def dispute(n: int) -> dict[str, Any]:
-    return {
-        "bank_reference": f"E2E-{n}",
-        "dispute_type": "金融借款合同纠纷",
-        "claimant": {"name": "示例银行股份有限公司", "code": BANK},
-        "respondents": [{"kind": "person", "name": f"借款人{n}", "id_number": resident_id(500 + n)}],
-        "claim": {
-            "principal": "50000.00",
-            "interest": "1200.00",
-            "penalty": "300.00",
-            "fees": "0.00",
-            "total": "51500.00",
-        },
-        "contract_number": f"JK-{n}",
-        "default_date": date(2026, 3, 1).isoformat(),
-        "court_code": COURT,
-    }
 
 
 async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_withdrawal(system: System) -> None:
