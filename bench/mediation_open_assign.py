@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import time
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
+from bench_results import write_result
 from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.db.migrations import upgrade
 from courtlink_shared.events.envelope import make_envelope
@@ -140,12 +140,6 @@ async def main() -> None:
         "target": TARGET_PER_SECOND,
     }
     write_result("mediation_open_assign", result)
-
-
-def write_result(name: str, result: dict[str, object]) -> None:
-    out = Path("bench/results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{name}.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

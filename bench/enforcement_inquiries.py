@@ -1,0 +1,221 @@
+"""Benchmark: enforcement inquiries through submission, consolidated bank querying and the banks' answers.
+
+    .venv/bin/python bench/enforcement_inquiries.py [--inquiries 2000] [--concurrency 8] [--runs 3]
+
+Real Kafka and PostgreSQL (started locally unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL are set); the service
+runs in process with its real lifespan (relay, consumer, sweeps every 0.25 s on the system clock) and is driven
+over HTTP (ASGI). Each inquiry has one or two respondents and names two banks; it is submitted by a judge and
+accepted by an officer. Measured per run:
+
+- submission: inquiries submitted and accepted per second (judge + officer requests, `concurrency` at a time);
+- querying: how many consolidated queries went out per bank, and the time until every line had been sent;
+- answers: both banks answer every open query over HTTP; answer lines stored per second;
+- advice-ready: from the last answer sent to every inquiry ready for advice (assets_ready_at set), and the whole
+  pipeline in inquiries per second.
+
+Prints the medians of the runs and writes JSON to bench/results/enforcement_inquiries.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from bench_results import write_result
+from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
+from courtlink_shared.auth.principal import Role
+from courtlink_shared.testing.factories import credit_code, resident_id
+from courtlink_shared.testing.infrastructure import session_infrastructure
+from enforcement_inquiry.app import create_app
+from enforcement_inquiry.models import Inquiry, QueryLine
+from enforcement_inquiry.rules import LineStatus
+from enforcement_inquiry.settings import Settings
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+COURT = "吉7101"
+BANKS = {credit_code(801): "甲银行", credit_code(802): "乙银行"}
+WINDOW_SECONDS = 1.0
+
+
+def _auth(keys: Path, role: Role, org: str, subject: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(keys, subject=subject, roles=[role], organisation=org)}"}
+
+
+def _letter(n: int) -> dict[str, Any]:
+    respondents = [{"kind": "person", "name": f"被执行人{n}", "id_number": resident_id(10_000 + n)}]
+    if n % 3 == 0:
+        respondents.append({"kind": "person", "name": f"保证人{n}", "id_number": resident_id(500_000 + n)})
+    return {
+        "case_number": f"（2026）{COURT}民初{n + 1}号",
+        "respondents": respondents,
+        "terms": {"amount": "80000.00"},
+        "questions": ["被执行人有无可供执行的存款？"],
+        "property_leads": [
+            {"kind": "bank_account", "description": "账户", "bank": {"code": code, "name": name}}
+            for code, name in BANKS.items()
+        ],
+    }
+
+
+async def _in_parallel(count: int, concurrency: int, job: Callable[[int], Awaitable[None]]) -> None:
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for n in queue:
+            await job(n)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 600) -> float:
+    started = time.perf_counter()
+    while not await check():
+        if time.perf_counter() - started > timeout:
+            raise TimeoutError("the benchmark's condition was not reached")
+        await asyncio.sleep(0.02)
+    return time.perf_counter()
+
+
+async def one_run(server_url: str, bootstrap: str, inquiries: int, concurrency: int, keys: Path) -> dict[str, Any]:
+    db = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{db}"'))
+    settings = Settings(
+        database_url=server_url.rsplit("/", 1)[0] + f"/{db}",
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=f"bench{uuid.uuid4().hex[:8]}.",
+        auth_jwks_file=str(keys / "jwks.json"),
+        log_level=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        sweep_interval_seconds=0.25,
+        asset_query_window_seconds=WINDOW_SECONDS,
+    )
+    app = create_app(settings)
+    judge = _auth(keys, Role.TRIAL_JUDGE, COURT, "judge")
+    officer = _auth(keys, Role.ENFORCEMENT_OFFICER, COURT, "officer")
+    try:
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as client:
+                return await _measure(client, app.state.runtime, judge, officer, keys, inquiries, concurrency)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def _measure(
+    client: httpx.AsyncClient,
+    runtime: Any,
+    judge: dict[str, str],
+    officer: dict[str, str],
+    keys: Path,
+    inquiries: int,
+    concurrency: int,
+) -> dict[str, Any]:
+    async def count(*where: Any, model: Any = QueryLine) -> int:
+        async with runtime.session_factory() as session:
+            return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+
+    async def submit_and_accept(n: int) -> None:
+        sent = await client.post("/inquiries", json=_letter(n), headers=judge)
+        assert sent.status_code == 201, sent.text
+        accepted = await client.post(f"/inquiries/{sent.json()['id']}/acceptance", json={}, headers=officer)
+        assert accepted.status_code == 200, accepted.text
+
+    started = time.perf_counter()
+    await _in_parallel(inquiries, concurrency, submit_and_accept)
+    submitted = time.perf_counter()
+    lines = await count()
+    all_sent = await _until(lambda: _no_waiting(count))
+    queries_per_bank: dict[str, int] = {}
+    answered_lines = 0
+    answer_started = time.perf_counter()
+    for code in BANKS:
+        bank = _auth(keys, Role.BANK_OPERATOR, code, f"operator@{code}")
+        open_queries = (await client.get("/asset-queries", params={"limit": 500}, headers=bank)).json()
+        queries_per_bank[code] = len(open_queries)
+        for query in open_queries:
+            body = {
+                "lines": [
+                    {
+                        "line_id": s["line_id"],
+                        "id_number": s["party"]["id_number"],
+                        "accounts": [
+                            {"account_number": "6222020000001234", "account_type": "current", "balance": "1500.00"}
+                        ],
+                    }
+                    for s in query["subjects"]
+                ]
+            }
+            response = await client.post(f"/asset-queries/{query['id']}/answer", json=body, headers=bank)
+            assert response.status_code == 200, response.text
+            answered_lines += len(body["lines"])
+    last_answer = time.perf_counter()
+    ready = await _until(lambda: _all_ready(count, inquiries))
+    assert answered_lines == lines, (answered_lines, lines)
+    return {
+        "inquiries": inquiries,
+        "lines": lines,
+        "submitted_per_second": inquiries / (submitted - started),
+        "seconds_until_all_lines_sent": all_sent - submitted,
+        "queries_per_bank": queries_per_bank,
+        "answer_lines_per_second": answered_lines / (last_answer - answer_started),
+        "last_answer_to_advice_ready_ms": (ready - last_answer) * 1000,
+        "pipeline_inquiries_per_second": inquiries / (ready - started),
+    }
+
+
+async def _no_waiting(count: Callable[..., Awaitable[int]]) -> bool:
+    return await count(QueryLine.status == LineStatus.WAITING) == 0
+
+
+async def _all_ready(count: Callable[..., Awaitable[int]], inquiries: int) -> bool:
+    return await count(Inquiry.assets_ready_at.is_not(None), model=Inquiry) == inquiries
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--inquiries", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    keys = generate_key_pair(Path("var/bench-keys")).parent
+    with session_infrastructure() as infra:
+        runs = [
+            await one_run(
+                infra.postgres_server_url, infra.kafka_bootstrap_servers, args.inquiries, args.concurrency, keys
+            )
+            for _ in range(args.runs)
+        ]
+    keys_to_report = [
+        ("submitted_per_second", "inquiries submitted and accepted per second", "{:,.0f}"),
+        ("seconds_until_all_lines_sent", "seconds from the last acceptance to every line sent", "{:.2f}"),
+        ("answer_lines_per_second", "answer lines stored per second", "{:,.0f}"),
+        ("last_answer_to_advice_ready_ms", "ms from the last answer sent to every inquiry advice-ready", "{:,.0f}"),
+        ("pipeline_inquiries_per_second", "whole pipeline, inquiries per second", "{:,.0f}"),
+    ]
+    print(
+        f"{args.inquiries} inquiries, {runs[0]['lines']} bank lines, concurrency {args.concurrency}, {args.runs} runs"
+    )
+    medians: dict[str, float] = {}
+    for key, label, fmt in keys_to_report:
+        values = [r[key] for r in runs]
+        medians[key] = statistics.median(values)
+        print(f"  {label}: " + ", ".join(fmt.format(v) for v in values) + "   median " + fmt.format(medians[key]))
+    print("  consolidated queries per bank: " + "; ".join(str(r["queries_per_bank"]) for r in runs))
+    write_result("enforcement_inquiries", {"runs": runs, "medians": medians, "concurrency": args.concurrency})
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
