@@ -1,4 +1,5 @@
-"""The README's run command brings all four services up, each answering /readyz, and leaves nothing behind."""
+"""The README's run command brings all four services up, each answering /readyz, loads the demo scenario through
+their APIs, and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def four_free_ports() -> int:
     raise RuntimeError("no four consecutive free ports")
 
 
-def test_run_command_starts_every_service_ready_and_stops_cleanly(tmp_path: Path) -> None:
+def test_run_command_starts_every_service_loads_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
     instance = f"run-test-{uuid.uuid4().hex[:6]}"
     base = four_free_ports()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AUTH_JWKS_FILE")}
@@ -43,6 +44,11 @@ def test_run_command_starts_every_service_ready_and_stops_cleanly(tmp_path: Path
     for name in ("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice"):
         assert name in result.stdout
     assert "All four services answer /readyz." in result.stdout
+    assert "24 disputes from 2 banks; mediation settled 3, failed 2, extended 1; filed （" in result.stdout
+    assert "intake: accepted 24, diversion rate 1.0000, filed after failure 1" in result.stdout
+    assert "mediation: closed 5, settled 3, success rate 0.6000" in result.stdout
+    assert "enforcement: inquiries 1, advised 1" in result.stdout
+    assert "judicial advice: issued 1, reply rate 1.0000, adoption rate 1.0000" in result.stdout
     assert {p.name for p in (tmp_path / "var").glob("*.db")} == {
         "intake.db",
         "finance-mediation.db",

@@ -1,7 +1,8 @@
-"""Run the whole system on one machine: a local Kafka broker, SQLite files, the four services.
+"""Run the whole system on one machine: a local Kafka broker, SQLite files, the four services, and a demo.
 
-Called by ./run (which installs everything first). Prints where each service listens; Ctrl-C stops everything,
-the broker included when this command started it.
+Called by ./run (which installs everything first). Once every service is ready it loads the demo scenario
+(`--no-demo` skips it) and prints a summary; Ctrl-C stops everything, the broker included when this command
+started it. Locally the sweeps run every 2 s and bank queries collect for 5 s, so that the demo moves along.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.infra import kafka_local
 from courtlink_shared.infra.processes import InfraError, port_open, stop_process_group
+from demo import Demo, DemoError, print_result
 
 SERVICES = ("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice")
 
@@ -53,6 +55,8 @@ def start_service(name: str, port: int, var: Path, bootstrap: str, jwks: Path) -
         or f"sqlite+aiosqlite:///{var / (name + '.db')}",
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "AUTH_JWKS_FILE": str(jwks),
+        "SWEEP_INTERVAL_SECONDS": os.environ.get("SWEEP_INTERVAL_SECONDS", "2"),
+        "ASSET_QUERY_WINDOW_SECONDS": os.environ.get("ASSET_QUERY_WINDOW_SECONDS", "5"),
     }
     log = var / "logs" / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -111,11 +115,27 @@ def print_summary(services: list[Running], bootstrap: str, var: Path, keys: Path
     )
 
 
+def load_demo(services: list[Running], keys: Path) -> None:
+    """Drive the demo scenario through the services' APIs (tokens need the local signing key)."""
+    if not (keys / "private.pem").exists():
+        print("Demo skipped: AUTH_JWKS_FILE points at keys whose private half this command cannot sign with.")
+        return
+    urls = {s.name: s.url for s in services}
+    print("Loading the demo (banks, mediators, a judge, the enforcement bureau, an agency)…")
+    try:
+        result = Demo(urls, keys).run()
+    except (DemoError, httpx.HTTPError) as exc:
+        raise InfraError(f"the demo failed: {exc}") from exc
+    print_result(result, urls, keys)
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base-port", type=int, default=int(os.environ.get("COURTLINK_BASE_PORT", "8001")))
     parser.add_argument("--var", type=Path, default=Path(os.environ.get("COURTLINK_VAR_DIR", "var")))
     parser.add_argument("--check", action="store_true", help="start, wait until every service is ready, then stop")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo scenario")
     args = parser.parse_args()
     var: Path = args.var.resolve()
     keys = var / "keys"
@@ -136,6 +156,8 @@ def main() -> int:
             running.append(start_service(name, args.base_port + offset, var, bootstrap, jwks))
         wait_ready(running, timeout=120)
         print_summary(running, bootstrap, var, keys)
+        if not args.no_demo:
+            load_demo(running, jwks.parent)
         if args.check:
             print("All four services answer /readyz.")
             return 0
