@@ -21,7 +21,13 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     """Which cases the caller may see."""
     clauses: list[ColumnElement[bool]] = []
     if Role.MEDIATOR in principal.roles:
-        clauses.append(MediationCase.mediator_id == principal.subject)
+        # The subject alone is not enough: another organisation may have a mediator of the same name.
+        clauses.append(
+            and_(
+                MediationCase.mediator_id == principal.subject,
+                MediationCase.organisation_code == principal.organisation,
+            )
+        )
     if Role.MEDIATION_ORG_ADMIN in principal.roles:
         clauses.append(MediationCase.organisation_code == principal.organisation)
         clauses.append(MediationCase.status == CaseStatus.OPENED)  # the pool waiting for a mediator

@@ -237,8 +237,8 @@ async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, 
 
 async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, actor: str) -> None:
     """Appraisal is over: the time it took is added to the period."""
-    assert case.suspended_since is not None
-    assert case.accepted_at is not None
+    if case.status != CaseStatus.SUSPENDED or case.suspended_since is None or case.accepted_at is None:
+        raise InvalidTransition(f"a case that is {case.status} is not suspended")
     _move(case, CaseStatus.IN_MEDIATION, now)
     case.suspended_seconds += int((now - case.suspended_since).total_seconds())
     case.suspended_since = None

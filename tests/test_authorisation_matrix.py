@@ -1,0 +1,267 @@
+"""The authorisation matrix: every endpoint of every service (read from its OpenAPI document) × every role × no
+token / own organisation / another organisation, against the rules declared in access_rules.py.
+
+- An endpoint without a declared rule (or a rule for an endpoint that no longer exists) fails the suite.
+- Without a token: 401. A role the rule does not name: 403. A role it names: neither 401 nor 403, never 5xx.
+- On real objects of organisation A (a dispute, a batch, a mediation case, an inquiry, a bank query, an advice):
+  every reading endpoint answers the allowed roles of A with 200 and the same roles of organisation B with 404;
+  every action without a body answers organisation B with 404 (the same subject name in another organisation
+  gets no further).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from access_rules import PUBLIC, RULES
+from asgi_lifespan import LifespanManager
+from courtlink_shared.auth.principal import Role
+from courtlink_shared.testing.factories import credit_code, resident_id
+from courtlink_shared.testing.waiting import eventually
+from enforcement_inquiry.app import create_app as create_enforcement
+from enforcement_inquiry.settings import Settings as EnforcementSettings
+from fastapi import FastAPI
+from finance_mediation.app import create_app as create_mediation
+from finance_mediation.settings import Settings as MediationSettings
+from intake.app import create_app as create_intake
+from intake.settings import Settings as IntakeSettings
+from judicial_advice.app import create_app as create_advice
+from judicial_advice.settings import Settings as AdviceSettings
+from system_fixtures import BANK, COURT, ORG, bearer, dispute
+
+OTHER_COURT, OTHER_BANK, OTHER_ORG = "吉7102", credit_code(71), credit_code(72, prefix="52220101")
+AGENCY, OTHER_AGENCY = credit_code(73, prefix="11220000"), credit_code(74, prefix="11220000")
+COURT_ROLES = {Role.INTAKE_CLERK, Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ADVICE_MANAGER}
+COURT_ROLES |= {Role.JUDICIAL_COMMITTEE, Role.PRESIDENT, Role.ANALYST}
+ORGANISATIONS: dict[Role, tuple[str, str]] = {
+    **dict.fromkeys(COURT_ROLES, (COURT, OTHER_COURT)),
+    Role.BANK_OPERATOR: (BANK, OTHER_BANK),
+    Role.MEDIATOR: (ORG, OTHER_ORG),
+    Role.MEDIATION_ORG_ADMIN: (ORG, OTHER_ORG),
+    Role.AGENCY_OFFICER: (AGENCY, OTHER_AGENCY),
+}
+FAKE = "00000000-0000-0000-0000-000000000000"
+FAKE_PARAMS = {"kind": "letter", "fmt": "csv", "mediator_id": "nobody"}
+
+
+@dataclass
+class Service:
+    name: str
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    def operations(self) -> list[tuple[str, str, bool]]:
+        """(method, path template, has a request body) for every operation of the OpenAPI document."""
+        spec = self.app.openapi()
+        return [
+            (method.upper(), path, "requestBody" in op)
+            for path, ops in spec["paths"].items()
+            for method, op in ops.items()
+        ]
+
+
+@dataclass
+class System:
+    services: dict[str, Service]
+    keys_dir: Path
+    objects: dict[str, str]
+    tokens: dict[tuple[Role, bool], dict[str, str]] = field(default_factory=dict)
+
+    def token(self, role: Role, *, own: bool) -> dict[str, str]:
+        """A token of `role` in organisation A (own) or B; the same subject name in both (minted once)."""
+        if (role, own) not in self.tokens:
+            org = ORGANISATIONS[role][0 if own else 1]
+            subject = "m1" if role is Role.MEDIATOR else f"{role.value}-1"
+            self.tokens[role, own] = bearer(self.keys_dir, role, org, subject)
+        return self.tokens[role, own]
+
+    async def call(
+        self, service: str, method: str, path: str, headers: dict[str, str] | None, body: bool
+    ) -> httpx.Response:
+        kwargs: dict[str, Any] = {"json": {}} if body else {}
+        return await self.services[service].client.request(method, path, headers=headers or {}, **kwargs)
+
+
+def _fill(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), FAKE), path)
+
+
+@pytest.fixture
+async def system(
+    new_database: Callable[[], Awaitable[str]], kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
+) -> AsyncIterator[System]:
+    common: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "kafka_topic_prefix": topic_prefix,
+        "auth_jwks_file": str(keys_dir / "jwks.json"),
+        "relay_poll_seconds": 0.2,
+    }
+    apps = {
+        "intake": create_intake(IntakeSettings(database_url=await new_database(), **common)),
+        "finance-mediation": create_mediation(MediationSettings(database_url=await new_database(), **common)),
+        "enforcement-inquiry": create_enforcement(
+            EnforcementSettings(
+                database_url=await new_database(),
+                sweep_interval_seconds=0.2,
+                asset_query_window_seconds=0.2,
+                **common,
+            )
+        ),
+        "judicial-advice": create_advice(AdviceSettings(database_url=await new_database(), **common)),
+    }
+    async with AsyncExitStack() as stack:
+        services = {}
+        for name, app in apps.items():
+            manager = await stack.enter_async_context(LifespanManager(app))
+            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+            client = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=f"http://{name}"))
+            services[name] = Service(name, app, client)
+        yield System(services, keys_dir, {})
+
+
+async def _seed(system: System) -> None:
+    """One object of each kind, owned by organisation A (and court 吉7101)."""
+    s, own = system.services, {role: system.token(role, own=True) for role in ORGANISATIONS}
+    org = {"name": "调解室", "kind": "financial_dispute_mediation_room"}
+    await s["finance-mediation"].client.put("/organisations/me", json=org, headers=own[Role.MEDIATION_ORG_ADMIN])
+    mediator = {"id": "m1", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 10}
+    await s["finance-mediation"].client.post("/mediators", json=mediator, headers=own[Role.MEDIATION_ORG_ADMIN])
+    bank = own[Role.BANK_OPERATOR]
+    system.objects["dispute_id"] = (await s["intake"].client.post("/disputes", json=dispute(60), headers=bank)).json()[
+        "id"
+    ]
+    batch = await s["intake"].client.post("/batches", json={"disputes": [dispute(61)]}, headers=bank)
+    system.objects["batch_id"] = batch.json()["id"]
+    system.objects["mediator_id"] = "m1"
+
+    async def case_assigned() -> bool:
+        cases = (await s["finance-mediation"].client.get("/cases", headers=own[Role.MEDIATOR])).json()
+        found = [c for c in cases if c["dispute_id"] == system.objects["dispute_id"] and c["status"] == "assigned"]
+        if found:
+            system.objects["case_id"] = found[0]["id"]
+        return bool(found)
+
+    await eventually(case_assigned, what="the seeded dispute's case assigned")
+
+    letter = {
+        "case_number": "（2026）吉7101民初900号",
+        "respondents": [{"kind": "person", "name": "被执行人", "id_number": resident_id(900)}],
+        "terms": {"amount": "1000.00"},
+        "questions": ["可否执行？"],
+        "property_leads": [{"kind": "bank_account", "description": "账户", "bank": {"code": BANK, "name": "甲银行"}}],
+    }
+    inquiry = await s["enforcement-inquiry"].client.post("/inquiries", json=letter, headers=own[Role.TRIAL_JUDGE])
+    system.objects["inquiry_id"] = inquiry.json()["id"]
+    await s["enforcement-inquiry"].client.post(
+        f"/inquiries/{system.objects['inquiry_id']}/acceptance", json={}, headers=own[Role.ENFORCEMENT_OFFICER]
+    )
+
+    async def query_sent() -> bool:
+        queries = (await s["enforcement-inquiry"].client.get("/asset-queries", headers=bank)).json()
+        if queries:
+            system.objects["query_id"] = queries[0]["id"]
+        return bool(queries)
+
+    await eventually(query_sent, what="the seeded inquiry's bank query")
+
+    advice = {
+        "title": "司法建议",
+        "recipient_name": "某局",
+        "recipient_code": AGENCY,
+        "background": "背景",
+        "problems": ["问题"],
+        "recommendations": [{"problem": 0, "text": "建议"}],
+        "contact_person": "李法官",
+        "contact_phone": "0431-88888888",
+    }
+    c = s["judicial-advice"].client
+    advice_id = (await c.post("/advices", json=advice, headers=own[Role.ADVICE_MANAGER])).json()["id"]
+    await c.post(f"/advices/{advice_id}/submission", headers=own[Role.ADVICE_MANAGER])
+    await c.post(f"/advices/{advice_id}/approval", headers=own[Role.JUDICIAL_COMMITTEE])
+    await c.post(f"/advices/{advice_id}/issue", headers=own[Role.PRESIDENT])
+    delivery = {"method": "electronic", "proof": "回执"}
+    delivered = await c.post(f"/advices/{advice_id}/delivery", json=delivery, headers=own[Role.ADVICE_MANAGER])
+    assert delivered.json()["status"] == "delivered", delivered.text
+    system.objects["advice_id"] = advice_id
+    system.objects.update({"kind": "letter", "fmt": "csv"})
+
+
+def _rule(service: str, method: str, path: str) -> frozenset[Role]:
+    return RULES[service][f"{method} {path}"]
+
+
+async def test_every_endpoint_has_a_declared_rule_and_every_rule_an_endpoint(system: System) -> None:
+    for name, service in system.services.items():
+        live = {f"{method} {path}" for method, path, _ in service.operations()}
+        assert sorted(live - set(RULES[name])) == [], f"{name}: endpoints without a declared access rule"
+        assert sorted(set(RULES[name]) - live) == [], f"{name}: rules for endpoints that do not exist"
+
+
+async def test_each_endpoint_answers_each_role_as_declared(system: System) -> None:
+    """No token 401, an undeclared role 403, a declared role neither (on unknown objects: 404/422, never 5xx)."""
+    checked = 0
+    faults: list[str] = []
+    for name, service in system.services.items():
+        for method, template, body in service.operations():
+            rule, path = _rule(name, method, template), _fill(template, FAKE_PARAMS)
+            anonymous = await system.call(name, method, path, None, body)
+            if rule is PUBLIC:
+                if anonymous.status_code in (401, 403) or (anonymous.status_code >= 500 and template != "/readyz"):
+                    faults.append(f"{name} {method} {template}: public but {anonymous.status_code}")
+                continue
+            if anonymous.status_code != 401:
+                faults.append(f"{name} {method} {template}: no token → {anonymous.status_code}")
+            for role in ORGANISATIONS:
+                status = (await system.call(name, method, path, system.token(role, own=True), body)).status_code
+                expected_denied = role not in rule
+                if expected_denied and status != 403:
+                    faults.append(f"{name} {method} {template} as {role.value}: {status}, expected 403")
+                if not expected_denied and (status in (401, 403) or status >= 500):
+                    faults.append(f"{name} {method} {template} as {role.value}: {status}, expected to pass")
+                checked += 1
+    assert faults == [], '\n'.join(faults)
+    assert checked > 500
+
+
+async def test_objects_of_one_organisation_are_not_found_by_another(system: System) -> None:
+    """Reading endpoints: 200 for the allowed roles of the owner, 404 for the same roles elsewhere. Actions
+    without a body: 404 elsewhere (and the object stays as it was)."""
+    await _seed(system)
+    faults: list[str] = []
+    checked = 0
+    for name, service in system.services.items():
+        for method, template, body in service.operations():
+            if "{" not in template or body or template.endswith("annual.{fmt}"):
+                continue
+            path = _fill(template, system.objects)
+            for role in _rule(name, method, template):
+                if method == "GET":
+                    own = (await system.call(name, method, path, system.token(role, own=True), False)).status_code
+                    if own != 200:
+                        faults.append(f"{name} {method} {template} as {role.value} of the owner: {own}")
+                other = (await system.call(name, method, path, system.token(role, own=False), False)).status_code
+                if other != 404:
+                    faults.append(f"{name} {method} {template} as {role.value} of another organisation: {other}")
+                checked += 1
+    assert faults == [], '\n'.join(faults)
+    assert checked > 40
+    # The actions tried from elsewhere changed nothing.
+    own_officer = system.token(Role.ENFORCEMENT_OFFICER, own=True)
+    inquiry_path = f"/inquiries/{system.objects['inquiry_id']}"
+    inquiry = await system.call("enforcement-inquiry", "GET", inquiry_path, own_officer, False)
+    assert inquiry.json()["status"] == "accepted"
+    case_path = f"/cases/{system.objects['case_id']}"
+    case = await system.call("finance-mediation", "GET", case_path, system.token(Role.MEDIATOR, own=True), False)
+    assert case.json()["status"] == "assigned"
+    advice_path = f"/advices/{system.objects['advice_id']}"
+    advice = await system.call(
+        "judicial-advice", "GET", advice_path, system.token(Role.ADVICE_MANAGER, own=True), False
+    )
+    assert advice.json()["status"] == "delivered"
