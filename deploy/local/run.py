@@ -10,31 +10,16 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.infra import kafka_local
-from courtlink_shared.infra.processes import InfraError, port_open, stop_process_group
+from courtlink_shared.infra.processes import InfraError, port_open
+from courtlink_shared.infra.service_processes import SERVICES, ServiceProcess, start_service, wait_ready
 from demo import Demo, DemoError, print_result
-
-SERVICES = ("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice")
-
-
-@dataclass
-class Running:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 def start_kafka(instance: str) -> tuple[str, bool]:
@@ -47,63 +32,23 @@ def start_kafka(instance: str) -> tuple[str, bool]:
     return broker.bootstrap_servers, not already
 
 
-def start_service(name: str, port: int, var: Path, bootstrap: str, jwks: Path) -> Running:
-    env = {
-        **os.environ,
-        "SERVICE_NAME": name,
-        "DATABASE_URL": os.environ.get(f"{name.upper().replace('-', '_')}_DATABASE_URL")
-        or f"sqlite+aiosqlite:///{var / (name + '.db')}",
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "AUTH_JWKS_FILE": str(jwks),
-        "SWEEP_INTERVAL_SECONDS": os.environ.get("SWEEP_INTERVAL_SECONDS", "2"),
-        "ASSET_QUERY_WINDOW_SECONDS": os.environ.get("ASSET_QUERY_WINDOW_SECONDS", "5"),
-    }
-    log = var / "logs" / f"{name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    package = name.replace("-", "_")
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"{package}.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--timeout-graceful-shutdown",
-                "20",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-    return Running(name, port, process, log)
+def start_services(base_port: int, var: Path, bootstrap: str, jwks: Path) -> list[ServiceProcess]:
+    """The four services on SQLite files under var/ (or `<SERVICE>_DATABASE_URL`), sweeping every 2 s."""
+    running = []
+    for offset, name in enumerate(SERVICES):
+        env = {
+            "DATABASE_URL": os.environ.get(f"{name.upper().replace('-', '_')}_DATABASE_URL")
+            or f"sqlite+aiosqlite:///{var / (name + '.db')}",
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "AUTH_JWKS_FILE": str(jwks),
+            "SWEEP_INTERVAL_SECONDS": os.environ.get("SWEEP_INTERVAL_SECONDS", "2"),
+            "ASSET_QUERY_WINDOW_SECONDS": os.environ.get("ASSET_QUERY_WINDOW_SECONDS", "5"),
+        }
+        running.append(start_service(name, base_port + offset, env=env, log_dir=var / "logs"))
+    return running
 
 
-def wait_ready(services: list[Running], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    pending = list(services)
-    while pending and time.monotonic() < deadline:
-        for service in list(pending):
-            if service.process.poll() is not None:
-                tail = service.log.read_text(errors="replace")[-3000:]
-                raise InfraError(f"{service.name} exited with {service.process.returncode}:\n{tail}")
-            try:
-                if httpx.get(service.url + "/readyz", timeout=2).status_code == 200:
-                    pending.remove(service)
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.3)
-    if pending:
-        raise InfraError("not ready in time: " + ", ".join(f"{s.name} (log: {s.log})" for s in pending))
-
-
-def print_summary(services: list[Running], bootstrap: str, var: Path, keys: Path) -> None:
+def print_summary(services: list[ServiceProcess], bootstrap: str, var: Path, keys: Path) -> None:
     print("\nCourtlink is running.\n")
     print(f"  {'service':<22} {'url':<24} API docs")
     for s in services:
@@ -115,7 +60,7 @@ def print_summary(services: list[Running], bootstrap: str, var: Path, keys: Path
     )
 
 
-def load_demo(services: list[Running], keys: Path) -> None:
+def load_demo(services: list[ServiceProcess], keys: Path) -> None:
     """Drive the demo scenario through the services' APIs (tokens need the local signing key)."""
     if not (keys / "private.pem").exists():
         print("Demo skipped: AUTH_JWKS_FILE points at keys whose private half this command cannot sign with.")
@@ -141,7 +86,7 @@ def main() -> int:
     keys = var / "keys"
     jwks = Path(os.environ["AUTH_JWKS_FILE"]) if os.environ.get("AUTH_JWKS_FILE") else generate_key_pair(keys)
     instance = os.environ.get("COURTLINK_INSTANCE", "dev")
-    running: list[Running] = []
+    running: list[ServiceProcess] = []
     started_kafka = False
     stop = {"now": False}
 
@@ -152,8 +97,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     try:
         bootstrap, started_kafka = start_kafka(instance)
-        for offset, name in enumerate(SERVICES):
-            running.append(start_service(name, args.base_port + offset, var, bootstrap, jwks))
+        running.extend(start_services(args.base_port, var, bootstrap, jwks))
         wait_ready(running, timeout=120)
         print_summary(running, bootstrap, var, keys)
         if not args.no_demo:
@@ -174,8 +118,7 @@ def main() -> int:
         return 1
     finally:
         for service in running:
-            if service.process.poll() is None:
-                stop_process_group(service.process.pid, timeout=30)
+            service.stop()
         if started_kafka:
             kafka_local.stop(instance)
 
