@@ -5,6 +5,7 @@ endpoint against every role, with and without a token, in the caller's own organ
 from __future__ import annotations
 
 from courtlink_shared.auth.principal import Role
+from courtlink_shared.testing.factories import credit_code
 
 PUBLIC = frozenset[Role]()  # no token needed: probes and metrics (scraped from inside the network)
 BANK, CLERK, ANALYST = Role.BANK_OPERATOR, Role.INTAKE_CLERK, Role.ANALYST
@@ -12,6 +13,19 @@ MEDIATOR, ORG_ADMIN, JUDGE = Role.MEDIATOR, Role.MEDIATION_ORG_ADMIN, Role.TRIAL
 OFFICER, MANAGER, COMMITTEE = Role.ENFORCEMENT_OFFICER, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE
 PRESIDENT, AGENCY = Role.PRESIDENT, Role.AGENCY_OFFICER
 ADVICE_COURT = frozenset({JUDGE, MANAGER, COMMITTEE, PRESIDENT, ANALYST})
+
+COURT, OTHER_COURT = "吉7101", "吉7102"
+BANK_A, BANK_B = "91110000600037341L", credit_code(71)
+MEDIATION_ORG_A, MEDIATION_ORG_B = credit_code(5, prefix="52220101"), credit_code(72, prefix="52220101")
+AGENCY_A, AGENCY_B = credit_code(73, prefix="11220000"), credit_code(74, prefix="11220000")
+ORGANISATIONS: dict[Role, tuple[str, str]] = {
+    **dict.fromkeys((CLERK, JUDGE, OFFICER, MANAGER, COMMITTEE, PRESIDENT, ANALYST), (COURT, OTHER_COURT)),
+    BANK: (BANK_A, BANK_B),
+    MEDIATOR: (MEDIATION_ORG_A, MEDIATION_ORG_B),
+    ORG_ADMIN: (MEDIATION_ORG_A, MEDIATION_ORG_B),
+    AGENCY: (AGENCY_A, AGENCY_B),
+}
+"""Each role's own organisation (A) and another one (B) of the same kind."""
 
 PROBES = {"GET /healthz": PUBLIC, "GET /readyz": PUBLIC, "GET /metrics": PUBLIC}
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
+from courtlink_shared.infra.service_processes import ServiceProcess
 from courtlink_shared.testing.factories import credit_code, resident_id
 
 BANK = "91110000600037341L"
 COURT = "吉7101"
 ORG = credit_code(5, prefix="52220101")
+StartServices = Callable[..., Awaitable[dict[str, ServiceProcess]]]
+"""`await start("intake", "finance-mediation", SETTING="value")`: those services as processes, ready."""
 
 
 def bearer(keys_dir: Path, role: Role, org: str, subject: str | None = None) -> dict[str, str]:

@@ -20,10 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from access_rules import PUBLIC, RULES
+from access_rules import AGENCY_A as AGENCY
+from access_rules import ORGANISATIONS, PUBLIC, RULES
 from asgi_lifespan import LifespanManager
 from courtlink_shared.auth.principal import Role
-from courtlink_shared.testing.factories import credit_code, resident_id
+from courtlink_shared.testing.factories import resident_id
 from courtlink_shared.testing.waiting import eventually
 from enforcement_inquiry.app import create_app as create_enforcement
 from enforcement_inquiry.settings import Settings as EnforcementSettings
@@ -34,19 +35,8 @@ from intake.app import create_app as create_intake
 from intake.settings import Settings as IntakeSettings
 from judicial_advice.app import create_app as create_advice
 from judicial_advice.settings import Settings as AdviceSettings
-from system_fixtures import BANK, COURT, ORG, bearer, dispute
+from system_fixtures import BANK, bearer, dispute
 
-OTHER_COURT, OTHER_BANK, OTHER_ORG = "吉7102", credit_code(71), credit_code(72, prefix="52220101")
-AGENCY, OTHER_AGENCY = credit_code(73, prefix="11220000"), credit_code(74, prefix="11220000")
-COURT_ROLES = {Role.INTAKE_CLERK, Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ADVICE_MANAGER}
-COURT_ROLES |= {Role.JUDICIAL_COMMITTEE, Role.PRESIDENT, Role.ANALYST}
-ORGANISATIONS: dict[Role, tuple[str, str]] = {
-    **dict.fromkeys(COURT_ROLES, (COURT, OTHER_COURT)),
-    Role.BANK_OPERATOR: (BANK, OTHER_BANK),
-    Role.MEDIATOR: (ORG, OTHER_ORG),
-    Role.MEDIATION_ORG_ADMIN: (ORG, OTHER_ORG),
-    Role.AGENCY_OFFICER: (AGENCY, OTHER_AGENCY),
-}
 FAKE = "00000000-0000-0000-0000-000000000000"
 FAKE_PARAMS = {"kind": "letter", "fmt": "csv", "mediator_id": "nobody"}
 
@@ -226,7 +216,7 @@ async def test_each_endpoint_answers_each_role_as_declared(system: System) -> No
                 if not expected_denied and (status in (401, 403) or status >= 500):
                     faults.append(f"{name} {method} {template} as {role.value}: {status}, expected to pass")
                 checked += 1
-    assert faults == [], '\n'.join(faults)
+    assert faults == [], "\n".join(faults)
     assert checked > 500
 
 
@@ -250,7 +240,7 @@ async def test_objects_of_one_organisation_are_not_found_by_another(system: Syst
                 if other != 404:
                     faults.append(f"{name} {method} {template} as {role.value} of another organisation: {other}")
                 checked += 1
-    assert faults == [], '\n'.join(faults)
+    assert faults == [], "\n".join(faults)
     assert checked > 40
     # The actions tried from elsewhere changed nothing.
     own_officer = system.token(Role.ENFORCEMENT_OFFICER, own=True)

@@ -4,31 +4,19 @@ their APIs, and leaves nothing behind."""
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import uuid
 from pathlib import Path
 
 from courtlink_shared.infra import kafka_local
-from courtlink_shared.infra.processes import port_open
+from courtlink_shared.infra.processes import listen_ports, port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def four_free_ports() -> int:
-    # Below the kernel's ephemeral range (32768 and up by default), so that no outgoing connection of the
-    # test session can take one of them between this check and the services binding them.
-    low, _high = (int(v) for v in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
-    for _ in range(50):
-        base = random.randrange(10000, max(low, 10001) - 4)
-        if not any(port_open(base + i) for i in range(4)):
-            return base
-    raise RuntimeError("no four consecutive free ports")
-
-
 def test_run_command_starts_every_service_loads_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
     instance = f"run-test-{uuid.uuid4().hex[:6]}"
-    base = four_free_ports()
+    base = listen_ports(4)[0]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AUTH_JWKS_FILE")}
     env["COURTLINK_INSTANCE"] = instance
     result = subprocess.run(

@@ -43,8 +43,12 @@ class DemoResult:
     failed: int = 0
     extended: int = 0
     filed_case: str = ""
+    filed_dispute_id: str = ""
+    filed_by_bank: str = ""
     timeline_url: str = ""
+    inquiry_id: str = ""
     inquiry_url: str = ""
+    advice_id: str = ""
     advice_number: str = ""
     statistics: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -156,10 +160,12 @@ class Demo:
 
         def filed() -> bool:
             dispute.update(self.call("GET", "intake", f"/disputes/{maintained['dispute_id']}", bank))
-            return dispute["status"] == "filed"
+            return bool(dispute["status"] == "filed")
 
         self.wait("intake to file the failed dispute the bank maintains", filed)
         self.result.filed_case = dispute["case_number"]
+        self.result.filed_dispute_id = dispute["id"]
+        self.result.filed_by_bank = maintained["claimant_code"]
         self.result.timeline_url = f"{self.urls['intake']}/disputes/{dispute['id']}"
 
     def _mediator(self, case: dict[str, Any]) -> dict[str, str]:
@@ -221,6 +227,7 @@ class Demo:
         }
         self.call("POST", "enforcement-inquiry", f"/inquiries/{inquiry['id']}/advice", officer, json=advice)
         self.call("POST", "enforcement-inquiry", f"/inquiries/{inquiry['id']}/acknowledgement", judge)
+        self.result.inquiry_id = inquiry["id"]
         self.result.inquiry_url = f"{self.urls['enforcement-inquiry']}/inquiries/{inquiry['id']}"
 
     def judicial_advice(self) -> None:
@@ -249,6 +256,7 @@ class Demo:
         self.call("POST", "judicial-advice", f"{path}/acknowledgement", agency)
         reply = {"adoption": "adopted", "measures": "已印发通知，规范辖区银行催收行为。"}
         self.call("POST", "judicial-advice", f"{path}/replies", agency, json=reply)
+        self.result.advice_id = advice["id"]
         self.result.advice_number = issued["number"]
 
     def read_statistics(self) -> None:

@@ -9,13 +9,14 @@ from typing import Any, Literal
 from courtlink_shared.events.common import Instalment
 from courtlink_shared.events.mediation import Consent, TerminationGround
 from courtlink_shared.identifiers.money import Money
-from pydantic import BaseModel, ConfigDict, Field
+from courtlink_shared.web.inputs import StrictInput
+from pydantic import BaseModel, Field
 
 from finance_mediation.rules import CaseStatus
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _In(StrictInput):
+    pass
 
 
 class OrganisationIn(_In):

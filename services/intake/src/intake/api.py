@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
-from courtlink_shared.web.periods import PeriodDep
+from courtlink_shared.web.periods import EARLIEST, LATEST, PeriodDep
 from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput, field_errors
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
@@ -134,8 +134,8 @@ async def list_disputes(
     principal: Reader,
     status_: Annotated[DisputeStatus | None, Query(alias="status")] = None,
     dispute_type: str | None = None,
-    submitted_from: date | None = None,
-    submitted_to: date | None = None,
+    submitted_from: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
+    submitted_to: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
     respondent: Annotated[str | None, Query(description="Respondent name or ID number")] = None,
     bank_reference: str | None = None,
     cursor: str | None = None,

@@ -8,13 +8,14 @@ from typing import Any, Literal
 
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.identifiers.credit_code import check_credit_code
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from courtlink_shared.web.inputs import StrictInput
+from pydantic import BaseModel, Field, model_validator
 
 from judicial_advice.rules import DEFAULT_REPLY_MONTHS, AdviceStatus, recommendations_match
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _In(StrictInput):
+    pass
 
 
 class Recommendation(_In):

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1e15")  # no CNY amount reaches a thousand trillion yuan
 MAX_CLAIM = Decimal("10000000000.00")  # ten billion yuan: above this an amount is a typing error, not a claim
 
 
@@ -21,6 +22,8 @@ def to_money(value: Decimal | str | int) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError("amount must be finite")
+    if abs(amount) >= MAX_AMOUNT:  # beyond this, quantizing to cents overflows Decimal's precision
+        raise ValueError("amount is out of range")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError("amount has more than two decimal places")
     return amount.quantize(CENT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import time
@@ -33,6 +34,17 @@ def free_ports(n: int) -> list[int]:
     finally:
         for s in sockets:
             s.close()
+
+
+def listen_ports(n: int) -> list[int]:
+    """n consecutive free ports for servers to listen on, below the kernel's ephemeral range (32768 and up by
+    default), so that no outgoing connection can take one of them between this check and the server binding it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(50):
+        base = random.randrange(10000, max(low, 10000 + n + 1) - n)
+        if not any(port_open(base + i) for i in range(n)):
+            return [base + i for i in range(n)]
+    raise InfraError(f"no {n} consecutive free ports below {low}")
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -13,7 +14,7 @@ from courtlink_shared.runtime import ServiceParts, ServiceRuntime
 from courtlink_shared.settings import ServiceSettings
 from courtlink_shared.web import health
 from courtlink_shared.web.middleware import install_middleware
-from courtlink_shared.web.problems import install_problem_handlers
+from courtlink_shared.web.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_media_types
 
 
 def create_service_app(
@@ -45,5 +46,18 @@ def create_service_app(
     install_middleware(app, settings.service_name)
     app.include_router(health.router)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document names problem+json as the media type of every error answer."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_media_types(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -14,7 +14,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: database and Kafka reachable, consumers progressing")
+@router.get(
+    "/readyz",
+    summary="Readiness: database and Kafka reachable, consumers progressing",
+    responses={503: {"description": "Not ready: the checks say what is missing"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
     checks = await runtime.readiness()
@@ -25,6 +29,11 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "The metrics in Prometheus' text format"}},
+)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

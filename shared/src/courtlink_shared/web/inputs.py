@@ -33,10 +33,40 @@ Code = Annotated[str, BeforeValidator(compact)]
 Amount = Annotated[Money, BeforeValidator(compact)]
 
 
+def storable_text(text: str) -> str | None:
+    """What keeps a text out of the database, or None: PostgreSQL refuses NUL characters, UTF-8 lone surrogates."""
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text (a lone surrogate was sent)"
+    return None
+
+
+def _refuse_unstorable(value: Any) -> Any:
+    if isinstance(value, str):
+        if (fault := storable_text(value)) is not None:
+            raise ValueError(fault)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(key)
+            _refuse_unstorable(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_unstorable(item)
+    return value
+
+
 class StrictInput(BaseModel):
-    """Request bodies: unknown fields are refused, strings trimmed."""
+    """Request bodies: unknown fields are refused, strings trimmed, text the database cannot store refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _refuse_unstorable(value)
 
 
 def check_organisation_code(value: str) -> str:

@@ -12,10 +12,23 @@ from fastapi import FastAPI, Request, Response
 
 from courtlink_shared.observability import context
 from courtlink_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from courtlink_shared.web.problems import internal_error
+from courtlink_shared.web.inputs import storable_text
+from courtlink_shared.web.problems import internal_error, problem_response
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def _unstorable_address(request: Request) -> str | None:
+    """A path or query text no database could store (a NUL character): refused up front. (Invalid UTF-8 in the
+    address arrives decoded with replacement characters, which are storable.)"""
+    texts = [request.url.path, *request.query_params.keys(), *request.query_params.values()]
+    return next((fault for text in texts if (fault := storable_text(text)) is not None), None)
+
+
+def _refused_address(request: Request, fault: str) -> Response:
+    error = {"field": "url", "code": "invalid", "message": f"the address {fault}", "message_zh": "请求地址含有非法字符"}
+    return problem_response(422, "Invalid input", "validation", f"the address {fault}", request, errors=[error])
 
 
 def install_middleware(app: FastAPI, service: str) -> None:
@@ -33,7 +46,8 @@ def install_middleware(app: FastAPI, service: str) -> None:
         started = time.perf_counter()
         try:
             try:
-                response = await call_next(request)
+                fault = _unstorable_address(request)
+                response = await call_next(request) if fault is None else _refused_address(request, fault)
             except Exception:
                 # Answered here, inside the request's context, so that the log line and the problem carry its id.
                 log.exception("unhandled error on %s %s", request.method, request.url.path)

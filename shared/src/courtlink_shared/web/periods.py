@@ -23,9 +23,16 @@ class Period:
         return beijing_day_start(self.start), beijing_day_start(self.end + timedelta(days=1))
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # statistics outside these years are typing errors
+
+
 def period(
-    period_from: Annotated[date, Query(alias="from", description="First day (Beijing time), inclusive")],
-    period_to: Annotated[date, Query(alias="to", description="Last day (Beijing time), inclusive")],
+    period_from: Annotated[
+        date, Query(alias="from", description="First day (Beijing time), inclusive", ge=EARLIEST, le=LATEST)
+    ],
+    period_to: Annotated[
+        date, Query(alias="to", description="Last day (Beijing time), inclusive", ge=EARLIEST, le=LATEST)
+    ],
 ) -> Period:
     """The period; a period that ends before it starts is refused field by field."""
     if period_to < period_from:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from courtlink_shared.observability import context
@@ -50,6 +51,61 @@ _ZH = {
     "model_type": "应为对象",
     "list_type": "应为列表",
 }
+
+
+class FieldProblem(BaseModel):
+    """One fault of the input."""
+
+    field: str
+    code: str
+    message: str
+    message_zh: str
+
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem+json, with the correlation id and, for bad input, every fault by field."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    correlation_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+_PROBLEM_STATUSES = {
+    400: "Bad request",
+    401: "No valid token",
+    403: "The caller's role may not do this",
+    404: "Not found, or not visible to the caller's organisation",
+    409: "Not allowed in the object's current state",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input, field by field",
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description} for status, description in _PROBLEM_STATUSES.items()
+}
+"""The error answers every API route documents (problem+json); see `problem_media_types` for the media type."""
+
+
+def problem_media_types(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Document error answers as `application/problem+json`, the media type they are sent with (FastAPI files
+    them under the route's own media type, e.g. text/html for a document)."""
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                problem = next((c for c in content.values() if c.get("schema") == _PROBLEM_REF), None)
+                if status.startswith("4") and problem is not None:
+                    response["content"] = {"application/problem+json": problem}
+    return openapi
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 class ProblemError(Exception):
