@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from intake.csv_io import CsvError, decode, parse_batch_csv, template_csv
+from intake.csv_io import HEADERS, CsvError, decode, parse_batch_csv, template_csv
 from intake.rules import (
     DISPUTE_TYPES,
     DisputeStatus,
@@ -100,3 +100,26 @@ class TestCsv:
     def test_binary_garbage_is_refused(self) -> None:
         with pytest.raises(CsvError):
             decode(b"\x81\xff\xfe\x00\x80")
+
+    def test_old_mac_line_endings_and_quoted_line_breaks_are_read(self) -> None:
+        header = ",".join(h for h in HEADERS)
+        row = 'CC-1,信用卡纠纷,"示例银行\r\n股份有限公司"'
+        [parsed] = parse_batch_csv(f"{header}\r{row}\r".encode())
+        assert parsed["bank_reference"] == "CC-1"
+        assert parsed["claimant"]["name"] == "示例银行\r\n股份有限公司"
+
+    @pytest.mark.parametrize(
+        "content",
+        [
+            "ß\U000c6d87\r\U000fd428\U000a679f\u00ad·d".encode(),  # what the fuzzer sent: a stray \r in a field
+            b'a,"b\nc',  # a quote never closed
+            ("银行业务编号\n" + "x" * 200_000).encode(),  # a field over the csv module's limit
+        ],
+    )
+    def test_malformed_csv_is_a_csv_error_not_a_crash(self, content: bytes) -> None:
+        with pytest.raises(CsvError):
+            parse_batch_csv(content)
+
+    def test_nul_characters_are_refused_because_the_database_cannot_store_them(self) -> None:
+        with pytest.raises(CsvError, match="NUL"):
+            parse_batch_csv(template_csv().replace("张三".encode(), b"\x00"))

@@ -8,6 +8,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from courtlink_shared.web.inputs import storable_text
+
 RESPONDENT_SLOTS = 2  # borrower and guarantor: more respondents go through the JSON API
 KIND = {
     "自然人": "person",
@@ -81,12 +83,15 @@ class CsvError(ValueError):
 def decode(content: bytes) -> str:
     """UTF-8 (a BOM is dropped) or else GBK/GB18030, as Chinese spreadsheet software writes it."""
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            return content.decode("gb18030")
+            text = content.decode("gb18030")
         except UnicodeDecodeError as exc:
             raise CsvError("the file is neither UTF-8 nor GBK text") from exc
+    if (fault := storable_text(text)) is not None:
+        raise CsvError(f"the file {fault}")
+    return text
 
 
 def _nest(flat: dict[str, str]) -> dict[str, Any]:
@@ -114,7 +119,15 @@ def _evidence(cell: str) -> list[dict[str, str]] | str:
 
 def parse_batch_csv(content: bytes) -> list[dict[str, Any]]:
     """One dict per data row, shaped like the JSON submission; row n of the list is line n + 2 of the file."""
-    reader = csv.reader(io.StringIO(decode(content)))
+    try:
+        return _parse_rows(decode(content))
+    except csv.Error as exc:  # a stray quote or carriage return, an oversized field
+        raise CsvError(f"the file is not well-formed CSV: {exc}") from exc
+
+
+def _parse_rows(text: str) -> list[dict[str, Any]]:
+    # newline="" hands line endings (\n, \r\n, a lone \r, or inside quotes) to the csv module, as its docs require
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration as exc:
