@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
+import asyncpg
 import httpx
 import jwt
 import pytest
@@ -20,14 +21,17 @@ from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
 from courtlink_shared.auth.dev_tokens import main as token_main
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.identifiers.money import Money
+from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.settings import ServiceSettings
 from courtlink_shared.web.app_factory import create_service_app
 from courtlink_shared.web.dependencies import SessionDep, ensure_visible, require_roles, scoped_to
 from courtlink_shared.web.inputs import StrictInput
-from courtlink_shared.web.problems import NotFound
+from courtlink_shared.web.problems import NotFound, database_unavailable
 from fastapi import APIRouter, Depends
 from pydantic import Field
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import create_async_engine
 
 BANK_A, BANK_B = "91110000600037341L", "91310000132149237G"
 notes = Table(
@@ -78,6 +82,17 @@ async def add_note(body: NoteIn, session: SessionDep, principal: BankOperator) -
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("secret internals")
+
+
+@router.get("/unreachable-database")
+async def unreachable_database() -> None:
+    """A query to a PostgreSQL that is down: a real connection refused, as during a restart."""
+    engine = create_async_engine(f"postgresql+asyncpg://nobody@127.0.0.1:{listen_ports(1)[0]}/none")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(select(1))
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
@@ -205,6 +220,30 @@ class TestProblems:
         assert response.status_code == 500
         assert response.json()["correlation_id"] == "req-42"
         assert "secret" not in response.text
+
+    async def test_an_unreachable_database_is_503_with_retry_after(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/unreachable-database")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["Retry-After"]) > 0
+        assert response.json()["type"].endswith("/unavailable")
+
+
+class TestDatabaseUnavailable:
+    """Which failures mean "the database is away, retry" (503) rather than a fault (500)."""
+
+    def test_refused_and_restarting_connections_wrapped_by_sqlalchemy(self) -> None:
+        refused = sa_exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+        assert database_unavailable(refused)
+        shutting_down = sa_exc.DBAPIError("SELECT 1", {}, Exception("the database system is shutting down"))
+        shutting_down.__cause__ = asyncpg.AdminShutdownError("terminating connection due to administrator command")
+        assert database_unavailable(shutting_down)
+        invalidated = sa_exc.DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True)
+        assert database_unavailable(invalidated)
+
+    def test_faults_of_the_request_or_the_code_are_not(self) -> None:
+        assert not database_unavailable(RuntimeError("bug"))
+        assert not database_unavailable(sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key")))
 
 
 class TestOperations:

@@ -48,10 +48,10 @@ def install_middleware(app: FastAPI, service: str) -> None:
             try:
                 fault = _unstorable_address(request)
                 response = await call_next(request) if fault is None else _refused_address(request, fault)
-            except Exception:
+            except Exception as exc:
                 # Answered here, inside the request's context, so that the log line and the problem carry its id.
                 log.exception("unhandled error on %s %s", request.method, request.url.path)
-                response = internal_error(request)
+                response = internal_error(request, exc)
         finally:
             route = request.scope.get("route")
             path = getattr(route, "path", "unmatched")

@@ -9,10 +9,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from courtlink_shared.observability import context
@@ -83,6 +85,7 @@ _PROBLEM_STATUSES = {
     404: "Not found, or not visible to the caller's organisation",
     409: "Not allowed in the object's current state",
     413: "Request too large",
+    503: "The database is unavailable for a moment: retry (Retry-After)",
     415: "Unsupported media type",
     422: "Invalid input, field by field",
 }
@@ -100,7 +103,7 @@ def problem_media_types(openapi: dict[str, Any]) -> dict[str, Any]:
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 problem = next((c for c in content.values() if c.get("schema") == _PROBLEM_REF), None)
-                if status.startswith("4") and problem is not None:
+                if status[0] in "45" and problem is not None:
                     response["content"] = {"application/problem+json": problem}
     return openapi
 
@@ -192,8 +195,46 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return result
 
 
-def internal_error(request: Request) -> JSONResponse:
-    """The answer to an unexpected failure: no internals, only the correlation id to find it in the logs."""
+_UNAVAILABLE = (
+    ConnectionError,  # refused or reset connections
+    TimeoutError,  # no answer to connecting
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # no pooled connection came free
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,  # the connection was closed under the query
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a failure is the database being unreachable or restarting (not a fault of the request)."""
+    # SQLAlchemy wraps the driver's adapted error (.orig), which wraps asyncpg's (__cause__): follow every link.
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return False
+
+
+def internal_error(request: Request, exc: BaseException | None = None) -> JSONResponse:
+    """The answer to an unexpected failure: no internals, only the correlation id to find it in the logs. When the
+    database is unreachable (restarting, failing over) it is a 503 with Retry-After: nothing was changed, and the
+    same request may be sent again (submissions are idempotent by the caller's reference)."""
+    if exc is not None and database_unavailable(exc):
+        response = problem_response(
+            503, "Service unavailable", "unavailable", "the database is unavailable; retry shortly", request
+        )
+        response.headers["Retry-After"] = "2"
+        return response
     return problem_response(
         500, "Internal error", "internal", "the server failed; the correlation id identifies it in the logs", request
     )
@@ -222,10 +263,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500,
-            "Internal error",
-            "internal",
-            "the server failed; the correlation id identifies it in the logs",
-            request,
-        )
+        return internal_error(request, exc)
