@@ -17,8 +17,7 @@ from pathlib import Path
 from courtlink_shared.infra.paths import cache_dir, instance_dir, repository_root
 from courtlink_shared.infra.processes import (
     InfraError,
-    free_port,
-    free_ports,
+    listen_ports,
     port_open,
     read_pid,
     stop_process_group,
@@ -135,10 +134,11 @@ def start(name: str = "dev", *, port: int | None = None, fresh: bool = False, ti
     if fresh and data.exists():
         shutil.rmtree(data)
     stored = int((state / "port").read_text()) if (state / "port").is_file() else None
-    listener, controller_port = free_ports(2)
+    # Below the ephemeral range (listen_ports), so that a restart finds its port still free.
+    listener, controller_port = listen_ports(2)
     port = port or stored or listener
     while controller_port == port:
-        controller_port = free_port()
+        controller_port = listen_ports(1)[0]
     (state / "server.properties").write_text(_SERVER.format(port=port, controller_port=controller_port, data=data))
     (state / "log4j.properties").write_text(_LOG4J.format(log=state / "server.log"))
     classpath = f"{libs}/*"
@@ -151,8 +151,7 @@ def start(name: str = "dev", *, port: int | None = None, fresh: bool = False, ti
                 classpath,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                f"--cluster-id={cluster_id}",  # one glued argument: an id may start with "-"
                 "-c",
                 str(state / "server.properties"),
                 "--ignore-formatted",

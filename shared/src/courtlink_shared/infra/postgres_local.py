@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from courtlink_shared.infra.paths import instance_dir
-from courtlink_shared.infra.processes import InfraError, free_port, port_open, read_pid, wait_until
+from courtlink_shared.infra.processes import InfraError, listen_ports, port_open, read_pid, wait_until
 
 SUPERUSER = "courtlink"
 
@@ -86,7 +86,7 @@ def start(name: str = "test", *, timeout: float = 60.0) -> PostgresInstance:
         shutil.chown(root, user=user)
     root.chmod(0o755)
     _run([initdb, "-D", str(data_dir), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-locale"], "initdb")
-    port = free_port()
+    port = listen_ports(1)[0]  # below the ephemeral range: a restart finds it still free
     options = (
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB"
@@ -112,6 +112,34 @@ def start(name: str = "test", *, timeout: float = 60.0) -> PostgresInstance:
     (state / "port").write_text(str(port))
     wait_until(lambda: port_open(port), timeout=timeout, what=f"PostgreSQL on port {port}")
     return PostgresInstance(name, port, data_dir)
+
+
+def restart(name: str = "test", *, timeout: float = 60.0) -> PostgresInstance:
+    """Restart cluster `name` in place (fast shutdown: open connections are cut), same port and data."""
+    instance = running(name)
+    if instance is None:
+        raise InfraError(f"no running PostgreSQL cluster called {name}")
+    # -l as at start: without it the server would inherit our output pipe and pg_ctl's caller would wait forever.
+    log_file = instance.data_dir.parent / "server.log"
+    pg_ctl = _bin("pg_ctl")
+    _run(
+        [
+            pg_ctl,
+            "-D",
+            str(instance.data_dir),
+            "-l",
+            str(log_file),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "restart",
+        ],
+        "pg_ctl restart",
+    )
+    wait_until(lambda: port_open(instance.port), timeout=timeout, what=f"PostgreSQL on port {instance.port}")
+    return instance
 
 
 def stop(name: str = "test") -> None:

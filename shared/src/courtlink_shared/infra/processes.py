@@ -16,26 +16,6 @@ class InfraError(RuntimeError):
     """A local infrastructure component could not be prepared or started; the message says what to do."""
 
 
-def free_port() -> int:
-    """A TCP port on the loopback interface that nobody listens on right now."""
-    return free_ports(1)[0]
-
-
-def free_ports(n: int) -> list[int]:
-    """n distinct free ports: the sockets are held open together, because the kernel may hand the same
-    ephemeral port out again as soon as one is closed."""
-    sockets = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sockets.append(s)
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def listen_ports(n: int) -> list[int]:
     """n consecutive free ports for servers to listen on, below the kernel's ephemeral range (32768 and up by
     default), so that no outgoing connection can take one of them between this check and the server binding it."""
