@@ -18,9 +18,11 @@ from courtlink_shared.events.advice import AdviceSubmitted
 from courtlink_shared.events.common import Actor
 from courtlink_shared.events.topics import ADVICE_ITEMS
 from courtlink_shared.messaging.consumer import EventConsumer
-from courtlink_shared.messaging.kafka import ensure_topics
+from courtlink_shared.messaging.kafka import ensure_topics, within
 from courtlink_shared.messaging.outbox import Outbox
 from courtlink_shared.messaging.relay import OutboxRelay
+from courtlink_shared.observability.task_dump import task_stacks
+from courtlink_shared.runtime import supervise
 from courtlink_shared.testing.background import running
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
@@ -241,3 +243,103 @@ async def test_events_of_a_rolled_back_transaction_are_never_written(
     async with engine.connect() as conn:
         keys = (await conn.execute(select(outbox_table.c.key))).scalars().all()
     assert keys == ["committed"]
+
+
+class TestWithin:
+    """The bound on every broker call: it must give up on a call that ignores its cancellation, as aiokafka's
+    producer.stop() does while it retries an out-of-order batch after a broker restart (aiokafka#1017)."""
+
+    async def test_a_call_that_ignores_cancellation_is_left_behind_after_the_bound(self) -> None:
+        release = asyncio.Event()
+
+        async def stubborn_stop() -> None:
+            while not release.is_set():
+                try:
+                    await asyncio.sleep(3600)
+                except asyncio.CancelledError:
+                    continue  # what the stuck sender does: keeps waiting for its in-flight batch
+
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimeoutError):
+            await within(stubborn_stop(), 0.2)
+        assert asyncio.get_running_loop().time() - started < 1.0
+        release.set()
+
+    async def test_a_prompt_call_gives_its_result_and_its_error(self) -> None:
+        async def answer() -> int:
+            return 42
+
+        async def failure() -> None:
+            raise ConnectionError("broker gone")
+
+        assert await within(answer(), 1) == 42
+        with pytest.raises(ConnectionError):
+            await within(failure(), 1)
+
+
+async def test_the_task_dump_shows_where_each_task_waits() -> None:
+    gate = asyncio.Event()
+
+    async def waits_for_the_broker() -> None:
+        await gate.wait()
+
+    async def relay_pass() -> None:
+        await waits_for_the_broker()
+
+    task = asyncio.create_task(relay_pass(), name="outbox-relay")
+    await asyncio.sleep(0)
+    dump = task_stacks()
+    gate.set()
+    await task
+    section = dump.split("--- task outbox-relay\n")[1].split("--- task")[0]
+    assert "in relay_pass" in section
+    assert "in waits_for_the_broker" in section
+
+
+class TestSupervise:
+    """A background loop (relay, consumer, worker) that ends early, by an error or a cancellation raised inside a
+    client library, is restarted; only the service's stop ends it."""
+
+    async def test_a_loop_that_dies_is_restarted_until_stop(self) -> None:
+        stop = asyncio.Event()
+        runs: list[str] = []
+
+        async def loop(stop: asyncio.Event) -> None:
+            runs.append("run")
+            if len(runs) == 1:
+                raise RuntimeError("escaped the loop's own handling")
+            if len(runs) == 2:
+                raise asyncio.CancelledError  # as when an aiokafka internal task is cancelled under us
+            if len(runs) == 3:
+                return
+            await stop.wait()
+
+        task = asyncio.create_task(supervise("loop", loop, stop, pause_seconds=0.01))
+        await eventually(lambda: _is(len(runs) == 4), timeout=5, what="the fourth run")
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        assert runs == ["run"] * 4
+
+    async def test_cancelling_the_supervisor_ends_it(self) -> None:
+        stop = asyncio.Event()
+
+        async def waits(stop: asyncio.Event) -> None:
+            await stop.wait()
+
+        task = asyncio.create_task(supervise("loop", waits, stop))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def _is(value: bool) -> bool:
+    return value
+
+
+async def test_a_call_cancelled_inside_the_client_is_a_connection_error() -> None:
+    async def cancelled_inside() -> None:
+        raise asyncio.CancelledError
+
+    with pytest.raises(ConnectionError):
+        await within(cancelled_inside(), 1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -24,6 +25,7 @@ from courtlink_shared.messaging.consumer import EventConsumer, EventHandler
 from courtlink_shared.messaging.kafka import ensure_topics
 from courtlink_shared.messaging.outbox import Outbox
 from courtlink_shared.messaging.relay import OutboxRelay
+from courtlink_shared.observability.task_dump import install_task_dump
 from courtlink_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         """Migrate the database, make sure the topics exist, start relay, consumers and sweeps."""
+        install_task_dump()
         await upgrade(self.engine, [self.parts.migrations_dir] if self.parts.migrations_dir else [])
         try:
             await ensure_topics(
@@ -99,7 +102,7 @@ class ServiceRuntime:
             )
         except Exception as exc:  # Kafka down at start: requests still work, events wait in the outbox
             log.warning("could not ensure topics (Kafka unreachable?): %r", exc)
-        self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+        self._spawn("outbox-relay", self.relay.run)
         for spec in self.parts.consumers(self):
             consumer = EventConsumer(
                 name=f"{self.settings.kafka_topic_prefix}{spec.group}",
@@ -112,15 +115,18 @@ class ServiceRuntime:
                 stall_seconds=self.settings.consumer_stall_seconds,
             )
             self.consumers.append(consumer)
-            self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=f"consumer-{spec.group}"))
+            self._spawn(f"consumer-{spec.group}", consumer.run)
         for worker in self.parts.workers(self):
             self.workers.append(worker)
-            self._tasks.append(asyncio.create_task(worker.run(self._stop), name=type(worker).__name__))
+            self._spawn(type(worker).__name__, worker.run)
         handlers = self.parts.deadline_handlers(self)
         if handlers:
             self.sweeper = DeadlineSweeper(self.session_factory, handlers, self.clock)
             interval = self.settings.sweep_interval_seconds
-            self._tasks.append(asyncio.create_task(self.sweeper.run(interval, self._stop), name="deadline-sweep"))
+            self._spawn("deadline-sweep", functools.partial(self.sweeper.run, interval))
+
+    def _spawn(self, name: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        self._tasks.append(asyncio.create_task(supervise(name, run, self._stop), name=name))
 
     def worker(self, kind: type[W]) -> W:
         """The running worker of a type (raises LookupError when the service has none)."""
@@ -155,6 +161,29 @@ class ServiceRuntime:
         for check in self.parts.ready_checks:
             checks[getattr(check, "__name__", "check")] = check(self)
         return checks
+
+
+async def supervise(
+    name: str, run: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event, *, pause_seconds: float = 1.0
+) -> None:
+    """Run a background loop until stop, restarting it when it ends early. Each loop handles its own errors;
+    this is for what escapes them, e.g. a CancelledError raised inside a client library: without it the loop
+    would end silently and the service would stop consuming while still answering HTTP."""
+    while not stop.is_set():
+        try:
+            await run(stop)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if stop.is_set() or (current is not None and current.cancelling()):
+                raise  # our own shutdown
+            log.error("%s was cancelled from inside; restarting it", name)
+        except Exception:
+            log.exception("%s failed; restarting it", name)
+        else:
+            if not stop.is_set():
+                log.error("%s ended by itself; restarting it", name)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause_seconds)
 
 
 async def _kafka_reachable(bootstrap_servers: str) -> bool:

@@ -31,7 +31,7 @@ from courtlink_shared.db.platform_tables import inbox
 from courtlink_shared.events.envelope import Envelope, EventData
 from courtlink_shared.events.registry import UnknownEventType, parse_event
 from courtlink_shared.events.topics import Topic
-from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client
+from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client, within
 from courtlink_shared.observability import context
 from courtlink_shared.observability.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_HANDLED
 
@@ -178,7 +178,7 @@ class EventConsumer:
             high = consumer.highwater(tp)
             if high is None:
                 continue
-            position = await asyncio.wait_for(consumer.position(tp), self._timeout)
+            position = await within(consumer.position(tp), self._timeout)
             behind = max(0, high - position)
             CONSUMER_LAG.labels(consumer=self.name, topic=tp.topic, partition=str(tp.partition)).set(behind)
             lag += behind
@@ -189,7 +189,7 @@ class EventConsumer:
     # --- processing ----------------------------------------------------------------------------------------
 
     async def _poll_once(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
-        batches = await asyncio.wait_for(consumer.getmany(timeout_ms=500), self._timeout * 3)
+        batches = await within(consumer.getmany(timeout_ms=500), self._timeout * 3)
         records = [record for partition in batches.values() for record in partition]
         if records:
             await self._process_records(records, stop)  # each partition's records stay in their order
@@ -197,7 +197,7 @@ class EventConsumer:
         offsets = {tp: partition[-1].offset + 1 for tp, partition in batches.items() if partition}
         if offsets:
             try:
-                await asyncio.wait_for(consumer.commit(offsets), self._timeout)
+                await within(consumer.commit(offsets), self._timeout)
             except CommitFailedError as exc:  # rebalanced away: the next owner redelivers, the inbox dedupes
                 log.info("consumer %s: commit after rebalance failed: %r", self.name, exc)
         await self._measure_lag(consumer)
@@ -360,7 +360,7 @@ class EventConsumer:
         while True:
             try:
                 producer = await self._dlq_producer()
-                await asyncio.wait_for(
+                await within(
                     producer.send_and_wait(topic, value=record.value, key=record.key, headers=headers), self._timeout
                 )
                 break

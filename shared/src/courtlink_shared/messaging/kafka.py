@@ -1,7 +1,10 @@
 """aiokafka with the project's settings and a timeout on every await that touches the broker.
 
 aiokafka's `start`, `send` and `stop` can hang while the broker is down (see its issue tracker), so every call
-here is bounded and a failed client is stopped and thrown away rather than reused.
+here is bounded and a failed client is stopped and thrown away rather than reused. Bounded means `within`, not
+`asyncio.wait_for`: after a broker restart an idempotent producer can retry an out-of-order batch forever, and its
+`stop()` awaits that retry even when cancelled (aio-libs/aiokafka#1017), so `wait_for`, which waits for the
+cancelled call to finish, would hang with it.
 """
 
 from __future__ import annotations
@@ -9,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -19,6 +22,31 @@ from aiokafka.errors import TopicAlreadyExistsError
 from courtlink_shared.events.topics import Topic
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def within(awaitable: Awaitable[T], seconds: float) -> T:
+    """The awaitable's result, or TimeoutError after `seconds`, when the call is cancelled and left behind: unlike
+    `asyncio.wait_for`, this never waits for a call that ignores its cancellation."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        task.add_done_callback(_retrieve)
+        raise TimeoutError(f"no answer within {seconds}s")
+    if task.cancelled():  # cancelled inside the client, not by our caller: a failed call, not a shutdown
+        raise ConnectionError("the Kafka client cancelled the call")
+    return task.result()
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    # An abandoned call's late failure is expected: fetch it so that asyncio does not report it as never retrieved.
+    if not task.cancelled():
+        task.exception()
 
 
 def create_producer(bootstrap_servers: str, *, timeout_seconds: float, client_id: str) -> AIOKafkaProducer:
@@ -37,7 +65,7 @@ def create_producer(bootstrap_servers: str, *, timeout_seconds: float, client_id
 async def start_client(client: Any, timeout_seconds: float) -> None:
     """Start an aiokafka client, or stop it and raise TimeoutError/KafkaError."""
     try:
-        await asyncio.wait_for(client.start(), timeout_seconds)
+        await within(client.start(), timeout_seconds)
     except BaseException:
         await stop_client(client, timeout_seconds)
         raise
@@ -46,7 +74,7 @@ async def start_client(client: Any, timeout_seconds: float) -> None:
 async def stop_client(client: Any, timeout_seconds: float) -> None:
     """Stop an aiokafka client without ever hanging (errors are logged, not raised)."""
     try:
-        await asyncio.wait_for(client.stop(), timeout_seconds)
+        await within(client.stop(), timeout_seconds)
     except Exception as exc:  # a broken client must not block shutdown
         log.warning("stopping %s failed: %r", type(client).__name__, exc)
 
@@ -58,7 +86,7 @@ async def ensure_topics(
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_seconds * 1000))
     await start_client(admin, timeout_seconds)
     try:
-        existing = set(await asyncio.wait_for(admin.list_topics(), timeout_seconds))
+        existing = set(await within(admin.list_topics(), timeout_seconds))
         wanted = []
         for topic in topics:
             for name in (topic.physical(prefix), topic.dead_letter(prefix)):
@@ -66,9 +94,9 @@ async def ensure_topics(
                     wanted.append(NewTopic(name, num_partitions=topic.partitions, replication_factor=1))
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await asyncio.wait_for(admin.create_topics(wanted), timeout_seconds)
+                await within(admin.create_topics(wanted), timeout_seconds)
     finally:
         try:
-            await asyncio.wait_for(admin.close(), timeout_seconds)
+            await within(admin.close(), timeout_seconds)
         except Exception as exc:
             log.warning("closing the Kafka admin client failed: %r", exc)

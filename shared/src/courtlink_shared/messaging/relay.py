@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from courtlink_shared.db.engine import is_postgres
 from courtlink_shared.db.platform_tables import outbox
-from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client
+from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client, within
 from courtlink_shared.messaging.leadership import AdvisoryLockLeadership, Leadership, LeaseLeadership
 from courtlink_shared.messaging.outbox import local_wakeup
 from courtlink_shared.observability.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
@@ -117,8 +117,8 @@ class OutboxRelay:
                 send = producer.send(
                     f"{self._prefix}{row.topic}", value=row.payload.encode(), key=row.key.encode(), headers=headers
                 )
-                futures.append(await asyncio.wait_for(send, self._timeout))
-            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), self._timeout * 3)
+                futures.append(await within(send, self._timeout))
+            results = await within(asyncio.gather(*futures, return_exceptions=True), self._timeout * 3)
         except (TimeoutError, Exception) as exc:
             for f in futures:
                 f.cancel()
@@ -178,7 +178,7 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 5.0)
             if self.is_leader:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.publish_pending(), self._timeout)
+                    await within(self.publish_pending(), self._timeout)
         finally:
             self.is_leader = False
             await self._drop_producer()
