@@ -24,12 +24,12 @@ async def service_processes(
     stopped at the end of the test."""
     started: list[ServiceProcess] = []
 
-    async def start(*names: str, **settings: str) -> dict[str, ServiceProcess]:
+    async def start(*names: str, databases: dict[str, str] | None = None, **settings: str) -> dict[str, ServiceProcess]:
         ports = listen_ports(len(names))
         processes = {}
         for name, port in zip(names, ports, strict=True):
             env = {
-                "DATABASE_URL": await new_database(),
+                "DATABASE_URL": (databases or {}).get(name) or await new_database(),
                 "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
                 "KAFKA_TOPIC_PREFIX": topic_prefix,
                 "AUTH_JWKS_FILE": str(keys_dir / "jwks.json"),
