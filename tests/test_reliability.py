@@ -295,6 +295,7 @@ async def test_intakes_database_restarted_under_load_loses_and_doubles_nothing(
         intake.stop()  # before its cluster goes
     finally:
         postgres_local.stop(name)
+    assert counts["answers_503_retried"] + counts["connection_errors_retried"] > 0, "the restart went unnoticed"
     assert counts["answers_500"] == 0
     assert counts["distinct_disputes_accepted"] == counts["disputes_in_intake"] == total
     assert counts["cases_opened"] == counts["distinct_disputes_with_a_case"] == total

@@ -259,10 +259,9 @@ class TestWithin:
                 except asyncio.CancelledError:
                     continue  # what the stuck sender does: keeps waiting for its in-flight batch
 
-        started = asyncio.get_running_loop().time()
+        # Were `within` to wait for the cancelled call, as asyncio.wait_for does, this would never return.
         with pytest.raises(TimeoutError):
             await within(stubborn_stop(), 0.2)
-        assert asyncio.get_running_loop().time() - started < 1.0
         release.set()
 
     async def test_a_prompt_call_gives_its_result_and_its_error(self) -> None:

@@ -108,17 +108,18 @@ class TestCsv:
         assert parsed["bank_reference"] == "CC-1"
         assert parsed["claimant"]["name"] == "示例银行\r\n股份有限公司"
 
-    @pytest.mark.parametrize(
-        "content",
-        [
-            "ß\U000c6d87\r\U000fd428\U000a679f\u00ad·d".encode(),  # what the fuzzer sent: a stray \r in a field
-            b'a,"b\nc',  # a quote never closed
-            ("银行业务编号\n" + "x" * 200_000).encode(),  # a field over the csv module's limit
-        ],
-    )
-    def test_malformed_csv_is_a_csv_error_not_a_crash(self, content: bytes) -> None:
-        with pytest.raises(CsvError):
+    def test_what_the_fuzzer_sent_a_stray_carriage_return_is_read_and_refused_for_its_columns(self) -> None:
+        with pytest.raises(CsvError, match="missing column"):
+            parse_batch_csv("ß\U000c6d87\r\U000fd428\U000a679f\u00ad·d".encode())
+
+    def test_a_field_over_the_csv_modules_limit_is_a_csv_error_not_a_crash(self) -> None:
+        content = (",".join(HEADERS) + "\nCC-1," + "x" * 200_000).encode()
+        with pytest.raises(CsvError, match="not well-formed CSV: field larger than field limit"):
             parse_batch_csv(content)
+
+    def test_a_quote_never_closed_keeps_the_rest_of_the_file_in_one_cell_for_validation_to_refuse(self) -> None:
+        [row] = parse_batch_csv((",".join(HEADERS) + '\nCC-1,"信用卡纠纷\n,x').encode())
+        assert row["dispute_type"] == "信用卡纠纷\n,x"
 
     def test_nul_characters_are_refused_because_the_database_cannot_store_them(self) -> None:
         with pytest.raises(CsvError, match="NUL"):

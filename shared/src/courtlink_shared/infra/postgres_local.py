@@ -99,7 +99,7 @@ def start(name: str = "test", *, timeout: float = 60.0) -> PostgresInstance:
             "-o",
             options,
             "-l",
-            str(root / "server.log"),
+            str(_server_log(data_dir)),
             "-w",
             "-t",
             str(int(timeout)),
@@ -114,13 +114,17 @@ def start(name: str = "test", *, timeout: float = 60.0) -> PostgresInstance:
     return PostgresInstance(name, port, data_dir)
 
 
+def _server_log(data_dir: Path) -> Path:
+    return data_dir.parent / "server.log"
+
+
 def restart(name: str = "test", *, timeout: float = 60.0) -> PostgresInstance:
     """Restart cluster `name` in place (fast shutdown: open connections are cut), same port and data."""
     instance = running(name)
     if instance is None:
         raise InfraError(f"no running PostgreSQL cluster called {name}")
     # -l as at start: without it the server would inherit our output pipe and pg_ctl's caller would wait forever.
-    log_file = instance.data_dir.parent / "server.log"
+    log_file = _server_log(instance.data_dir)
     pg_ctl = _bin("pg_ctl")
     _run(
         [

@@ -85,9 +85,9 @@ _PROBLEM_STATUSES = {
     404: "Not found, or not visible to the caller's organisation",
     409: "Not allowed in the object's current state",
     413: "Request too large",
-    503: "The database is unavailable for a moment: retry (Retry-After)",
     415: "Unsupported media type",
     422: "Invalid input, field by field",
+    503: "The database is unavailable for a moment: retry (Retry-After)",
 }
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": description} for status, description in _PROBLEM_STATUSES.items()
@@ -209,7 +209,8 @@ _UNAVAILABLE = (
 
 def database_unavailable(exc: BaseException) -> bool:
     """Whether a failure is the database being unreachable or restarting (not a fault of the request)."""
-    # SQLAlchemy wraps the driver's adapted error (.orig), which wraps asyncpg's (__cause__): follow every link.
+    # SQLAlchemy wraps the driver's adapted error (.orig), which wraps asyncpg's (__cause__): follow both links.
+    # Not __context__: an error raised while handling a refused connection is not itself an outage.
     seen: set[int] = set()
     pending: list[BaseException | None] = [exc]
     while pending:
@@ -221,7 +222,7 @@ def database_unavailable(exc: BaseException) -> bool:
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
-        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+        pending += [getattr(current, "orig", None), current.__cause__]
     return False
 
 
