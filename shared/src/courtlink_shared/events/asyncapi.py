@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from courtlink_shared.events import EVENT_TYPES, TOPICS, Envelope
+from courtlink_shared.events import EVENT_TYPES, TOPICS, Envelope, EventData
 from courtlink_shared.events.kafka_binding import CONTENT_TYPE, CONTENT_TYPE_HEADER, TRACEPARENT_HEADER
 from courtlink_shared.events.topics import Topic
 
@@ -86,8 +86,8 @@ def _headers_schema() -> dict[str, Any]:
     }
 
 
-def _message(event_type: str, version: str, model: type[BaseModel], data_name: str, envelope_name: str) -> Any:
-    topic: Topic = model.topic  # type: ignore[attr-defined]
+def _message(event_type: str, version: str, model: type[EventData], data_name: str, envelope_name: str) -> Any:
+    topic = model.topic
     return {
         "name": event_type,
         "title": model.__name__,
