@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from courtlink_shared.events.kafka_binding import from_kafka
 from courtlink_shared.events.topics import ENFORCEMENT_ASSET_QUERIES, ENFORCEMENT_INQUIRIES
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
@@ -133,7 +134,7 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     inquiry_events = await read_topic(
         kafka_bootstrap, ENFORCEMENT_INQUIRIES.physical(topic_prefix), expected=3, timeout=30
     )
-    assert [r.headers and dict(r.headers)["ce_type"] for r in inquiry_events] == [
+    assert [from_kafka(r.value, r.headers).type.encode() for r in inquiry_events] == [
         b"enforcement.inquiry.submitted",
         b"enforcement.inquiry.accepted",
         b"enforcement.inquiry.advice_issued",
@@ -141,7 +142,7 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     query_events = await read_topic(
         kafka_bootstrap, ENFORCEMENT_ASSET_QUERIES.physical(topic_prefix), expected=4, timeout=30
     )
-    by_bank = sorted((r.key, dict(r.headers)["ce_type"]) for r in query_events if r.key is not None)
+    by_bank = sorted((r.key, from_kafka(r.value, r.headers).type.encode()) for r in query_events if r.key is not None)
     assert by_bank == sorted(
         [
             (BANK_A.encode(), b"enforcement.asset_query.requested"),

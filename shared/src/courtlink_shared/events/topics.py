@@ -13,6 +13,8 @@ class Topic:
     key: str
     description: str
     partitions: int = 6
+    producer: str = ""
+    """The service that publishes the topic (each topic has one writer)."""
 
     def physical(self, prefix: str = "") -> str:
         return f"{prefix}{self.name}"
@@ -21,13 +23,26 @@ class Topic:
         return f"{prefix}{self.name}.dlq"
 
 
-INTAKE_DISPUTES = Topic("intake.disputes", "dispute id", "Bank disputes from submission to filing.")
-MEDIATION_CASES = Topic("mediation.cases", "dispute id", "Pre-litigation mediation from opening to confirmation.")
-ENFORCEMENT_INQUIRIES = Topic("enforcement.inquiries", "inquiry id", "Enforcement feasibility inquiries and advice.")
-ENFORCEMENT_ASSET_QUERIES = Topic(
-    "enforcement.asset-queries", "bank code", "Consolidated asset queries to one bank, and its answers."
+INTAKE_DISPUTES = Topic("intake.disputes", "dispute id", "Bank disputes from submission to filing.", producer="intake")
+MEDIATION_CASES = Topic(
+    "mediation.cases",
+    "dispute id",
+    "Pre-litigation mediation from opening to confirmation.",
+    producer="finance-mediation",
 )
-ADVICE_ITEMS = Topic("advice.items", "advice id", "Judicial advice from draft to archive.")
+ENFORCEMENT_INQUIRIES = Topic(
+    "enforcement.inquiries",
+    "inquiry id",
+    "Enforcement feasibility inquiries and advice.",
+    producer="enforcement-inquiry",
+)
+ENFORCEMENT_ASSET_QUERIES = Topic(
+    "enforcement.asset-queries",
+    "bank code",
+    "Consolidated asset queries to one bank, and its answers.",
+    producer="enforcement-inquiry",
+)
+ADVICE_ITEMS = Topic("advice.items", "advice id", "Judicial advice from draft to archive.", producer="judicial-advice")
 
 TOPICS: tuple[Topic, ...] = (
     INTAKE_DISPUTES,
