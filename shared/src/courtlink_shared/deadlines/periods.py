@@ -15,6 +15,7 @@ Legal source: Civil Procedure Law (2023) art. 85; Civil Code arts. 200–204.
 from __future__ import annotations
 
 import calendar as gregorian
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -120,3 +121,25 @@ def deadline_warning(*deadlines: datetime | None, calendar: OfficialCalendar | N
     years = {ends_on(d).year for d in deadlines if d is not None}
     provisional = frozenset(y for y in years if not cal.year(y).official)
     return PeriodEnd(date.min, datetime.min, provisional).warning
+
+
+def days_deadlines_end_on(deadlines: Mapping[str, datetime | None]) -> dict[str, date]:
+    """For a response: the Beijing-time day each of an object's deadlines ends on (at 24:00), by field name."""
+    return {name: ends_on(moment) for name, moment in deadlines.items() if moment is not None}
+
+
+def reminder_before(deadline: datetime, days: int, *, calendar: OfficialCalendar | None = None) -> datetime:
+    """00:00 Beijing time of the working day `days` days before a deadline's last day (the working day before
+    that, when it is a rest day): when a reminder that the deadline approaches goes out."""
+    cal = calendar or OFFICIAL_CALENDAR
+    day = ends_on(deadline) - timedelta(days=days)
+    while not cal.is_working_day(day):
+        day -= timedelta(days=1)
+    return start_of_day(day)
+
+
+def reminder_after(deadline: datetime, days: int, *, calendar: OfficialCalendar | None = None) -> datetime:
+    """00:00 Beijing time of the last day of a period of `days` days that starts on a deadline's last day (counted
+    like any period, so a working day): when a reminder that the deadline has passed goes out."""
+    last_day_noon = datetime.combine(ends_on(deadline), time(12), tzinfo=SHANGHAI)
+    return start_of_day(period_end(last_day_noon, days, Unit.DAYS, calendar=calendar).last_day)
