@@ -28,6 +28,10 @@ ENFORCEMENT_ASSET_QUERIES = Topic(
     "enforcement.asset-queries", "bank code", "Consolidated asset queries to one bank, and its answers."
 )
 ADVICE_ITEMS = Topic("advice.items", "advice id", "Judicial advice from draft to archive.")
+# One partition: a handful of events a year, read by every service from the beginning.
+PLATFORM_CALENDAR = Topic(
+    "platform.calendar", "year", "The official calendar: each year's holiday arrangement as loaded.", partitions=1
+)
 
 TOPICS: tuple[Topic, ...] = (
     INTAKE_DISPUTES,
@@ -35,4 +39,5 @@ TOPICS: tuple[Topic, ...] = (
     ENFORCEMENT_INQUIRIES,
     ENFORCEMENT_ASSET_QUERIES,
     ADVICE_ITEMS,
+    PLATFORM_CALENDAR,
 )

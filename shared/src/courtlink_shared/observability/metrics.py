@@ -20,3 +20,9 @@ PROVISIONAL_DEADLINES = Counter(
     "Deadline computations that counted days of a year with no published holiday arrangement (statutory holidays only)",
     ["year"],
 )
+CALENDAR_YEAR_OFFICIAL = Gauge(
+    "courtlink_calendar_year_official",
+    "1 when the year's holiday arrangement is known (loaded, in the repository or the library), 0 when only the "
+    "statutory holidays are",
+    ["year"],
+)
