@@ -122,6 +122,7 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     assert "执行咨询函" in letter.text
     assert "（2026）吉7101民初15号" in letter.text
     assert "被执行人1" in letter.text
+    assert "请于2026年3月9日前回复" in letter.text  # the service level's last day
     document = await api.client.get(f"/inquiries/{inquiry_id}/advice.html", headers=api.judge)
     assert "执行建议" in document.text
     assert "25000.00" in document.text

@@ -198,7 +198,7 @@ async def test_the_advice_document_and_the_annual_report(api: Api) -> None:
     assert d["number"] in html
     assert "一、催收频次过高" in html
     assert "针对问题二：公开利息计算方法" in html
-    assert "2个月内" in html
+    assert "2个月内（即2026年05月06日前）" in html  # the last day: 2 May falls in the Labour Day holiday
     assert "抄送：某市银行业协会" in html
     pdf = await api.client.get(f"/advices/{d['id']}/document.pdf", headers=api.as_(MANAGER))
     assert pdf.content.startswith(b"%PDF")
@@ -210,6 +210,7 @@ async def test_the_advice_document_and_the_annual_report(api: Api) -> None:
     lines = report.content.decode("utf-8-sig").splitlines()
     assert len(lines) == 2
     assert lines[1].startswith(f"{d['number']},")
+    assert ",2026-05-06," in lines[1]  # the reply deadline's last day
     assert ",是,采纳," in lines[1]
     assert (
         await api.client.get("/reports/annual.pdf", params={"year": 2026}, headers=api.as_(Role.ANALYST))
