@@ -193,3 +193,11 @@ def _exists(year: int, month: int, day: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+@given(instants, st.integers(min_value=1, max_value=30))
+def test_a_working_day_period_counts_exactly_its_working_days(start: datetime, amount: int) -> None:
+    end = period_end(start, amount, Unit.WORKING_DAYS, calendar=CAL)
+    first = start.astimezone(SHANGHAI).date()
+    days = [first + timedelta(days=i) for i in range(1, (end.last_day - first).days + 1)]
+    assert sum(CAL.is_working_day(d) for d in days) == amount
