@@ -12,6 +12,7 @@ BANK, CLERK, ANALYST = Role.BANK_OPERATOR, Role.INTAKE_CLERK, Role.ANALYST
 MEDIATOR, ORG_ADMIN, JUDGE = Role.MEDIATOR, Role.MEDIATION_ORG_ADMIN, Role.TRIAL_JUDGE
 OFFICER, MANAGER, COMMITTEE = Role.ENFORCEMENT_OFFICER, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE
 PRESIDENT, AGENCY = Role.PRESIDENT, Role.AGENCY_OFFICER
+COURT_ADMIN = Role.COURT_ADMIN
 ADVICE_COURT = frozenset({JUDGE, MANAGER, COMMITTEE, PRESIDENT, ANALYST})
 
 COURT, OTHER_COURT = "吉7101", "吉7102"
@@ -19,7 +20,7 @@ BANK_A, BANK_B = "91110000600037341L", credit_code(71)
 MEDIATION_ORG_A, MEDIATION_ORG_B = credit_code(5, prefix="52220101"), credit_code(72, prefix="52220101")
 AGENCY_A, AGENCY_B = credit_code(73, prefix="11220000"), credit_code(74, prefix="11220000")
 ORGANISATIONS: dict[Role, tuple[str, str]] = {
-    **dict.fromkeys((CLERK, JUDGE, OFFICER, MANAGER, COMMITTEE, PRESIDENT, ANALYST), (COURT, OTHER_COURT)),
+    **dict.fromkeys((CLERK, JUDGE, OFFICER, MANAGER, COMMITTEE, PRESIDENT, ANALYST, COURT_ADMIN), (COURT, OTHER_COURT)),
     BANK: (BANK_A, BANK_B),
     MEDIATOR: (MEDIATION_ORG_A, MEDIATION_ORG_B),
     ORG_ADMIN: (MEDIATION_ORG_A, MEDIATION_ORG_B),
@@ -27,7 +28,14 @@ ORGANISATIONS: dict[Role, tuple[str, str]] = {
 }
 """Each role's own organisation (A) and another one (B) of the same kind."""
 
-PROBES = {"GET /healthz": PUBLIC, "GET /readyz": PUBLIC, "GET /metrics": PUBLIC}
+PROBES = {
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /metrics": PUBLIC,
+    # The official calendar, mounted by every service: national reference data, read by anyone signed in.
+    "GET /calendar/years": frozenset(Role),
+    "PUT /calendar/years/{year}": frozenset({COURT_ADMIN}),
+}
 
 RULES: dict[str, dict[str, frozenset[Role]]] = {
     "intake": {

@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
     consumer_stall_seconds: float = Field(
         default=60.0, description="/readyz fails when a consumer with lag made no progress for this long."
     )
+    calendar_refresh_seconds: float = Field(
+        default=5.0, description="How often each replica re-reads the holiday arrangements loaded by the court."
+    )
     court_names: dict[str, str] = Field(
         default_factory=dict,
         description='Court codes to the names printed on documents, as JSON: {"吉7101": "…人民法院"}.',

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.events.common import Actor
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, require_roles
 from courtlink_shared.web.periods import PeriodDep
@@ -90,6 +91,8 @@ def case_out(c: MediationCase, now: datetime) -> CaseOut:
         ),
         overdue=queries.is_overdue(c, now),
         parties=service.parties_of(c),
+        ends_on=days_deadlines_end_on(deadlines := queries.deadlines_of(c)),
+        calendar_warning=deadline_warning(*deadlines.values()),
     )
 
 

@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from finance_mediation.models import Activity, MediationCase
-from finance_mediation.rules import CLOSED, CaseStatus, MediationStatistics, confirmation_flags, mediation_statistics
+from finance_mediation.rules import (
+    CLOSED,
+    CaseStatus,
+    MediationStatistics,
+    confirmation_deadlines,
+    confirmation_flags,
+    mediation_statistics,
+)
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -58,6 +65,21 @@ def next_deadline(c: MediationCase) -> datetime | None:
         if c.status not in CLOSED
         else None
     )
+
+
+def deadlines_of(c: MediationCase) -> dict[str, datetime | None]:
+    """Every deadline of the case by name: assignment, acceptance, the mediation period, judicial confirmation."""
+    return {
+        "assign_by": c.assign_by,
+        "accept_by": c.accept_by,
+        "due_at": c.due_at,
+        **confirmation_deadlines(
+            agreement_effective_at=c.agreement_effective_at,
+            requested_at=c.confirmation_requested_at,
+            accepted_at=c.confirmation_accepted_at,
+            decision_extended=c.confirmation_extended,
+        ),
+    }
 
 
 def is_overdue(c: MediationCase, now: datetime) -> bool:

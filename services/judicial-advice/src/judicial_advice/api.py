@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import render_html, render_pdf
 from courtlink_shared.events.common import Actor
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
@@ -63,6 +64,8 @@ def advice_out(a: Advice, now: datetime) -> AdviceOut:
         delivered_at=a.delivered_at,
         reply_deadline=a.reply_deadline,
         overdue=overdue,
+        ends_on=days_deadlines_end_on({"reply_deadline": a.reply_deadline}),
+        calendar_warning=deadline_warning(a.reply_deadline),
         final_reply_at=a.final_reply_at,
         adoption=a.adoption,
         archived_at=a.archived_at,

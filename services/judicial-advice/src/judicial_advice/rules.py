@@ -3,14 +3,13 @@ deadline (normally at most two months from delivery), and the reply statistics o
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import Unit, period_end, reminder_after, reminder_before
 
 DEFAULT_REPLY_MONTHS = 2
 
@@ -67,18 +66,20 @@ def number_scope(court_code: str) -> str:
     return f"advice:{court_code}"
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same Beijing-time day `months` later (clamped to the month's end), as the law counts months."""
-    local = moment.astimezone(SHANGHAI)
-    month_index = local.month - 1 + months
-    year, month = local.year + month_index // 12, month_index % 12 + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    return local.replace(year=year, month=month, day=day).astimezone(moment.tzinfo)
-
-
 def reply_deadline(delivered_at: datetime, months: int = DEFAULT_REPLY_MONTHS) -> datetime:
-    """When the written reply is due: `months` after delivery (two unless a legal basis allows longer)."""
-    return add_months(delivered_at, months)
+    """When the written reply is due: `months` after delivery (normally at most two: SPC provisions on
+    comprehensive-governance judicial advice, 2023), counted per Civil Code arts. 201–203: the corresponding day of
+    the last month or its last day, moved off a rest day, until 24:00 Beijing time."""
+    return period_end(delivered_at, months, Unit.MONTHS).ends_at
+
+
+REMIND_DAYS = 7
+
+
+def reminders(deadline: datetime) -> list[tuple[datetime, str]]:
+    """When the recipient is reminded (practice): on the working day a week before the reply deadline's last day,
+    and a week after it (counted as a period of 7 days, so on a working day)."""
+    return [(reminder_before(deadline, REMIND_DAYS), "before"), (reminder_after(deadline, REMIND_DAYS), "after")]
 
 
 def recommendations_match(problems: Sequence[str], recommendations: Sequence[object]) -> bool:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
@@ -25,14 +25,13 @@ from judicial_advice.rules import (
     advice_number,
     can_transition,
     number_scope,
+    reminders,
     reply_deadline,
 )
 from judicial_advice.schemas import AdviceIn
 
 REPLY_DUE = "advice.reply_due"
 REMINDER = "advice.reminder"
-REMIND_BEFORE = timedelta(days=7)
-REMIND_AFTER = timedelta(days=7)
 
 
 def _content(body: AdviceIn) -> dict[str, Any]:
@@ -183,10 +182,7 @@ async def deliver(
     advice.delivery = {"method": method, "proof": proof}
     advice.reply_deadline = reply_deadline(now, advice.reply_months)
     await schedule_deadline(session, kind=REPLY_DUE, subject=advice.id, due_at=advice.reply_deadline)
-    for when, label in (
-        (advice.reply_deadline - REMIND_BEFORE, "before"),
-        (advice.reply_deadline + REMIND_AFTER, "after"),
-    ):
+    for when, label in reminders(advice.reply_deadline):
         await schedule_deadline(session, kind=REMINDER, subject=advice.id, due_at=when, payload={"when": label})
     event = events.AdviceDelivered(
         advice_id=advice.id,

@@ -147,7 +147,7 @@ def asyncapi_document() -> dict[str, Any]:
         }
         operations[f"publish_{channel_id}"] = {
             "action": "send",
-            "title": f"{topic.producer} publishes {topic.name}",
+            "title": f"{' or '.join(topic.producers)} publishes {topic.name}",
             "summary": f"Events of {topic.name}, keyed by {topic.key}, in order per key.",
             "channel": {"$ref": f"#/channels/{channel_id}"},
             "messages": [{"$ref": f"#/channels/{channel_id}/messages/{name}"} for name in channel_messages],
@@ -156,7 +156,7 @@ def asyncapi_document() -> dict[str, Any]:
                     "clientId": {
                         "type": "string",
                         "description": "The publishing service's outbox relay: `<SERVICE_NAME>-relay`.",
-                        "examples": [f"{topic.producer}-relay"],
+                        "examples": [f"{producer}-relay" for producer in topic.producers],
                     },
                     "bindingVersion": KAFKA_BINDING_VERSION,
                 }

@@ -13,8 +13,8 @@ class Topic:
     key: str
     description: str
     partitions: int = 6
-    producer: str = ""
-    """The service that publishes the topic (each topic has one writer)."""
+    producers: tuple[str, ...] = ()
+    """The services that publish the topic (an aggregate stream has one writer; the calendar has every service)."""
 
     def physical(self, prefix: str = "") -> str:
         return f"{prefix}{self.name}"
@@ -23,26 +23,39 @@ class Topic:
         return f"{prefix}{self.name}.dlq"
 
 
-INTAKE_DISPUTES = Topic("intake.disputes", "dispute id", "Bank disputes from submission to filing.", producer="intake")
+INTAKE_DISPUTES = Topic(
+    "intake.disputes", "dispute id", "Bank disputes from submission to filing.", producers=("intake",)
+)
 MEDIATION_CASES = Topic(
     "mediation.cases",
     "dispute id",
     "Pre-litigation mediation from opening to confirmation.",
-    producer="finance-mediation",
+    producers=("finance-mediation",),
 )
 ENFORCEMENT_INQUIRIES = Topic(
     "enforcement.inquiries",
     "inquiry id",
     "Enforcement feasibility inquiries and advice.",
-    producer="enforcement-inquiry",
+    producers=("enforcement-inquiry",),
 )
 ENFORCEMENT_ASSET_QUERIES = Topic(
     "enforcement.asset-queries",
     "bank code",
     "Consolidated asset queries to one bank, and its answers.",
-    producer="enforcement-inquiry",
+    producers=("enforcement-inquiry",),
 )
-ADVICE_ITEMS = Topic("advice.items", "advice id", "Judicial advice from draft to archive.", producer="judicial-advice")
+ADVICE_ITEMS = Topic(
+    "advice.items", "advice id", "Judicial advice from draft to archive.", producers=("judicial-advice",)
+)
+# One partition: a handful of events a year, read by every service from the beginning. Every service may
+# publish a year's arrangement loaded through it, so the topic has no single writer.
+PLATFORM_CALENDAR = Topic(
+    "platform.calendar",
+    "year",
+    "The official calendar: each year's holiday arrangement as loaded.",
+    partitions=1,
+    producers=("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice"),
+)
 
 TOPICS: tuple[Topic, ...] = (
     INTAKE_DISPUTES,
@@ -50,4 +63,5 @@ TOPICS: tuple[Topic, ...] = (
     ENFORCEMENT_INQUIRIES,
     ENFORCEMENT_ASSET_QUERIES,
     ADVICE_ITEMS,
+    PLATFORM_CALENDAR,
 )

@@ -12,7 +12,7 @@ from courtlink_shared.clock import Clock
 from courtlink_shared.observability.logging import configure_logging
 from courtlink_shared.runtime import ServiceParts, ServiceRuntime
 from courtlink_shared.settings import ServiceSettings
-from courtlink_shared.web import health
+from courtlink_shared.web import calendar_api, health
 from courtlink_shared.web.middleware import install_middleware
 from courtlink_shared.web.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_media_types
 
@@ -45,7 +45,7 @@ def create_service_app(
     install_problem_handlers(app)
     install_middleware(app, settings.service_name)
     app.include_router(health.router)
-    for router in routers:
+    for router in [*routers, calendar_api.router]:  # every service answers for the official calendar
         app.include_router(router, responses=PROBLEM_RESPONSES)
     _document_problems(app)
     return app
