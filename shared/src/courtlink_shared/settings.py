@@ -8,6 +8,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from courtlink_shared.web.inputs import CourtCode
+
 
 class ServiceSettings(BaseSettings):
     """Platform settings of one service process."""
@@ -33,7 +35,7 @@ class ServiceSettings(BaseSettings):
     consumer_stall_seconds: float = Field(
         default=60.0, description="/readyz fails when a consumer with lag made no progress for this long."
     )
-    court_names: dict[str, str] = Field(
+    court_names: dict[CourtCode, str] = Field(
         default_factory=dict,
         description='Court codes to the names printed on documents, as JSON: {"吉7101": "…人民法院"}.',
     )
