@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from advice_fixtures import COURT, Api, advice_body
 from courtlink_shared.auth.principal import Role
-from judicial_advice.rules import court_places_faults, place_of
+from judicial_advice.rules import advice_number, court_places_faults, place_of
 from judicial_advice.settings import Settings
 from pydantic import ValidationError
 
@@ -58,6 +58,12 @@ class TestConfiguration:
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert result.returncode != 0
         assert "COURT_PLACES is required" in result.stderr
+
+
+@pytest.mark.parametrize(("place", "n"), [("长铁", 0), ("长铁", -3), ("", 1)])
+def test_the_number_formatter_refuses_a_sequence_below_one_or_no_place(place: str, n: int) -> None:
+    with pytest.raises(ValueError, match="sequence number from 1"):
+        advice_number(place, 2026, n)
 
 
 async def test_a_court_without_a_place_cannot_draft_advice(api: Api) -> None:
