@@ -33,4 +33,3 @@ def test_a_setting_a_service_cannot_start_without_is_documented_as_required(sett
         name for name in required if not any(k.startswith(f"`{name}`") and v == "required" for k, v in rows.items())
     ]
     assert not wrong, f"required settings not marked 'required' in the README: {wrong}"
-
