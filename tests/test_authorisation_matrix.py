@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from access_rules import AGENCY_A as AGENCY
-from access_rules import ORGANISATIONS, PUBLIC, RULES
+from access_rules import COURT, ORGANISATIONS, OTHER_COURT, PUBLIC, RULES
 from asgi_lifespan import LifespanManager
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.testing.factories import resident_id
@@ -104,7 +104,11 @@ async def system(
                 **common,
             )
         ),
-        "judicial-advice": create_advice(AdviceSettings(database_url=await new_database(), **common)),
+        "judicial-advice": create_advice(
+            AdviceSettings(
+                database_url=await new_database(), court_places={COURT: "长铁", OTHER_COURT: "吉铁"}, **common
+            )
+        ),
     }
     async with AsyncExitStack() as stack:
         services = {}

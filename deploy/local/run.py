@@ -8,6 +8,7 @@ started it. Locally the sweeps run every 2 s and bank queries collect for 5 s, s
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.infra import kafka_local
 from courtlink_shared.infra.processes import InfraError, port_open
 from courtlink_shared.infra.service_processes import SERVICES, ServiceProcess, start_service, wait_ready
-from demo import Demo, DemoError, print_result
+from demo import COURT, Demo, DemoError, print_result
 
 
 def start_kafka(instance: str) -> tuple[str, bool]:
@@ -43,6 +44,9 @@ def start_services(base_port: int, var: Path, bootstrap: str, jwks: Path) -> lis
             "AUTH_JWKS_FILE": str(jwks),
             "SWEEP_INTERVAL_SECONDS": os.environ.get("SWEEP_INTERVAL_SECONDS", "2"),
             "ASSET_QUERY_WINDOW_SECONDS": os.environ.get("ASSET_QUERY_WINDOW_SECONDS", "5"),
+            # judicial-advice will not start without each court's place abbreviation: the demo's court is
+            # 长春铁路运输法院 (吉7101), 长铁 in its advice numbers.
+            "COURT_PLACES": os.environ.get("COURT_PLACES", json.dumps({COURT: "长铁"}, ensure_ascii=False)),
         }
         running.append(start_service(name, base_port + offset, env=env, log_dir=var / "logs"))
     return running

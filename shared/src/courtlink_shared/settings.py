@@ -8,6 +8,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from courtlink_shared.web.inputs import CourtCode
+
 
 class ServiceSettings(BaseSettings):
     """Platform settings of one service process."""
@@ -36,7 +38,7 @@ class ServiceSettings(BaseSettings):
     calendar_refresh_seconds: float = Field(
         default=5.0, description="How often each replica re-reads the holiday arrangements loaded by the court."
     )
-    court_names: dict[str, str] = Field(
+    court_names: dict[CourtCode, str] = Field(
         default_factory=dict,
         description='Court codes to the names printed on documents, as JSON: {"吉7101": "…人民法院"}.',
     )

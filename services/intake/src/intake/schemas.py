@@ -13,15 +13,14 @@ from typing import Annotated, Any, Literal
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.identifiers.money import MAX_CLAIM
 from courtlink_shared.web.inputs import (
-    COURT_CODE_PATTERN,
     Amount,
     Code,
+    CourtCode,
     PartyIn,
     StrictInput,
     Text,
     check_organisation_code,
     compact,
-    nfkc,
 )
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
@@ -85,7 +84,7 @@ class DisputeIn(StrictInput):
     claim: ClaimIn
     contract_number: Code = Field(min_length=1, max_length=64)
     default_date: PastDate
-    court_code: Annotated[str, BeforeValidator(nfkc)] = Field(pattern=COURT_CODE_PATTERN, examples=["吉7101"])
+    court_code: CourtCode
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=100)
 
 

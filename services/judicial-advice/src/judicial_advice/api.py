@@ -89,10 +89,9 @@ async def draft(
     body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, runtime: RuntimeDep, principal: Drafter
 ) -> AdviceOut:
     places: dict[str, str] = getattr(runtime.settings, "court_places", {})
-    place = places.get(principal.organisation, principal.organisation[:1])
     role = Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in principal.roles else Role.TRIAL_JUDGE
     a = await service.draft(
-        session, outbox=outbox, now=clock.now(), actor=actor(principal, role), place=place, body=body
+        session, outbox=outbox, now=clock.now(), actor=actor(principal, role), court_places=places, body=body
     )
     await session.commit()
     return advice_out(a, clock.now())

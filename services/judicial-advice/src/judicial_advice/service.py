@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from courtlink_shared.events import advice as events
 from courtlink_shared.events.common import Actor, Organisation
 from courtlink_shared.events.envelope import EventData
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import InvalidTransition
+from courtlink_shared.web.problems import Forbidden, InvalidTransition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
@@ -25,6 +26,7 @@ from judicial_advice.rules import (
     advice_number,
     can_transition,
     number_scope,
+    place_of,
     reminders,
     reply_deadline,
 )
@@ -88,9 +90,22 @@ def _apply(advice: Advice, body: AdviceIn) -> None:
 
 
 async def draft(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, place: str, body: AdviceIn
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    actor: Actor,
+    court_places: Mapping[str, str],
+    body: AdviceIn,
 ) -> Advice:
-    """A judge or the research office drafts advice in the court's name (version 1)."""
+    """A judge or the research office drafts advice in the court's name (version 1); a court without a configured
+    place abbreviation for its advice numbers is refused (Forbidden) before anything is saved."""
+    place = place_of(court_places, actor.organisation)
+    if place is None:
+        raise Forbidden(
+            f"court {actor.organisation} has no place abbreviation for advice numbers (COURT_PLACES); "
+            "the administrator must configure one before it drafts judicial advice"
+        )
     advice = Advice(
         id=str(uuid.uuid4()),
         court_code=actor.organisation,
