@@ -16,15 +16,15 @@ without allocating a number or writing an event.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVarTuple
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-T = TypeVar("T", bound=tuple[Any, ...])
+Ts = TypeVarTuple("Ts")
 
 
-async def lock_for_update(session: AsyncSession, query: Select[T]) -> Select[T]:
+async def lock_for_update(session: AsyncSession, query: Select[*Ts]) -> Select[*Ts]:
     """`query` made to lock what it reads until the session's transaction ends (commit or rollback).
 
     Await this, then execute the returned query in the same session and decide on what it returns. Objects
