@@ -72,16 +72,14 @@ def _headers(api: Api, who: str) -> dict[str, str]:
 
 
 async def _post(api: Api, case: dict[str, Any], path: str, who: str, body: Any) -> Any:
-    bank, respondent = case["parties"]
-    body = (
-        {
+    """POST a step; a body named "bank", "respondent" or "parties" is made from the case's parties."""
+    if isinstance(body, str):
+        bank, respondent = case["parties"]
+        body = {
             "bank": {"party": bank},
             "respondent": {"party": respondent},
             "parties": {"applicants": [bank, respondent]},
-        }.get(body, body)
-        if isinstance(body, str)
-        else body
-    )
+        }[body]
     return await api.client.post(f"/cases/{case['id']}/{path}", json=body, headers=_headers(api, who))
 
 
