@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.web.problems import NotFound
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,8 +51,8 @@ async def get_case(
 ) -> MediationCase:
     """The case if the caller may see it; 404 otherwise."""
     query = select(MediationCase).where(MediationCase.id == case_id, visible_to(principal))
-    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
+    if for_update:
+        query = await lock_for_update(session, query)
     found = (await session.execute(query)).scalar_one_or_none()
     if found is None:
         raise NotFound("case not found")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from intake import queries, service
-from intake.batches import BatchProcessor, create_batch
+from intake.batches import BatchProcessor, store_batch
 from intake.csv_io import CsvError, parse_batch_csv, report_csv, template_csv
 from intake.models import Batch, BatchRow, Dispute
 from intake.notices import compose_notice, render_notice_html, render_notice_pdf
@@ -306,8 +306,7 @@ async def submit_batch(
     principal: BankOperator,
 ) -> BatchOut:
     rows, source = await _batch_rows(request)
-    batch = await create_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
-    await session.commit()
+    batch = await store_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
     runtime.worker(BatchProcessor).submit(batch.id)
     response.headers["Location"] = f"/batches/{batch.id}"
     return batch_out(batch)

@@ -15,9 +15,10 @@ from typing import Any
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
-from courtlink_shared.web.problems import field_errors
+from courtlink_shared.web.problems import Conflict, field_errors
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Batch, BatchRow
@@ -62,6 +63,23 @@ async def create_batch(
     )
     session.add(batch)
     return batch
+
+
+async def store_batch(
+    session: AsyncSession, *, principal: Principal, rows: list[dict[str, Any]], source: str, now: datetime
+) -> Batch:
+    """Store and commit the batch, or return the same batch sent before by this bank.
+
+    Identical batches sent at the same moment all find no batch yet and race for the unique fingerprint: the
+    losers roll back and, on the next round, read the winner's batch (committed before their insert failed)."""
+    for _attempt in range(3):
+        batch = await create_batch(session, principal=principal, rows=rows, source=source, now=now)
+        try:
+            await session.commit()
+            return batch
+        except IntegrityError:
+            await session.rollback()
+    raise Conflict("the same batch is being submitted concurrently; retry")
 
 
 def first_row_number(batch: Batch) -> int:
