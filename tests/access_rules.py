@@ -33,6 +33,7 @@ RULES: dict[str, dict[str, frozenset[Role]]] = {
     "intake": {
         **PROBES,
         "GET /batches/template.csv": frozenset({BANK}),
+        "GET /batches/template.xlsx": frozenset({BANK}),
         "POST /batches": frozenset({BANK}),
         "GET /batches/{batch_id}": frozenset({BANK}),
         "GET /batches/{batch_id}/report": frozenset({BANK}),
