@@ -42,6 +42,7 @@ class TestInvisibleCharacters:
     def test_zero_width_characters_do_not_make_two_references(self) -> None:
         assert normalise_identifier("REF-1\u200b") == normalise_identifier("\ufeffREF\u2060-1\u200d") == "REF-1"
         assert Form.model_validate({"code": "ref-1\u200c"}).code == "REF-1"
+        assert Form.model_validate({"code": "2024e001"}).code == "2024E001", "not Excel's scientific notation"
 
     def test_a_name_of_nothing_but_invisible_characters_is_as_blank_as_an_empty_one(self) -> None:
         party = {"kind": "person", "id_number": "11010519491231002X"}

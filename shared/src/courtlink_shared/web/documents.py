@@ -10,8 +10,7 @@ from __future__ import annotations
 from fastapi.responses import HTMLResponse
 
 DOCUMENT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 DOCUMENT_HEADERS = {
     "Content-Security-Policy": DOCUMENT_CSP,

@@ -14,7 +14,9 @@ from pydantic_core import PydanticCustomError
 
 from courtlink_shared.identifiers.normalise import normalise_identifier, strip_zero_width
 
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?E[+-]?\d+$")
+# How Excel shows a number too long for its cell: one digit, maybe decimals, `E+` and the exponent. Only that
+# form: a reference such as `2024E001` is a reference, not a number.
+_SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?E\+\d{2,3}$")
 _YEAR_FIRST = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日?)$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YEAR_LAST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
