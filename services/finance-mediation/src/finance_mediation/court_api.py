@@ -71,6 +71,7 @@ async def list_registrations(session: SessionDep, principal: CourtClerk) -> list
     status_code=status.HTTP_201_CREATED,
     response_model=CourtRegistrationOut,
     summary="Register a mediation organisation to serve your court (it then sees the court's pool)",
+    responses={200: {"model": CourtRegistrationOut, "description": "Registered already: the same registration"}},
 )
 async def register(
     body: CourtRegistrationIn, response: Response, session: SessionDep, clock: ClockDep, principal: CourtClerk
