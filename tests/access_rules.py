@@ -41,6 +41,7 @@ RULES: dict[str, dict[str, frozenset[Role]]] = {
     "intake": {
         **PROBES,
         "GET /batches/template.csv": frozenset({BANK}),
+        "GET /batches/template.xlsx": frozenset({BANK}),
         "POST /batches": frozenset({BANK}),
         "GET /batches/{batch_id}": frozenset({BANK}),
         "GET /batches/{batch_id}/report": frozenset({BANK}),
@@ -78,6 +79,9 @@ RULES: dict[str, dict[str, frozenset[Role]]] = {
         "POST /cases/{case_id}/confirmation/acceptance": frozenset({JUDGE}),
         "POST /cases/{case_id}/confirmation/decision": frozenset({JUDGE}),
         "GET /statistics": frozenset({ANALYST, ORG_ADMIN, BANK}),
+        "GET /courts/me/organisations": frozenset({CLERK}),
+        "POST /courts/me/organisations": frozenset({CLERK}),
+        "DELETE /courts/me/organisations/{organisation_code}": frozenset({CLERK}),
     },
     "enforcement-inquiry": {
         **PROBES,
@@ -117,3 +121,18 @@ RULES: dict[str, dict[str, frozenset[Role]]] = {
         "GET /reports/annual.{fmt}": ADVICE_COURT,
     },
 }
+
+# The mediation pool (finance-mediation's unassigned cases): who sees an unassigned case of COURT, and how much.
+# MEDIATION_ORG_A is registered by COURT's intake clerk to serve it; MEDIATION_ORG_B serves no court. "full" is
+# the whole case with the parties' ID numbers and phones; "pool" only what it takes to decide on taking it.
+POOL_REGISTERED, POOL_UNREGISTERED = MEDIATION_ORG_A, MEDIATION_ORG_B
+POOL: dict[tuple[Role, str], str | None] = {
+    (ORG_ADMIN, POOL_REGISTERED): "pool",
+    (ORG_ADMIN, POOL_UNREGISTERED): None,
+    (JUDGE, COURT): "full",
+    (JUDGE, OTHER_COURT): None,
+    (BANK, BANK_A): "full",  # the claimant
+    (BANK, BANK_B): None,
+    (MEDIATOR, MEDIATION_ORG_A): None,  # a mediator sees only the cases given to them
+}
+"""(role, organisation) → what GET /cases and GET /cases/{id} show of a pool case (None: not listed, 404)."""

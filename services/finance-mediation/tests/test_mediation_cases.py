@@ -78,6 +78,7 @@ class TestOpeningAndAssignment:
         self, api: Api, kafka_bootstrap: str, topic_prefix: str
     ) -> None:
         await api.roster(mediator("affiliated", affiliations=(BANK_A,)), mediator("other"))
+        await api.register_with_court()
         await api.client.patch("/mediators/other", json={"available": False}, headers=api.admin())
         [c] = await open_cases(api, kafka_bootstrap, topic_prefix, routed())
         assert (c["status"], c["mediator_id"]) == ("opened", None)

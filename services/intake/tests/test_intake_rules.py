@@ -55,6 +55,8 @@ def test_every_dispute_type_has_a_notice_template() -> None:
         "loan",
         "guarantee",
         "financial_leasing",
+        "bank_card",
+        "deposit",
         "general",
     }
 

@@ -4,6 +4,8 @@ agencies scoped to what is addressed to them, overdue once by the sweep, numbers
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -217,3 +219,19 @@ async def test_the_advice_document_and_the_annual_report(api: Api) -> None:
     ).content.startswith(b"%PDF")
     forbidden = await api.client.get("/reports/annual.csv", params={"year": 2026}, headers=api.as_(AGENCY_ROLE, AGENCY))
     assert forbidden.status_code == 403
+
+
+async def test_the_annual_report_and_the_document_cannot_attack_their_reader(api: Api) -> None:
+    """A title an agency or judge typed that a spreadsheet would run as a formula is written as text in the CSV;
+    the HTML document runs no script and is not sniffed."""
+    a = await drafted(api, title='=HYPERLINK("http://evil.example","点此查看")', recipient_name="@SUM(1+1)")
+    await api.step(a["id"], "submission", MANAGER)
+    await api.step(a["id"], "approval", COMMITTEE)
+    await api.step(a["id"], "issue", PRESIDENT)
+    report = await api.client.get("/reports/annual.csv", params={"year": 2026}, headers=api.as_(Role.ANALYST))
+    [_, line] = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert line[1] == '\'=HYPERLINK("http://evil.example","点此查看")'
+    assert line[2] == "'@SUM(1+1)"
+    page = await api.client.get(f"/advices/{a['id']}/document", headers=api.as_(MANAGER))
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")

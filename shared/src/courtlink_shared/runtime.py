@@ -73,6 +73,7 @@ class ServiceRuntime:
             jwks=settings.auth_jwks,
             issuer=settings.auth_issuer,
             audience=settings.auth_audience,
+            max_lifetime_seconds=settings.auth_max_token_lifetime_seconds,
         )
         self.engine: AsyncEngine = create_engine(settings.database_url)
         self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)

@@ -28,6 +28,14 @@ class ServiceSettings(BaseSettings):
     auth_jwks: str | None = Field(default=None, description="The JSON Web Key Set itself, instead of a file.")
     auth_issuer: str = Field(default="courtlink-dev", description="Expected `iss` claim.")
     auth_audience: str = Field(default="courtlink", description="Expected `aud` claim.")
+    auth_max_token_lifetime_seconds: float = Field(
+        default=12 * 3600,
+        gt=0,
+        description="Tokens that live longer (exp − iat) are refused, even when validly signed.",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Largest request body of any route (413 beyond it) unless a route says."
+    )
     log_level: str = Field(default="INFO", description="Python log level.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay polling fallback when no NOTIFY arrives.")
     relay_batch_size: int = Field(default=500, description="Outbox rows published per round trip.")

@@ -13,6 +13,7 @@ from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import CourtDocument, render_html, render_pdf
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.documents import html_document
 from courtlink_shared.web.periods import PeriodDep
 from courtlink_shared.web.problems import NotFound
 from fastapi import APIRouter, Depends, Query, Response
@@ -260,7 +261,7 @@ async def _document(
 async def document_html(
     inquiry_id: str, kind: DocumentKind, session: SessionDep, settings: SettingsDep, principal: CourtReader
 ) -> HTMLResponse:
-    return HTMLResponse(render_html(await _document(session, settings, principal, inquiry_id, kind)))
+    return html_document(render_html(await _document(session, settings, principal, inquiry_id, kind)))
 
 
 @router.get(

@@ -11,6 +11,7 @@ from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_w
 from courtlink_shared.documents import render_html, render_pdf
 from courtlink_shared.events.common import Actor
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.documents import html_document
 from courtlink_shared.web.problems import NotFound
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
@@ -299,7 +300,7 @@ async def statistics(
 @router.get("/advices/{advice_id}/document", response_class=HTMLResponse, summary="The 司法建议书 (HTML)")
 async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> HTMLResponse:
     a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
-    return HTMLResponse(render_html(advice_document(a, court_name=runtime.settings.court_name(a.court_code))))
+    return html_document(render_html(advice_document(a, court_name=runtime.settings.court_name(a.court_code))))
 
 
 @router.get(

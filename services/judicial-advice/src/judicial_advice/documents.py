@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.periods import ends_on
 from courtlink_shared.documents import CourtDocument
+from courtlink_shared.spreadsheets import csv_writer
 
 from judicial_advice.models import Advice
 from judicial_advice.rules import ReplyFigures
@@ -48,7 +48,7 @@ def advice_document(advice: Advice, *, court_name: str) -> CourtDocument:
 def annual_report_csv(advices: Sequence[Advice]) -> bytes:
     """One line per advice of the year, for the report to the people's congress (UTF-8 with BOM for Excel)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         ["编号", "标题", "受文单位", "签发日期", "送达日期", "回复期限", "回复日期", "按期回复", "采纳情况", "成效评估"]
     )

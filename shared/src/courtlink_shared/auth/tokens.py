@@ -15,16 +15,35 @@ class InvalidToken(Exception):
     """The bearer token is missing, malformed, expired, or not signed by a trusted key."""
 
 
+DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
+
+
 class TokenVerifier:
     """Verifies tokens against a key set; only RS256 is accepted (never `none`, never HMAC)."""
 
-    def __init__(self, jwks: dict[str, Any], *, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        jwks: dict[str, Any],
+        *,
+        issuer: str,
+        audience: str,
+        max_lifetime_seconds: float = DEFAULT_MAX_LIFETIME_SECONDS,
+    ) -> None:
         self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(jwks).keys}
         self._issuer = issuer
         self._audience = audience
+        self._max_lifetime = max_lifetime_seconds
 
     @classmethod
-    def from_settings(cls, *, jwks_file: str | None, jwks: str | None, issuer: str, audience: str) -> TokenVerifier:
+    def from_settings(
+        cls,
+        *,
+        jwks_file: str | None,
+        jwks: str | None,
+        issuer: str,
+        audience: str,
+        max_lifetime_seconds: float = DEFAULT_MAX_LIFETIME_SECONDS,
+    ) -> TokenVerifier:
         """Build from AUTH_JWKS / AUTH_JWKS_FILE; without either there is nothing to trust: refuse to start."""
         if jwks:
             data = json.loads(jwks)
@@ -32,7 +51,7 @@ class TokenVerifier:
             data = json.loads(Path(jwks_file).read_text())
         else:
             raise RuntimeError("no key set configured: set AUTH_JWKS_FILE (see `courtlink-token keygen`)")
-        return cls(data, issuer=issuer, audience=audience)
+        return cls(data, issuer=issuer, audience=audience, max_lifetime_seconds=max_lifetime_seconds)
 
     def verify(self, token: str) -> Principal:
         """The principal the token speaks for; raises InvalidToken."""
@@ -51,6 +70,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        self._check_lifetime(claims)
         try:
             roles = frozenset(Role(r) for r in claims.get("roles", []))
         except ValueError as exc:
@@ -59,3 +79,14 @@ class TokenVerifier:
         if not isinstance(organisation, str) or not organisation:
             raise InvalidToken("token has no organisation (org claim)")
         return Principal(subject=claims["sub"], roles=roles, organisation=organisation, name=claims.get("name"))
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """A stolen token is good until it expires: one minted to live longer than the court allows is refused
+        even though a trusted key signed it (a leaked signing key or a misconfigured client)."""
+        issued, expires = claims["iat"], claims["exp"]
+        if not isinstance(issued, int | float) or not isinstance(expires, int | float):
+            raise InvalidToken("iat and exp must be numbers")
+        if expires - issued > self._max_lifetime:
+            raise InvalidToken(
+                f"token lifetime {expires - issued:.0f}s exceeds the maximum of {self._max_lifetime:.0f}s"
+            )

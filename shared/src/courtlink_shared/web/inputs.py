@@ -12,15 +12,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from courtlink_shared.identifiers.case_number import COURT_CODE_PATTERN, validate_court_code
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.identifiers.money import Money
-from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier
+from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier, strip_zero_width
 from courtlink_shared.identifiers.resident_id import validate_resident_id
+from courtlink_shared.web.spreadsheet_values import amount_text, identifier_text
 
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
 
 def nfkc(value: Any) -> Any:
-    """Full-width characters to half-width, runs of blanks to one space, trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else value
+    """Full-width characters to half-width, zero-width characters dropped, runs of blanks to one space, trimmed
+    (so that a name of nothing but invisible characters is as blank as an empty one)."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(strip_zero_width(unicodedata.normalize("NFKC", value)).split())
 
 
 def compact(value: Any) -> Any:
@@ -29,8 +33,8 @@ def compact(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(nfkc)]
-Code = Annotated[str, BeforeValidator(compact)]
-Amount = Annotated[Money, BeforeValidator(compact)]
+Code = Annotated[str, BeforeValidator(identifier_text)]
+Amount = Annotated[Money, BeforeValidator(amount_text)]
 
 
 def _court_code(value: Any) -> Any:
