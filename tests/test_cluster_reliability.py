@@ -36,6 +36,8 @@ CASES = "SELECT count(*) FROM cases"
 DISTINCT_CASES = "SELECT count(DISTINCT dispute_id) FROM cases"
 ROUTED = "SELECT count(*) FROM disputes WHERE mediation_number IS NOT NULL"
 UNSENT = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+BATCH_ROWS = "SELECT coalesce(sum(processed_rows), 0) FROM batches"
+CHUNK = 250  # intake processes a batch 250 rows per transaction
 OPENINGS = "SELECT count(*) FROM dispute_timeline WHERE kind = 'mediation.case.opened'"
 DISTINCT_OPENINGS = "SELECT count(DISTINCT dispute_id) FROM dispute_timeline WHERE kind = 'mediation.case.opened'"
 
@@ -212,18 +214,29 @@ async def test_two_replicas_of_every_service_share_the_work_and_one_of_each_kill
     intake_db, mediation_db = intake_a.env["DATABASE_URL"], mediation_a.env["DATABASE_URL"]
     _stage("eight replicas ready; posting the batch")
     await _post_batch(intake_a, keys_dir, total)  # replica a takes the batch; it is the one killed below
-    await _reaches(mediation_db, CASES, 600, timeout=120, what="600 cases before the kills")
 
-    # Before the kills: both mediation replicas consume (the group split intake.disputes' partitions between
-    # them), and exactly one replica of each service publishes its outbox.
+    # Intake: kill the replica processing the batch while it is under way; the other replica must finish it.
+    async def intake_under_way() -> bool:
+        published = sum([_metric(await _metrics(r), "courtlink_events_published_total") for r in replicas["intake"]])
+        return published > 0 and await _scalar(intake_db, BATCH_ROWS) >= 2 * CHUNK
+
+    await eventually(intake_under_way, timeout=120, what="the batch under way and intake's relay publishing")
+    intake_published = [_metric(await _metrics(r), "courtlink_events_published_total") for r in replicas["intake"]]
+    intake_a.kill()
+    rows_at_kill = await _scalar(intake_db, BATCH_ROWS)
+    _stage(f"killed intake's batch replica at row {rows_at_kill}")
+
+    # The others: once cases open, both mediation replicas consume (the group split intake.disputes' partitions
+    # between them) and exactly one replica of each publishes its outbox. Kill mediation's publishing replica (the
+    # relay must move) and one replica of each of the two other services.
+    await _reaches(mediation_db, CASES, 600, timeout=120, what="600 cases before the kills")
     handled = [_metric(await _metrics(m), "courtlink_events_handled_total") for m in (mediation_a, mediation_b)]
     published = {
-        name: [_metric(await _metrics(r), "courtlink_events_published_total") for r in pair]
-        for name, pair in replicas.items()
-        if name in ("intake", "finance-mediation")
+        "intake": intake_published,
+        "finance-mediation": [
+            _metric(await _metrics(m), "courtlink_events_published_total") for m in (mediation_a, mediation_b)
+        ],
     }
-    # Kill the batch's replica of intake and the publishing replica of mediation (the relay must move), and one
-    # replica of the two other services.
     mediation_relay = 0 if published["finance-mediation"][0] > 0 else 1
     victims = {
         "intake": intake_a,
@@ -232,8 +245,9 @@ async def test_two_replicas_of_every_service_share_the_work_and_one_of_each_kill
         "judicial-advice": replicas["judicial-advice"][0],
     }
     _stage(f"handled per mediation replica {handled}, published per replica {published}; killing one of each")
-    for victim in victims.values():
-        victim.kill()
+    for name, victim in victims.items():
+        if name != "intake":
+            victim.kill()
     cases_at_kill = await _scalar(mediation_db, CASES)
     survivors = {name: next(r for r in pair if r is not victims[name]) for name, pair in replicas.items()}
 
@@ -246,7 +260,8 @@ async def test_two_replicas_of_every_service_share_the_work_and_one_of_each_kill
         "disputes": total,
         "events_handled_by_each_mediation_replica_before_the_kill": handled,
         "events_published_by_each_replica_before_the_kill": published,
-        "cases_opened_when_one_replica_of_each_was_killed": cases_at_kill,
+        "batch_rows_processed_when_its_intake_replica_was_killed": rows_at_kill,
+        "cases_opened_when_the_other_replicas_were_killed": cases_at_kill,
         "disputes_accepted": await _scalar(intake_db, "SELECT count(*) FROM disputes"),
         "disputes_routed": await _scalar(intake_db, ROUTED),
         "cases_opened": await _scalar(mediation_db, CASES),
@@ -259,6 +274,7 @@ async def test_two_replicas_of_every_service_share_the_work_and_one_of_each_kill
     assert all(n > 0 for n in handled), "both mediation replicas consumed a share of the partitions"
     for name, (a, b) in published.items():
         assert (a > 0) != (b > 0), f"exactly one relay of {name} published"
+    assert rows_at_kill < total, "the surviving intake replica finished the batch"
     assert 600 <= cases_at_kill < total
     assert counts["disputes_accepted"] == counts["disputes_routed"] == total
     assert counts["cases_opened"] == counts["distinct_disputes_with_a_case"] == total
