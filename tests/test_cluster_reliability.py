@@ -23,6 +23,7 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.events.topics import INTAKE_DISPUTES
 from courtlink_shared.infra import kafka_local
@@ -89,6 +90,18 @@ async def _partitions(bootstrap: str, topic: str) -> list[dict[str, Any]]:
         await admin.close()
 
 
+async def _topic_setting(bootstrap: str, topic: str, setting: str) -> str:
+    """One setting of the topic as the cluster holds it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        (resource,) = response.to_object()["resources"]
+        return str(next(e["config_value"] for e in resource["config_entries"] if e["config_names"] == setting))
+    finally:
+        await admin.close()
+
+
 def _report(name: str, counts: dict[str, Any]) -> None:
     print(f"\nCLUSTER {name}: {json.dumps(counts)}")
 
@@ -139,6 +152,7 @@ async def test_the_leader_of_intake_disputes_killed_mid_batch_and_restarted_lose
     counts = {
         "disputes": total,
         "replicas_per_partition": sorted({len(p["replicas"]) for p in before}),
+        "min_insync_replicas": await _topic_setting(kafka_cluster.bootstrap_servers, topic, "min.insync.replicas"),
         "killed_broker": leader,
         "partitions_it_led": led,
         "new_leaders_of_those": sorted({p["leader"] for p in during if p["partition"] in led}),
@@ -155,6 +169,7 @@ async def test_the_leader_of_intake_disputes_killed_mid_batch_and_restarted_lose
     }
     _report("partition leader SIGKILL mid-batch", counts)
     assert counts["replicas_per_partition"] == [3]
+    assert counts["min_insync_replicas"] == "2"
     assert leader not in counts["new_leaders_of_those"]
     assert counts["isr_sizes_while_down"] == [2]
     assert cases_while_down > 0, "the cluster kept serving with one broker down"
