@@ -96,6 +96,9 @@ def _validate(row: dict[str, Any], bank_code: str) -> tuple[DisputeIn | None, li
     return (None, errors) if errors else (item, [])
 
 
+RESCAN_SECONDS = 5.0
+
+
 class BatchProcessor:
     """Processes stored batches in the background, one chunk per transaction."""
 
@@ -108,24 +111,32 @@ class BatchProcessor:
         self._queue.put_nowait(batch_id)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Resume unfinished batches, then take new ones until stop is set."""
-        async with self._runtime.session_factory() as session:
-            unfinished = (await session.execute(select(Batch.id).where(Batch.status == "processing"))).scalars()
-            for batch_id in unfinished:
-                self.submit(batch_id)
+        """Resume unfinished batches, then take new ones until stop is set. While idle, look for unfinished batches
+        again every RESCAN_SECONDS: a batch whose replica died is finished by another (its chunks are locked with
+        SKIP LOCKED, so two replicas never take the same chunk)."""
+        await self._resume_unfinished()
         while not stop.is_set():
             getter = asyncio.ensure_future(self._queue.get())
             stopper = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait([getter, stopper], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait([getter, stopper], timeout=RESCAN_SECONDS, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
             if getter not in done:
                 getter.cancel()
-                return
+                if stop.is_set():
+                    return
+                await self._resume_unfinished()
+                continue
             batch_id = getter.result()
             try:
                 await self.process(batch_id, stop)
             except Exception:
                 log.exception("batch %s failed; it resumes at the next start", batch_id)
+
+    async def _resume_unfinished(self) -> None:
+        async with self._runtime.session_factory() as session:
+            unfinished = (await session.execute(select(Batch.id).where(Batch.status == "processing"))).scalars()
+            for batch_id in unfinished:
+                self.submit(batch_id)
 
     async def process(self, batch_id: str, stop: asyncio.Event | None = None) -> None:
         """Process the batch chunk by chunk until done (or until stop)."""
