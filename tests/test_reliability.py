@@ -29,7 +29,8 @@ from courtlink_shared.auth.principal import Role
 from courtlink_shared.events.common import Claim, Organisation, Party
 from courtlink_shared.events.envelope import make_envelope
 from courtlink_shared.events.intake import DisputeFiled
-from courtlink_shared.events.topics import INTAKE_DISPUTES, MEDIATION_CASES
+from courtlink_shared.events.kafka_binding import from_kafka
+from courtlink_shared.events.topics import INTAKE_DISPUTES, MEDIATION_CASES, PLATFORM_CALENDAR
 from courtlink_shared.infra import kafka_local, postgres_local
 from courtlink_shared.infra.service_processes import ServiceProcess, restart, wait_ready
 from courtlink_shared.testing.factories import resident_id
@@ -120,8 +121,9 @@ async def test_a_broker_outage_in_the_middle_of_a_5000_dispute_batch_loses_and_d
             "distinct_disputes_with_a_case": await _scalar(mediation, DISTINCT_CASES),
         }
         records = await read_topic(broker.bootstrap_servers, INTAKE_DISPUTES.physical(topic_prefix), expected=2 * total)
-        routed = {dict(r.headers)["ce_id"] for r in records if dict(r.headers)["ce_type"] == b"intake.dispute.routed"}
-        ids = {dict(r.headers)["ce_id"] for r in records}
+        events = [from_kafka(r.value, r.headers) for r in records]
+        routed = {e.id for e in events if e.type == "intake.dispute.routed"}
+        ids = {e.id for e in events}
         counts |= {
             "distinct_routed_events_on_the_topic": len(routed),
             "distinct_event_ids_on_the_topic": len(ids),
@@ -179,7 +181,7 @@ async def test_a_poison_message_on_every_consumed_topic_is_dead_lettered_and_the
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
     try:
-        for topic in (INTAKE_DISPUTES, MEDIATION_CASES):
+        for topic in (INTAKE_DISPUTES, MEDIATION_CASES, PLATFORM_CALENDAR):
             await producer.send_and_wait(topic.physical(topic_prefix), poison, key=b"poison")
     finally:
         await producer.stop()
@@ -200,18 +202,47 @@ async def test_a_poison_message_on_every_consumed_topic_is_dead_lettered_and_the
     filed_cases = "SELECT count(*) FROM filed_cases"
     await _count_reaches(services["enforcement-inquiry"], filed_cases, 1, timeout=60, what="the filed case")
 
+    # ... and a year's arrangement loaded through intake reaches the others (platform.calendar, every service's group).
+    await _arrangement_reaches_every_service(services, keys_dir)
+
     dead_disputes = await read_topic(kafka_bootstrap, f"{INTAKE_DISPUTES.physical(topic_prefix)}.dlq", expected=2)
     dead_cases = await read_topic(kafka_bootstrap, f"{MEDIATION_CASES.physical(topic_prefix)}.dlq", expected=1)
+    dead_calendar = await read_topic(kafka_bootstrap, PLATFORM_CALENDAR.dead_letter(topic_prefix), expected=3)
+    dead = dead_disputes + dead_cases + dead_calendar
     counts = {
         "intake.disputes.dlq": len(dead_disputes),
         "mediation.cases.dlq": len(dead_cases),
-        "consumer_groups_that_dead_lettered": len(
-            {dict(r.headers)["dlq.consumer"] for r in dead_disputes + dead_cases}
-        ),
+        "platform.calendar.dlq": len(dead_calendar),
+        "consumer_groups_that_dead_lettered": len({dict(r.headers)["dlq.consumer"] for r in dead}),
     }
     _report("poison messages", counts)
-    assert all(r.value == poison for r in dead_disputes + dead_cases)
-    assert counts == {"intake.disputes.dlq": 2, "mediation.cases.dlq": 1, "consumer_groups_that_dead_lettered": 3}
+    assert all(r.value == poison for r in dead)
+    assert counts == {
+        "intake.disputes.dlq": 2,
+        "mediation.cases.dlq": 1,
+        "platform.calendar.dlq": 3,
+        "consumer_groups_that_dead_lettered": 6,
+    }
+
+
+async def _arrangement_reaches_every_service(services: dict[str, ServiceProcess], keys_dir: Path) -> None:
+    """This year's calendar loaded unchanged through intake is kept, through the event, by every other service."""
+    admin = bearer(keys_dir, Role.COURT_ADMIN, COURT, "calendar-admin")
+    year = datetime.now(UTC).year
+    async with httpx.AsyncClient(timeout=30) as http:
+        years = (await http.get(f"{services['intake'].url}/calendar/years", headers=admin)).json()["years"]
+        current = next(y for y in years if y["year"] == year)
+        notice = "国办发明电（测试）"
+        body = {"holidays": current["holidays"], "working_days": current["working_days"], "notice": notice}
+        loaded = await http.put(f"{services['intake'].url}/calendar/years/{year}", json=body, headers=admin)
+        assert loaded.status_code == 200, loaded.text
+        for name in ("finance-mediation", "enforcement-inquiry"):
+
+            async def kept(url: str = services[name].url) -> bool:
+                known = (await http.get(f"{url}/calendar/years", headers=admin)).json()["years"]
+                return any(y["year"] == year and y["source"] == "loaded" for y in known)
+
+            await eventually(kept, timeout=60, what=f"{name} keeping the arrangement loaded through intake")
 
 
 async def _publish_filed(bootstrap: str, prefix: str) -> None:

@@ -134,6 +134,7 @@ async def test_a_manual_assignment_sent_ten_times_at_once_assigns_once_and_answe
     case = await _open_case(api, kafka_bootstrap, topic_prefix)  # no mediator yet: it waits in the pool
     assert case["status"] == "opened"
     await api.roster(mediator("m1"))
+    await api.register_with_court()  # the organisation serves the case's court, so the pool is its to assign from
     body = {"mediator_id": "m1"}
 
     answers = await all_at_once(
