@@ -71,6 +71,8 @@ class ServiceRuntime:
             jwks=settings.auth_jwks,
             issuer=settings.auth_issuer,
             audience=settings.auth_audience,
+            jwks_url=settings.auth_jwks_url,
+            refetch_seconds=settings.auth_jwks_refetch_seconds,
         )
         self.engine: AsyncEngine = create_engine(settings.database_url)
         self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)

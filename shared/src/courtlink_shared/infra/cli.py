@@ -1,21 +1,21 @@
-"""`courtlink-infra {kafka,postgres} {start,stop,status} [--name NAME]`: manage the local infrastructure."""
+"""`courtlink-infra {kafka,postgres,keycloak} {start,stop,status} [--name NAME]`: manage the local infrastructure."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from courtlink_shared.infra import kafka_local, postgres_local
+from courtlink_shared.infra import kafka_local, keycloak_local, postgres_local
 from courtlink_shared.infra.processes import InfraError
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the courtlink-infra command."""
     parser = argparse.ArgumentParser(prog="courtlink-infra", description=__doc__)
-    parser.add_argument("component", choices=["kafka", "postgres"])
+    parser.add_argument("component", choices=["kafka", "postgres", "keycloak"])
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("--name", default="dev", help="instance name (default: dev)")
-    parser.add_argument("--port", type=int, default=None, help="Kafka: listener port on first start")
+    parser.add_argument("--port", type=int, default=None, help="Kafka, Keycloak: listener port on first start")
     args = parser.parse_args(argv)
     try:
         if args.component == "kafka":
@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 kafka = kafka_local.running(args.name)
                 print(kafka.bootstrap_servers if kafka else "not running")
+        elif args.component == "keycloak":
+            _keycloak(args.action, args.name, args.port)
         else:
             if args.action == "start":
                 print(postgres_local.start(args.name).url())
@@ -38,6 +40,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"courtlink-infra: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _keycloak(action: str, name: str, port: int | None) -> None:
+    if action == "start":
+        instance: keycloak_local.KeycloakInstance | None = keycloak_local.start(name, port=port)
+    elif action == "stop":
+        keycloak_local.stop(name)
+        return
+    else:
+        instance = keycloak_local.running(name)
+    if instance is None:
+        print("not running")
+        return
+    print(f"issuer: {instance.issuer}")
+    admin = keycloak_local.ADMIN_USERNAME
+    print(f"administration: {instance.url}/admin (user {admin}, password {instance.admin_password})")
+    for client, secret in instance.client_secrets.items():
+        print(f"client {client}: secret {secret}")
 
 
 if __name__ == "__main__":
