@@ -117,6 +117,10 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             status=exc.status_code,
         )
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")

@@ -76,6 +76,8 @@ def make_templates() -> Jinja2Templates:
         yuan=formatting.yuan,
         percent=formatting.percent,
         label=formatting.label,
+        field_name=formatting.field_name,
+        reason=formatting.reason,
     )
     env.globals.update(
         DISPUTE_STATUS=formatting.DISPUTE_STATUS,
@@ -83,6 +85,7 @@ def make_templates() -> Jinja2Templates:
         ROW_OUTCOME=formatting.ROW_OUTCOME,
         TERMINATION_GROUNDS=formatting.TERMINATION_GROUNDS,
         CHANNELS=formatting.CHANNELS,
+        ACTIVITIES=formatting.ACTIVITIES,
         CONTACT_RESULTS=formatting.CONTACT_RESULTS,
         ROLES=formatting.ROLES,
         DISPUTE_TYPES=formatting.DISPUTE_TYPES,

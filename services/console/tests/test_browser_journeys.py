@@ -1,0 +1,219 @@
+"""The console in headless Chromium, signed in through Keycloak's login page: one journey per role, screenshots
+kept under test-artifacts/console/, and axe-core finding no serious or critical violation on the main pages."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from browser import wait_for
+from conftest import System
+from data import batch_csv
+from journeys import (
+    check_page,
+    download_report,
+    fill,
+    mediate_to_agreement,
+    select_by_value,
+    sign_in,
+    upload_batch,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+pytestmark = pytest.mark.infra
+ORG_NAME = "长春金融纠纷调解室"
+
+
+def bank_of(system: System, username: str) -> tuple[str, str]:
+    user = system.users[username]
+    names = {"bank-a": "示例银行股份有限公司", "bank-b": "某农村商业银行"}
+    return user.organisation, names[username]
+
+
+@pytest.fixture(scope="module")
+def roster(system: System) -> None:
+    """The mediation organisation with one mediator for loan disputes only (credit-card disputes find nobody)."""
+    system.call(
+        "finance-mediation",
+        "PUT",
+        "/organisations/me",
+        "med-admin",
+        json={"name": ORG_NAME, "kind": "financial_dispute_mediation_room"},
+    )
+    mediator = {"id": "m-wang", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 50}
+    system.call("finance-mediation", "POST", "/mediators", "med-admin", json=mediator)
+
+
+@pytest.fixture(scope="module")
+def uploaded(system: System, roster: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Bank A's batch as the bank journey uploads it (shared by the later journeys, which need its disputes)."""
+    return {}
+
+
+class TestBankOperator:
+    def test_uploads_a_csv_watches_the_progress_and_downloads_the_report(
+        self,
+        system: System,
+        roster: None,
+        uploaded: dict[str, str],
+        browser: WebDriver,
+        downloads: Path,
+        tmp_path: Path,
+    ) -> None:
+        code, name = bank_of(system, "bank-a")
+        csv_file = tmp_path / "batch.csv"
+        csv_file.write_bytes(batch_csv(code, name, system.run, good=40, bad_total=2, bad_id=1, duplicate=1))
+        sign_in(browser, system.console, "bank-a", "/batches/new")
+        batch_url = upload_batch(browser, system.console, csv_file, downloads)
+        body = browser.find_element(By.ID, "report-title").find_element(By.XPATH, "..").text
+        assert "需要处理的行（共 4 行）" in body
+        assert "合计" in body
+        assert "被申请人1证件号码" in body
+        assert "疑似重复" in body
+        report = download_report(browser, downloads, batch_url.rsplit("/", 1)[1])
+        assert report.count("已受理") == 40
+        assert report.count("退回") == 3
+        uploaded["batch"] = batch_url
+
+    def test_finds_a_dispute_and_reads_its_timeline_and_notice(
+        self, system: System, uploaded: dict[str, str], browser: WebDriver
+    ) -> None:
+        reference = f"UI-{system.run}-002"
+        sign_in(browser, system.console, "bank-a", f"/disputes?bank_reference={reference}")
+        check_page(browser, "bank-disputes")
+        browser.find_element(By.LINK_TEXT, reference).click()
+        wait_for(browser, "#timeline-title")
+        deadline = time.monotonic() + 60
+        while "诉前调解告知书" not in browser.page_source and time.monotonic() < deadline:
+            time.sleep(1)
+            browser.refresh()
+        frame = wait_for(browser, "iframe.notice-frame")
+        browser.switch_to.frame(frame)
+        assert "诉前调解告知书" in browser.find_element(By.TAG_NAME, "body").text
+        browser.switch_to.default_content()
+        assert browser.find_element(By.PARTIAL_LINK_TEXT, "下载 PDF")
+        check_page(browser, "bank-dispute")
+        uploaded["dispute_url"] = browser.current_url
+
+
+class TestMediator:
+    def test_accepts_records_a_session_and_settles_with_an_agreement(
+        self, system: System, uploaded: dict[str, str], browser: WebDriver
+    ) -> None:
+        sign_in(browser, system.console, "m-wang", "/cases")
+        deadline = time.monotonic() + 60
+        while "待调解员接受" not in browser.page_source and time.monotonic() < deadline:
+            time.sleep(1)
+            browser.refresh()
+        mediate_to_agreement(browser, system.console)
+
+
+class TestIntakeClerk:
+    def test_routes_a_probable_duplicate(self, system: System, uploaded: dict[str, str], browser: WebDriver) -> None:
+        reference = f"UI-{system.run}-044"
+        sign_in(browser, system.console, "clerk", "/review")
+        check_page(browser, "clerk-review")
+        row = browser.find_element(By.XPATH, f"//tr[td[1][normalize-space()='{reference}']]")
+        row.find_element(By.PARTIAL_LINK_TEXT, "审查").click()
+        wait_for(browser, "#review-title")
+        check_page(browser, "clerk-dispute-review")
+        select_by_value(browser, "review-decision", "route")
+        fill(browser, "review-reason", "合同编号相同但为另一笔借款，不属于重复")
+        browser.find_element(By.CSS_SELECTOR, "form[action$='/review'] button[type=submit]").click()
+        assert "审查结论已记录" in wait_for(browser, ".banner--success").text
+        assert reference not in browser.find_element(By.TAG_NAME, "main").text
+
+
+class TestMediationOrganisationAdmin:
+    def test_adds_a_mediator_and_assigns_a_pooled_case(
+        self, system: System, roster: None, browser: WebDriver, tmp_path: Path
+    ) -> None:
+        code, name = bank_of(system, "bank-b")
+        card = batch_csv(code, name, system.run + "B", good=1, bad_total=0, bad_id=0).decode("utf-8-sig")
+        card = card.replace("金融借款合同纠纷", "信用卡纠纷")
+        _submit_csv(system, "bank-b", card)
+        sign_in(browser, system.console, "med-admin", "/roster")
+        fill(browser, "add-id", "m-zhao")
+        fill(browser, "add-name", "赵调解")
+        browser.find_element(By.CSS_SELECTOR, "#add-form input[name=specialties][value='信用卡纠纷']").click()
+        fill(browser, "add-capacity", "0")
+        browser.find_element(By.CSS_SELECTOR, "#add-form button[type=submit]").click()
+        assert wait_for(browser, "#add-capacity-error").text  # the service's field error, beside the field
+        check_page(browser, "admin-roster-field-error")
+        fill(browser, "add-capacity", "20")
+        browser.find_element(By.CSS_SELECTOR, "#add-form button[type=submit]").click()
+        assert "调解员已加入名册" in wait_for(browser, ".banner--success").text
+        check_page(browser, "admin-roster")
+        browser.get(system.console + "/pool")
+        deadline = time.monotonic() + 60
+        while "信用卡纠纷" not in browser.find_element(By.TAG_NAME, "main").text and time.monotonic() < deadline:
+            time.sleep(1)
+            browser.refresh()
+        check_page(browser, "admin-pool")
+        form = browser.find_element(By.XPATH, "//tr[td[2][normalize-space()='信用卡纠纷']]//form")
+        form.find_element(By.CSS_SELECTOR, "select option[value='m-zhao']").click()
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert "案件已分配" in wait_for(browser, ".banner--success").text
+        browser.get(system.console + "/overview")
+        assert "赵调解" in browser.find_element(By.TAG_NAME, "main").text
+        check_page(browser, "admin-overview")
+
+
+def _submit_csv(system: System, username: str, content: str) -> None:
+    response = httpx.post(
+        system.services["intake"].url + "/batches",
+        content=content.encode("utf-8"),
+        headers={**system.token(username), "Content-Type": "text/csv"},
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
+
+
+class TestScoping:
+    def test_another_banks_dispute_id_in_the_url_shows_nothing_of_it(
+        self, system: System, uploaded: dict[str, str], browser: WebDriver
+    ) -> None:
+        dispute_url = uploaded["dispute_url"]
+        path = dispute_url.split(system.console, 1)[1]
+        sign_in(browser, system.console, "bank-b", path)
+        main = browser.find_element(By.TAG_NAME, "main").text
+        assert "未找到" in main
+        assert f"UI-{system.run}" not in browser.page_source
+        assert "借款人" not in browser.page_source
+        browser.get(system.console + path + "/notice")
+        assert "诉前调解告知书" not in browser.page_source
+
+
+class TestSession:
+    def test_an_expired_session_signs_in_again_and_returns_to_the_page(
+        self, system: System, uploaded: dict[str, str], browser: WebDriver
+    ) -> None:
+        path = uploaded["dispute_url"].split(system.console, 1)[1]
+        sign_in(browser, system.console, "bank-a", path)
+        browser.delete_cookie("courtlink_session")  # the console forgot the session (idle, or restarted)
+        browser.get(system.console + path)  # Keycloak's own session still stands: straight back to the page
+        wait_for(browser, "#timeline-title")
+        assert browser.current_url == system.console + path
+
+    def test_sign_out_ends_the_keycloak_session_too(self, system: System, browser: WebDriver) -> None:
+        sign_in(browser, system.console, "bank-a", "/disputes")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/signout'] button").click()
+        assert "您已退出登录" in wait_for(browser, "h1").text
+        check_page(browser, "signed-out")
+        browser.get(system.console + "/disputes")
+        wait_for(browser, "#username")  # Keycloak asks for the password again
+
+
+def test_forms_refuse_a_post_without_the_csrf_token(
+    system: System, uploaded: dict[str, str], browser: WebDriver
+) -> None:
+    sign_in(browser, system.console, "bank-a", "/batches/new")
+    status = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/disputes/x/withdraw', {method: 'POST', body: new URLSearchParams({reason: 'r'})})"
+        ".then(r => done(r.status));"
+    )
+    assert status == 403
