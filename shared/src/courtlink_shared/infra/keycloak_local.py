@@ -4,7 +4,9 @@ The zip is fetched once with Maven from deploy/local/keycloak/pom.xml into the c
 (`kc.sh build`: the dev-file database and health checks are fixed at build time, so every start can be
 `--optimized`). Each instance runs from a hard-linked copy of that build with its own `data/` (H2 file database),
 listens on 127.0.0.1 only, and imports deploy/local/keycloak/courtlink-realm.json at start (an existing realm is
-kept). Client secrets and the bootstrap admin's password are generated per instance and kept in its state folder.
+kept). A new instance's database starts as a copy of a seed made once per realm file (schema and import are most
+of a fresh start). Client secrets and the bootstrap admin's password are generated with the seed and kept in each
+instance's state folder.
 Starting an instance that already runs returns it unchanged; stopping leaves no process behind.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -19,6 +22,7 @@ import secrets
 import shutil
 import subprocess
 import time
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,7 +73,7 @@ class KeycloakInstance:
     @property
     def issuer(self) -> str:
         """The `iss` of the courtlink realm's tokens."""
-        return f"{self.url}/realms/{REALM}"
+        return issuer_at(self.port)
 
     @property
     def jwks_url(self) -> str:
@@ -92,6 +96,17 @@ class KeycloakInstance:
     def admin_password(self) -> str:
         """The bootstrap administrator of the master realm (user `admin`)."""
         return self.secrets[ADMIN_USERNAME]
+
+
+def issuer_at(port: int) -> str:
+    """The courtlink realm's issuer on a local Keycloak listening on port."""
+    return f"http://127.0.0.1:{port}/realms/{REALM}"
+
+
+def planned_port(name: str) -> int:
+    """The port instance `name` listens on: its own if it ran before, else a free one to give its first start."""
+    stored = _state(name) / "port"
+    return int(stored.read_text()) if stored.is_file() else listen_ports(1)[0]
 
 
 def keycloak_version() -> str:
@@ -269,10 +284,44 @@ def running(name: str) -> KeycloakInstance | None:
     return instance if port_open(port) and _realm_answers(instance.issuer) else None
 
 
+def _seed_dir() -> Path:
+    """Where the database made once for this Keycloak version, build and realm file is kept."""
+    digest = hashlib.sha256(realm_file().read_bytes() + " ".join(_BUILD_OPTIONS).encode()).hexdigest()[:12]
+    return cache_dir() / f"keycloak-{keycloak_version()}-seed-{digest}"
+
+
+def _plant_seed(state: Path, data: Path, timeout: float) -> None:
+    """Give a new instance a copy of the seed database: its schema made and the realm imported once per realm
+    file, not at every fresh start (that is most of a fresh start). The seed's secrets come with it."""
+    seed = _seed_dir()
+    if not (seed / ".complete").is_file():
+        with _locked(seed.with_name(seed.name + ".lock")):
+            if not (seed / ".complete").is_file():
+                maker = f"seed-{uuid.uuid4().hex[:8]}"
+                try:
+                    start(maker, fresh=True, timeout=timeout, seeded=False)
+                finally:
+                    stop(maker)  # a clean shutdown closes the database file
+                made = _state(maker)
+                shutil.rmtree(seed, ignore_errors=True)
+                shutil.copytree(made / "home" / "data" / "h2", seed / "h2")
+                shutil.copyfile(made / "secrets.json", seed / "secrets.json")
+                (seed / ".complete").write_text(keycloak_version())
+                stop(maker, remove_data=True)
+    shutil.copytree(seed / "h2", data / "h2")
+    shutil.copyfile(seed / "secrets.json", state / "secrets.json")
+
+
 def start(
-    name: str = "dev", *, port: int | None = None, fresh: bool = False, timeout: float = 300.0
+    name: str = "dev",
+    *,
+    port: int | None = None,
+    fresh: bool = False,
+    timeout: float = 300.0,
+    seeded: bool = True,
 ) -> KeycloakInstance:
-    """Start (or return the already running) Keycloak `name`; `fresh` wipes its database first."""
+    """Start (or return the already running) Keycloak `name`; `fresh` wipes its database first. A new database
+    is a copy of the seed (see _plant_seed) unless `seeded` is false."""
     existing = running(name)
     if existing is not None:
         return existing
@@ -284,6 +333,9 @@ def start(
     if fresh and data.exists():
         shutil.rmtree(data)
         (state / "secrets.json").unlink(missing_ok=True)
+    if seeded and not (data / "h2").exists():
+        data.mkdir(parents=True, exist_ok=True)
+        _plant_seed(state, data, timeout)
     (data / "import").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(realm_file(), data / "import" / realm_file().name)
     values = _load_secrets(state)
@@ -322,7 +374,7 @@ def start(
         )
     (state / "pid").write_text(str(proc.pid))
     (state / "port").write_text(str(port))
-    issuer = f"{url}/realms/{REALM}"
+    issuer = issuer_at(port)
 
     def ready() -> bool:
         if proc.poll() is not None:
