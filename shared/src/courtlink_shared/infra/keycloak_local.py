@@ -138,11 +138,10 @@ def _java_major(home: Path) -> int | None:
     return int(match.group(1))
 
 
-def find_java_home() -> Path:
+def find_java_home(jvm: Path = Path("/usr/lib/jvm")) -> Path:
     """A JDK of version 21 or newer for Keycloak alone: $KEYCLOAK_JAVA_HOME, $JAVA_HOME, else the newest under
     /usr/lib/jvm (the machine's default java may stay older for the Kafka broker)."""
     candidates = [Path(os.environ[v]) for v in ("KEYCLOAK_JAVA_HOME", "JAVA_HOME") if os.environ.get(v)]
-    jvm = Path("/usr/lib/jvm")
     installed = sorted(jvm.iterdir()) if jvm.is_dir() else []
     found = [(v, home) for home in installed if (v := _java_major(home)) is not None]
     candidates += [home for _, home in sorted(found, key=lambda vh: vh[0], reverse=True)]
@@ -151,8 +150,8 @@ def find_java_home() -> Path:
         if version is not None and version >= MINIMUM_JAVA:
             return home
     raise InfraError(
-        f"Keycloak needs Java {MINIMUM_JAVA} or newer and none was found in $JAVA_HOME or /usr/lib/jvm: "
-        "install one (for example Temurin 21 or 25, or `openjdk-21-jdk-headless`) or set KEYCLOAK_JAVA_HOME."
+        f"Keycloak needs Java {MINIMUM_JAVA} or newer and no such JDK is in $KEYCLOAK_JAVA_HOME, $JAVA_HOME or "
+        f"{jvm}: install one (for example Temurin 21 or 25) or point KEYCLOAK_JAVA_HOME at it."
     )
 
 
@@ -239,7 +238,10 @@ def _instance_home(state: Path, dist: Path) -> Path:
         except OSError:
             shutil.copy2(source, target)
 
-    shutil.copytree(dist, home, copy_function=link, ignore=shutil.ignore_patterns("data"))
+    def own_data(directory: str, names: list[str]) -> list[str]:
+        return ["data"] if Path(directory) == dist else []
+
+    shutil.copytree(dist, home, copy_function=link, ignore=own_data)
     origin.write_text(str(dist))
     return home
 
