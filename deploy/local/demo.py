@@ -364,7 +364,8 @@ def print_result(result: DemoResult, urls: dict[str, str], keys_dir: Path, *, si
         print(f"  {name:<22} {url}/docs")
     print(f"  a dispute's timeline: GET {result.timeline_url}")
     if signed_in:
-        print("    with the token of the bank's system (bank-a-system, the curl above)")
+        bank = [u.username for u in keycloak_local.demo_users() if u.organisation == result.filed_by_bank]
+        print(f"    as the bank that filed it: {', '.join(bank)} (or its system's client, as in the curl above)")
     else:
         print(f"    with a bank token: .venv/bin/courtlink-token --dir {keys_dir} mint --role bank_operator \\")
         print(f"        --org {next(iter(BANKS))} --sub demo")
