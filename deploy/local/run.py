@@ -58,6 +58,28 @@ def start_services(base_port: int, var: Path, bootstrap: str, auth: dict[str, st
     return running
 
 
+def start_console(keycloak: KeycloakInstance, services: list[ServiceProcess], port: int, var: Path) -> ServiceProcess:
+    """The web console on 127.0.0.1:port, signing people in through Keycloak, in front of the services."""
+    urls = {s.name: s.url for s in services}
+    env = {
+        "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "OIDC_ISSUER": keycloak.issuer,
+        "OIDC_CLIENT_ID": keycloak_local.CONSOLE_CLIENT,
+        "OIDC_CLIENT_SECRET": keycloak.console_client_secret,
+        "INTAKE_URL": urls["intake"],
+        "FINANCE_MEDIATION_URL": urls["finance-mediation"],
+    }
+    return start_service("console", port, env=env, log_dir=var / "logs")
+
+
+def print_console(console: ServiceProcess, keycloak: KeycloakInstance) -> None:
+    """The console's address and who to sign in as, first of all."""
+    print(f"\n  Web console: {console.url}   (sign in with password {keycloak_local.DEMO_PASSWORD})")
+    for user in keycloak_local.demo_users():
+        if user.role in ("bank_operator", "intake_clerk", "mediator", "mediation_org_admin"):
+            print(f"    {user.username:<12} {user.name:<10} {user.role:<20} {user.organisation}")
+
+
 def print_summary(
     services: list[ServiceProcess], bootstrap: str, var: Path, keys: Path, keycloak: KeycloakInstance | None
 ) -> None:
@@ -150,6 +172,13 @@ def main() -> int:
         if keycloak_start is not None:
             keycloak, started_keycloak = keycloak_start.result()
         # --- console --- (the web console starts here: it needs Keycloak's issuer and the services' URLs)
+        if keycloak is not None:
+            console = start_console(keycloak, running, args.base_port - 1, var)
+            running.append(console)
+            wait_ready([console], timeout=60)
+            print_console(console, keycloak)
+        else:
+            print("\nThe web console needs Keycloak to sign in: it is not started with --no-keycloak.")
         print_summary(running, bootstrap, var, keys, keycloak)
         if not args.no_demo:
             load_demo(running, jwks.parent, keycloak)

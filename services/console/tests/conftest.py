@@ -4,17 +4,15 @@ console as a process signed in to through Keycloak's real login page, and headle
 from __future__ import annotations
 
 import asyncio
-import time
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
-from browser import chromium, chromium_missing
+from console_browser import chromium, chromium_missing
+from console_system import System, console_env
 from courtlink_shared.infra import keycloak_local
 from courtlink_shared.infra.keycloak_local import KeycloakInstance
 from courtlink_shared.infra.processes import listen_ports
@@ -26,41 +24,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
-@dataclass
-class System:
-    """The running system the browser talks to, and the demo realm's people."""
-
-    keycloak: KeycloakInstance
-    console: str
-    services: dict[str, ServiceProcess]
-    users: dict[str, keycloak_local.DemoUser]
-    run: str = field(default_factory=lambda: uuid.uuid4().hex[:6].upper())
-
-    def token(self, username: str) -> dict[str, str]:
-        """A demo user's bearer header (password grant of the scripts client), for setting up data."""
-        return {"Authorization": f"Bearer {keycloak_local.password_token(self.keycloak, username)}"}
-
-    def call(self, service: str, method: str, path: str, username: str, **kwargs: Any) -> Any:
-        response = httpx.request(
-            method, self.services[service].url + path, headers=self.token(username), timeout=30, **kwargs
-        )
-        assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text[:300]}"
-        return response.json() if response.content else None
-
-
 @pytest.fixture(scope="session")
-def console_keycloak(request: pytest.FixtureRequest) -> Iterator[KeycloakInstance]:
-    """The platform's `keycloak` fixture when the plugin has it, else a Keycloak of our own for the session."""
-    try:
-        yield request.getfixturevalue("keycloak")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    instance = keycloak_local.start("console-tests")
-    try:
-        yield instance
-    finally:
-        keycloak_local.stop("console-tests")
+def console_keycloak(request: pytest.FixtureRequest) -> KeycloakInstance:
+    """The platform's `keycloak` fixture; CONSOLE_TEST_KEYCLOAK=<name> reuses a local Keycloak already running under
+    that name instead (`courtlink-infra keycloak start --name <name>`), which saves its start when iterating."""
+    reuse = os.environ.get("CONSOLE_TEST_KEYCLOAK")
+    running = keycloak_local.running(reuse) if reuse else None
+    instance: KeycloakInstance = running or request.getfixturevalue("keycloak")
+    return instance
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -79,18 +50,6 @@ async def databases(infrastructure: Infrastructure) -> AsyncIterator[list[str]]:
             for name in names:
                 await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
-
-
-def console_env(keycloak: KeycloakInstance, port: int, intake: str, mediation: str) -> dict[str, str]:
-    return {
-        "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "OIDC_ISSUER": keycloak.issuer,
-        "OIDC_CLIENT_ID": keycloak_local.CONSOLE_CLIENT,
-        "OIDC_CLIENT_SECRET": keycloak.console_client_secret,
-        "INTAKE_URL": intake,
-        "FINANCE_MEDIATION_URL": mediation,
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -125,27 +84,11 @@ async def system(
         intake, mediation = started
         env = console_env(console_keycloak, ports[2], intake.url, mediation.url)
         started.append(start_service("console", ports[2], env=env, log_dir=logs))
-        await asyncio.to_thread(wait_ready_or_healthy, started)
+        await asyncio.to_thread(wait_ready, started, 180)
         users = {u.username: u for u in keycloak_local.demo_users()}
         yield System(console_keycloak, started[2].url, {"intake": intake, "finance-mediation": mediation}, users)
     finally:
         await asyncio.gather(*(asyncio.to_thread(p.stop) for p in started))
-
-
-def wait_ready_or_healthy(processes: list[ServiceProcess]) -> None:
-    """The services answer /readyz; the console (no database, no broker) answers /healthz."""
-    wait_ready([p for p in processes if p.name != "console"], 180)
-    console = next(p for p in processes if p.name == "console")
-    for _ in range(300):
-        try:
-            if httpx.get(console.url + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if console.process.poll() is not None:
-            raise RuntimeError(console.log.read_text()[-3000:])
-        time.sleep(0.2)
-    raise RuntimeError("the console did not start")
 
 
 @pytest.fixture

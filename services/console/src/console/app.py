@@ -122,7 +122,10 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         return Response(status_code=204)
 
     @app.get("/healthz", include_in_schema=False)
+    @app.get("/readyz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:
+        """Alive and ready: the console holds no database or broker connection (a service that is down shows as a
+        message on the pages that need it)."""
         return PlainTextResponse("ok")
 
     app.include_router(auth_routes.router)

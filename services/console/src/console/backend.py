@@ -6,12 +6,35 @@ be); a refused request raises ServiceProblem carrying the problem+json, so forms
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 SERVICE_NAMES_ZH = {"intake": "立案服务（诉前登记）", "finance-mediation": "金融纠纷调解服务"}
+
+
+_BOUNDS = (
+    (re.compile(r"^Input should be greater than or equal to (.+)$"), "应不小于 {}"),
+    (re.compile(r"^Input should be greater than (.+)$"), "应大于 {}"),
+    (re.compile(r"^Input should be less than or equal to (.+)$"), "应不大于 {}"),
+    (re.compile(r"^Input should be less than (.+)$"), "应小于 {}"),
+    (re.compile(r"^String should have at least (\d+) characters?$"), "至少 {} 个字符"),
+    (re.compile(r"^String should have at most (\d+) characters?$"), "至多 {} 个字符"),
+    (re.compile(r"^List should have at least (\d+) items?.*$"), "至少 {} 项"),
+    (re.compile(r"^Field required$"), ""),
+)
+
+
+def precise_zh(message: str) -> str:
+    """The service's English detail of a field error, in Chinese where it is one of pydantic's bounds (the
+    service's own Chinese message is often the generic one); other details are kept as they are."""
+    for pattern, template in _BOUNDS:
+        match = pattern.match(message)
+        if match:
+            return template.format(*match.groups())
+    return message
 
 
 class ServiceDown(Exception):
@@ -48,7 +71,7 @@ class ServiceProblem(Exception):
             name = str(error.get("field", ""))
             name = name.removeprefix("body.") if name != "body" else ""
             text = str(error.get("message_zh") or error.get("message") or "取值无效")
-            detail = str(error.get("message") or "")
+            detail = precise_zh(str(error.get("message") or ""))
             if detail and detail != text:
                 text = f"{text}（{detail}）"
             messages[name] = f"{messages[name]}；{text}" if name in messages else text

@@ -58,7 +58,8 @@ async def roster(request: Request, user: Admin) -> Response:
 @router.post("/roster")
 async def add_mediator(request: Request, user: Admin) -> Response:
     form = await request.form()
-    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    values: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    values["specialties"] = [str(v) for v in form.getlist("specialties")]
     body = {
         "id": values.get("id", "").strip(),
         "name": values.get("name", "").strip(),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from browser import axe_violations, describe, screenshot, wait_for, wait_text
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from console_browser import axe_violations, describe, screenshot, wait_for, wait_text
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -28,7 +29,7 @@ def upload_batch(driver: WebDriver, console: str, csv_file: Path, downloads: Pat
     check_page(driver, "bank-upload")
     driver.find_element(By.ID, "upload-file").send_keys(str(csv_file))
     wait_text(driver, "[data-chosen]", csv_file.name)
-    driver.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]"))
     bar = wait_for(driver, "#batch-bar")
     total = int(bar.get_attribute("max") or 0)
     seen = [int(bar.get_attribute("value") or 0)]
@@ -45,6 +46,7 @@ def upload_batch(driver: WebDriver, console: str, csv_file: Path, downloads: Pat
             break
         time.sleep(0.1)
     assert driver.find_elements(By.ID, "report-title"), "the report never appeared"
+    seen.append(int(driver.find_element(By.ID, "batch-bar").get_attribute("value") or 0))
     assert seen[-1] == total, f"the bar ended at {seen[-1]} of {total}"
     check_page(driver, "bank-batch-report")
     return driver.current_url
@@ -65,7 +67,23 @@ def select_by_value(driver: WebDriver, element_id: str, value: str) -> None:
 
 
 def submit(driver: WebDriver, form_id: str) -> None:
-    driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]").click()
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, f"#{form_id} button[type=submit]"))
+
+
+def click_and_wait(driver: WebDriver, element: WebElement) -> None:
+    """Click something that loads a new page, and wait until the old page is gone (so that nothing is read from it)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 60).until(lambda _: gone(page))
+
+
+def gone(element: WebElement) -> bool:
+    """Whether the element's page was replaced (chromedriver reports it either way while navigating)."""
+    try:
+        element.is_enabled()
+    except WebDriverException:  # stale, or "node does not belong to the document"
+        return True
+    return False
 
 
 def fill(driver: WebDriver, element_id: str, value: str) -> None:
@@ -89,7 +107,7 @@ def mediate_to_agreement(driver: WebDriver, console: str) -> str:
     driver.get(f"{console}/cases")
     check_page(driver, "mediator-queue")
     row = driver.find_element(By.XPATH, "//tbody/tr[.//strong[contains(., '待调解员接受')]]//a")
-    row.click()
+    click_and_wait(driver, row)
     wait_for(driver, "#form-accept")
     check_page(driver, "mediator-case-assigned")
     submit(driver, "form-accept")
