@@ -26,7 +26,7 @@ DONE = {
     "suspension": "调解期限已中止计算。",
     "resumption": "调解期限已恢复计算。",
     "agreement": "调解协议已记录，等待各方签署。",
-    "signatures": "签署已记录。",
+    "signatures": "签署已记录；各方均签署后协议生效。",
     "failure": "调解已终结（调解不成）。",
     "confirmation": "司法确认申请已提交。",
 }
@@ -93,6 +93,15 @@ def body_of(action: str, form: FormData, parties: list[str]) -> dict[str, Any] |
     raise HTTPException(status_code=404)
 
 
+def party_names(case: dict[str, Any]) -> dict[str, str]:
+    """Each party (credit code or ID number, as the service names them) with its name, for labels."""
+    dispute = case.get("dispute") or {}
+    names = {case["claimant_code"]: str((dispute.get("claimant") or {}).get("name") or "申请人")}
+    for respondent in dispute.get("respondents") or []:
+        names[str(respondent.get("id_number"))] = str(respondent.get("name") or "被申请人")
+    return names
+
+
 async def _case(request: Request, user: User, case_id: str) -> dict[str, Any]:
     response = await console_of(request).services.send("finance-mediation", "GET", f"/cases/{case_id}", user.token)
     case: dict[str, Any] = response.json()
@@ -111,6 +120,7 @@ async def case_page(
     case = await found(_case(request, user, case_id))
     flash = DONE.get(request.query_params.get("done", ""))
     context = {
+        "party_names": party_names(case),
         "title": f"调解案件 {case['mediation_number']}",
         "case": case,
         "errors": errors or {},
