@@ -200,6 +200,8 @@ def main() -> int:
         for service in running:
             service.stop()
         if keycloak_start is not None and keycloak is None:
+            if not keycloak_start.done():
+                keycloak_local.stop(instance)  # a start under way (ours): end it rather than wait for it
             started_keycloak = _settle(keycloak_start)
         if started_kafka:
             kafka_local.stop(instance)
