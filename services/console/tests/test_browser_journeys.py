@@ -18,6 +18,7 @@ from console_journeys import (
     mediate_to_agreement,
     select_by_value,
     sign_in,
+    submit,
     upload_batch,
 )
 from console_system import System, console_env
@@ -112,7 +113,26 @@ class TestMediator:
         while "待调解员接受" not in browser.page_source and time.monotonic() < deadline:
             time.sleep(1)
             browser.refresh()
-        mediate_to_agreement(browser, system.console)
+        case_url = mediate_to_agreement(browser, system.console)
+        uploaded["case_id"] = case_url.rsplit("/", 1)[1]
+
+
+class TestBankSeesTheMediation:
+    def test_reads_the_settled_case_applies_for_confirmation_and_reads_statistics(
+        self, system: System, uploaded: dict[str, str], browser: WebDriver
+    ) -> None:
+        sign_in(browser, system.console, "bank-a", "/mediation")
+        check_page(browser, "bank-mediation-cases")
+        browser.get(f"{system.console}/mediation/{uploaded['case_id']}")
+        assert "调解成功" in wait_for(browser, "h1").text
+        assert "¥20,000.00" in browser.find_element(By.TAG_NAME, "main").text  # the agreement as the bank sees it
+        assert not browser.find_elements(By.ID, "form-accept")  # none of the mediator's actions
+        check_page(browser, "bank-mediation-case")
+        submit(browser, "form-confirmation")
+        assert "司法确认申请已提交" in wait_for(browser, ".banner--success").text
+        browser.get(system.console + "/statistics")
+        assert "新受理纠纷" in wait_for(browser, "main").text
+        check_page(browser, "bank-statistics")
 
 
 class TestIntakeClerk:
@@ -129,6 +149,8 @@ class TestIntakeClerk:
         click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='/review'] button[type=submit]"))
         assert "审查结论已记录" in wait_for(browser, ".banner--success").text
         assert reference not in browser.find_element(By.TAG_NAME, "main").text
+        browser.get(system.console + "/statistics")
+        check_page(browser, "clerk-statistics")
 
 
 class TestMediationOrganisationAdmin:
