@@ -319,7 +319,7 @@ def start(
     *,
     port: int | None = None,
     fresh: bool = False,
-    timeout: float = 300.0,
+    timeout: float = 600.0,  # a first start on two busy cores has taken over 200 s
     seeded: bool = True,
 ) -> KeycloakInstance:
     """Start (or return the already running) Keycloak `name`; `fresh` wipes its database first. A new database
