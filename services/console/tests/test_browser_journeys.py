@@ -26,6 +26,7 @@ from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import start_service, wait_ready
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.wait import WebDriverWait
 
 # Starting Keycloak, two services and the console takes minutes on a busy machine: more than the default 300 s.
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(1200)]
@@ -87,7 +88,14 @@ class TestBankOperator:
         self, system: System, uploaded: dict[str, str], browser: WebDriver
     ) -> None:
         reference = f"UI-{system.run}-002"
-        sign_in(browser, system.console, "bank-a", f"/disputes?bank_reference={reference}")
+        sign_in(browser, system.console, "bank-a", "/disputes")
+        first_page = browser.find_element(By.ID, "results").text
+        click_and_wait(browser, browser.find_element(By.LINK_TEXT, "下一页"))  # 20 a page, 41 disputes
+        assert browser.find_element(By.ID, "results").text != first_page
+        browser.get(system.console + "/disputes")
+        fill(browser, "search-bank_reference", reference)  # active search: the results follow the typing
+        WebDriverWait(browser, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == 1)
+        assert f"bank_reference={reference}" in browser.current_url  # the search is in the address, to share
         check_page(browser, "bank-disputes")
         click_and_wait(browser, browser.find_element(By.LINK_TEXT, reference))
         wait_for(browser, "#timeline-title")
