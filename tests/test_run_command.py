@@ -32,6 +32,7 @@ def test_run_command_starts_every_service_loads_the_demo_and_stops_cleanly(tmp_p
     for name in ("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice"):
         assert name in result.stdout
     assert "All four services answer /readyz." in result.stdout
+    assert f"Web console: http://127.0.0.1:{base - 1}" in result.stdout.split("Demo sign-ins")[0]  # printed first
     assert f"password {keycloak_local.DEMO_PASSWORD} for everyone" in result.stdout
     for user in keycloak_local.demo_users():
         assert f"    {user.username:<16} {user.role:<20} {user.organisation:<20} {user.name}" in result.stdout
@@ -47,7 +48,7 @@ def test_run_command_starts_every_service_loads_the_demo_and_stops_cleanly(tmp_p
         "enforcement-inquiry.db",
         "judicial-advice.db",
     }
-    assert not any(port_open(base + i) for i in range(4)), "services stopped"
+    assert not any(port_open(base + i) for i in range(-1, 4)), "services and the console stopped"
     assert kafka_local.running(instance) is None, "the broker it started is stopped"
     assert keycloak_local.running(instance) is None, "the Keycloak it started is stopped"
     kafka_local.stop(instance, remove_data=True)

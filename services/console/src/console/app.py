@@ -65,10 +65,10 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     @app.middleware("http")
     async def session_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         cookie = request.cookies.get(COOKIE)
-        session = console.sessions.get(cookie) or console.sessions.new()
+        session = console.sessions.get(cookie) or console.sessions.blank()
         request.state.session = session
         response = await call_next(request)
-        if session.id != cookie and console.sessions.get(session.id) is session:
+        if session.id != cookie and console.sessions.holds(session):
             set_cookie(response, session, settings.session_cookie_secure)
         security_headers(response, issuer_origin)
         if not request.url.path.startswith("/static/"):

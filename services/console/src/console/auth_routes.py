@@ -28,6 +28,7 @@ async def sign_in(request: Request, return_to: Annotated[str, Query(alias="next"
         message = "统一身份认证服务暂时无法访问，请稍后重试。"
         return render(request, "error.html", {"title": "无法登录", "message": message}, status=503)
     session.pending[state] = pending
+    console.sessions.keep(session)
     while len(session.pending) > PENDING_LIMIT:
         session.pending.pop(next(iter(session.pending)))
     return RedirectResponse(url, status_code=303)

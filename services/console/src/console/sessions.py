@@ -64,9 +64,18 @@ class SessionStore:
             session.last_used = now
         return session
 
-    def new(self) -> Session:
-        session = Session(id=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32), last_used=time.monotonic())
+    def blank(self) -> Session:
+        """A session for a browser that has none; kept only once a sign-in starts (see `keep`), so that requests
+        from browsers that never sign in leave nothing behind."""
+        return Session(id=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32), last_used=time.monotonic())
+
+    def keep(self, session: Session) -> None:
         self._sessions[session.id] = session
+
+    def new(self) -> Session:
+        """A blank session, kept."""
+        session = self.blank()
+        self.keep(session)
         return session
 
     def renew(self, session: Session) -> Session:
@@ -75,6 +84,10 @@ class SessionStore:
         session.id, session.csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         self._sessions[session.id] = session
         return session
+
+    def holds(self, session: Session) -> bool:
+        """Whether this very session is kept (not dropped, not blank)."""
+        return self._sessions.get(session.id) is session
 
     def drop(self, session: Session) -> None:
         self._sessions.pop(session.id, None)
