@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 from console_browser import axe_violations, describe, screenshot, wait_for, wait_text
+from courtlink_shared.clock import SHANGHAI
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -113,7 +115,7 @@ def mediate_to_agreement(driver: WebDriver, console: str) -> str:
     submit(driver, "form-accept")
     assert "已接受调解" in banner(driver)
     case_url = driver.current_url.split("?")[0]
-    set_datetime(driver, "sessions-started_at", "2026-05-06T09:30")
+    set_datetime(driver, "sessions-started_at", datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M"))
     select_by_value(driver, "sessions-channel", "online")
     fill(driver, "sessions-minutes", "45")
     fill(driver, "sessions-summary", "双方就还款期限达成初步一致")
@@ -158,3 +160,38 @@ def sign_in(driver: WebDriver, console: str, username: str, path: str = "/") -> 
     driver.find_element(By.ID, "kc-login").click()
     WebDriverWait(driver, 60).until(lambda d: d.current_url.startswith(console))
     wait_for(driver, "main")
+
+
+def mediate_to_failure(driver: WebDriver, console: str) -> None:
+    """On another case: accept, record a contact, suspend for an appraisal and resume, extend with both parties'
+    consent, then close it as failed on a ground, the bank maintaining its claim."""
+    driver.get(f"{console}/cases")
+    click_and_wait(driver, driver.find_element(By.XPATH, "//tbody/tr[.//strong[contains(., '待调解员接受')]]//a"))
+    submit(driver, "form-accept")
+    assert "已接受调解" in banner(driver)
+    now = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M")  # what a datetime-local field holds, Beijing time
+    set_datetime(driver, "contacts-at", now)
+    select_by_value(driver, "contacts-channel", "phone")
+    select_by_value(driver, "contacts-result", "reached")
+    submit(driver, "form-contacts")
+    assert "联系记录已保存" in banner(driver)
+    fill(driver, "suspension-reason", "抵押房产价值评估")
+    submit(driver, "form-suspension")
+    assert "中止计算" in banner(driver)
+    assert "中止（鉴定评估）" in driver.find_element(By.TAG_NAME, "h1").text
+    submit(driver, "form-resumption")
+    assert "恢复计算" in banner(driver)
+    fill(driver, "extensions-days", "15")
+    for index in range(2):
+        driver.find_element(By.ID, f"extensions-consent-{index}").click()
+        set_datetime(driver, f"extensions-consented_at-{index}", now)
+    submit(driver, "form-extensions")
+    assert "调解期限已延长" in banner(driver)
+    assert "已延长 15 日" in driver.find_element(By.TAG_NAME, "main").text
+    select_by_value(driver, "failure-ground", "positions_too_far_apart")
+    fill(driver, "failure-reason", "双方对违约金计算分歧较大")
+    driver.find_element(By.ID, "failure-claimant_maintains_claim").click()
+    submit(driver, "form-failure")
+    assert "调解已终结" in banner(driver)
+    wait_text(driver, "h1", "调解不成")
+    check_page(driver, "mediator-case-failed")

@@ -16,6 +16,7 @@ from console_journeys import (
     download_report,
     fill,
     mediate_to_agreement,
+    mediate_to_failure,
     select_by_value,
     sign_in,
     submit,
@@ -124,6 +125,12 @@ class TestMediator:
         case_url = mediate_to_agreement(browser, system.console)
         uploaded["case_id"] = case_url.rsplit("/", 1)[1]
 
+    def test_suspends_resumes_extends_with_consent_and_closes_a_case_as_failed(
+        self, system: System, uploaded: dict[str, str], browser: WebDriver
+    ) -> None:
+        sign_in(browser, system.console, "m-wang", "/cases")
+        mediate_to_failure(browser, system.console)
+
 
 class TestBankSeesTheMediation:
     def test_reads_the_settled_case_applies_for_confirmation_and_reads_statistics(
@@ -194,6 +201,12 @@ class TestMediationOrganisationAdmin:
         browser.get(system.console + "/overview")
         assert "赵调解" in browser.find_element(By.TAG_NAME, "main").text
         check_page(browser, "admin-overview")
+        browser.get(system.console + "/roster")  # 赵调解 goes on leave: no new cases for now
+        browser.find_element(By.ID, "edit-m-zhao-available").click()
+        submit(browser, "edit-m-zhao")
+        assert "名册已更新" in wait_for(browser, ".banner--success").text
+        row = browser.find_element(By.XPATH, "//tbody/tr[td[1][normalize-space()='m-zhao']]")
+        assert "暂停接案" in row.text
 
 
 def _submit_csv(system: System, username: str, content: str) -> None:
