@@ -66,3 +66,23 @@ def batch_csv(
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def json_dispute(bank_code: str, bank_name: str, reference: str) -> dict[str, object]:
+    """One loan dispute as the JSON batch carries it."""
+    return {
+        "bank_reference": reference,
+        "dispute_type": "金融借款合同纠纷",
+        "claimant": {"name": bank_name, "code": bank_code},
+        "respondents": [{"kind": "person", "name": "借款人投放", "id_number": resident_id(3001)}],
+        "claim": {
+            "principal": "50000.00",
+            "interest": "1200.00",
+            "penalty": "300.00",
+            "fees": "0.00",
+            "total": "51500.00",
+        },
+        "contract_number": f"HT-{reference}",
+        "default_date": "2026-03-01",
+        "court_code": COURT,
+    }

@@ -3,13 +3,14 @@ kept under test-artifacts/console/, and axe-core finding no serious or critical 
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from console_browser import wait_for
-from console_data import batch_csv
+from console_browser import wait_for, wait_text
+from console_data import batch_csv, json_dispute
 from console_journeys import (
     check_page,
     click_and_wait,
@@ -111,6 +112,26 @@ class TestBankOperator:
         assert browser.find_element(By.PARTIAL_LINK_TEXT, "下载 PDF")
         check_page(browser, "bank-dispute")
         uploaded["dispute_url"] = browser.current_url
+
+    def test_drops_a_json_batch_on_the_page(self, system: System, uploaded: dict[str, str], browser: WebDriver) -> None:
+        code, name = bank_of(system, "bank-a")
+        dispute = json_dispute(code, name, f"DROP-{system.run}")
+        sign_in(browser, system.console, "bank-a", "/batches/new")
+        browser.execute_script(DROP_FILE, json.dumps({"disputes": [dispute]}))
+        assert "已选择：drop.json" in wait_for(browser, "[data-chosen]").text
+        submit(browser, "upload-form")
+        wait_text(browser, "#batch-progress", "处理完成", timeout=60)
+        assert "全部 1 行均已受理" in browser.find_element(By.ID, "batch-progress").text
+
+
+# What a person does when dragging a file onto the drop zone (WebDriver cannot drag from the desktop).
+DROP_FILE = """
+const zone = document.querySelector("[data-dropzone]");
+const data = new DataTransfer();
+data.items.add(new File([arguments[0]], "drop.json", {type: "application/json"}));
+zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: data, bubbles: true, cancelable: true}));
+zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+"""
 
 
 class TestMediator:
