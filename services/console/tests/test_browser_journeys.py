@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -24,6 +26,7 @@ from console_journeys import (
     upload_batch,
 )
 from console_system import System, console_env
+from courtlink_shared.infra import keycloak_local
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import start_service, wait_ready
 from selenium.webdriver.common.by import By
@@ -308,3 +311,45 @@ class TestServiceDown:
             assert "金融纠纷调解服务暂时无法访问" in wait_for(browser, "main").text
         finally:
             console.stop()
+
+
+class TestTokenRefresh:
+    def test_an_expired_access_token_is_renewed_without_signing_in_again(
+        self, system: System, uploaded: dict[str, str], browser: WebDriver
+    ) -> None:
+        with console_token_lifespan(system, seconds=12):  # the console renews 10 s early: after 2 s here
+            sign_in(browser, system.console, "bank-a", "/disputes")
+            # Forget Keycloak's own session cookies (same host as the console here: cookies ignore the port), so that
+            # only the refresh token can keep the user signed in; a failed renewal would end on the login form.
+            for cookie in browser.get_cookies():
+                if cookie["name"] != "courtlink_session":
+                    browser.delete_cookie(cookie["name"])
+            time.sleep(3)
+            before = last_token_activity(system, "bank-a")
+            browser.get(system.console + "/statistics")
+            assert "新受理纠纷" in wait_for(browser, "main").text
+            assert browser.current_url == system.console + "/statistics"
+            assert last_token_activity(system, "bank-a") > before  # the console went to the token endpoint
+
+
+def last_token_activity(system: System, username: str) -> int:
+    """When Keycloak last issued or renewed a token in any of this user's sessions (epoch milliseconds)."""
+    with keycloak_local.admin_api(system.keycloak) as api:
+        [user] = api.get("/users", params={"username": username, "exact": "true"}).json()
+        sessions = api.get(f"/users/{user['id']}/sessions").json()
+    return max((int(s["lastAccess"]) for s in sessions), default=0)
+
+
+@contextmanager
+def console_token_lifespan(system: System, seconds: int) -> Iterator[None]:
+    """Access tokens of the console's client live `seconds` while inside (a client attribute in Keycloak)."""
+    with keycloak_local.admin_api(system.keycloak) as api:
+        [client] = api.get("/clients", params={"clientId": keycloak_local.CONSOLE_CLIENT}).json()
+        before = dict(client.get("attributes") or {})
+        changed = {**before, "access.token.lifespan": str(seconds)}
+        assert api.put(f"/clients/{client['id']}", json={**client, "attributes": changed}).status_code == 204
+        try:
+            yield
+        finally:
+            restored = {**before, "access.token.lifespan": before.get("access.token.lifespan", "")}
+            api.put(f"/clients/{client['id']}", json={**client, "attributes": restored})
