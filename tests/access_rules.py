@@ -12,6 +12,7 @@ BANK, CLERK, ANALYST = Role.BANK_OPERATOR, Role.INTAKE_CLERK, Role.ANALYST
 MEDIATOR, ORG_ADMIN, JUDGE = Role.MEDIATOR, Role.MEDIATION_ORG_ADMIN, Role.TRIAL_JUDGE
 OFFICER, MANAGER, COMMITTEE = Role.ENFORCEMENT_OFFICER, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE
 PRESIDENT, AGENCY = Role.PRESIDENT, Role.AGENCY_OFFICER
+COURT_ADMIN = Role.COURT_ADMIN
 ADVICE_COURT = frozenset({JUDGE, MANAGER, COMMITTEE, PRESIDENT, ANALYST})
 
 COURT, OTHER_COURT = "吉7101", "吉7102"
@@ -19,7 +20,7 @@ BANK_A, BANK_B = "91110000600037341L", credit_code(71)
 MEDIATION_ORG_A, MEDIATION_ORG_B = credit_code(5, prefix="52220101"), credit_code(72, prefix="52220101")
 AGENCY_A, AGENCY_B = credit_code(73, prefix="11220000"), credit_code(74, prefix="11220000")
 ORGANISATIONS: dict[Role, tuple[str, str]] = {
-    **dict.fromkeys((CLERK, JUDGE, OFFICER, MANAGER, COMMITTEE, PRESIDENT, ANALYST), (COURT, OTHER_COURT)),
+    **dict.fromkeys((CLERK, JUDGE, OFFICER, MANAGER, COMMITTEE, PRESIDENT, ANALYST, COURT_ADMIN), (COURT, OTHER_COURT)),
     BANK: (BANK_A, BANK_B),
     MEDIATOR: (MEDIATION_ORG_A, MEDIATION_ORG_B),
     ORG_ADMIN: (MEDIATION_ORG_A, MEDIATION_ORG_B),
@@ -27,12 +28,20 @@ ORGANISATIONS: dict[Role, tuple[str, str]] = {
 }
 """Each role's own organisation (A) and another one (B) of the same kind."""
 
-PROBES = {"GET /healthz": PUBLIC, "GET /readyz": PUBLIC, "GET /metrics": PUBLIC}
+PROBES = {
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /metrics": PUBLIC,
+    # The official calendar, mounted by every service: national reference data, read by anyone signed in.
+    "GET /calendar/years": frozenset(Role),
+    "PUT /calendar/years/{year}": frozenset({COURT_ADMIN}),
+}
 
 RULES: dict[str, dict[str, frozenset[Role]]] = {
     "intake": {
         **PROBES,
         "GET /batches/template.csv": frozenset({BANK}),
+        "GET /batches/template.xlsx": frozenset({BANK}),
         "POST /batches": frozenset({BANK}),
         "GET /batches/{batch_id}": frozenset({BANK}),
         "GET /batches/{batch_id}/report": frozenset({BANK}),
@@ -70,6 +79,9 @@ RULES: dict[str, dict[str, frozenset[Role]]] = {
         "POST /cases/{case_id}/confirmation/acceptance": frozenset({JUDGE}),
         "POST /cases/{case_id}/confirmation/decision": frozenset({JUDGE}),
         "GET /statistics": frozenset({ANALYST, ORG_ADMIN, BANK}),
+        "GET /courts/me/organisations": frozenset({CLERK}),
+        "POST /courts/me/organisations": frozenset({CLERK}),
+        "DELETE /courts/me/organisations/{organisation_code}": frozenset({CLERK}),
     },
     "enforcement-inquiry": {
         **PROBES,
@@ -109,3 +121,18 @@ RULES: dict[str, dict[str, frozenset[Role]]] = {
         "GET /reports/annual.{fmt}": ADVICE_COURT,
     },
 }
+
+# The mediation pool (finance-mediation's unassigned cases): who sees an unassigned case of COURT, and how much.
+# MEDIATION_ORG_A is registered by COURT's intake clerk to serve it; MEDIATION_ORG_B serves no court. "full" is
+# the whole case with the parties' ID numbers and phones; "pool" only what it takes to decide on taking it.
+POOL_REGISTERED, POOL_UNREGISTERED = MEDIATION_ORG_A, MEDIATION_ORG_B
+POOL: dict[tuple[Role, str], str | None] = {
+    (ORG_ADMIN, POOL_REGISTERED): "pool",
+    (ORG_ADMIN, POOL_UNREGISTERED): None,
+    (JUDGE, COURT): "full",
+    (JUDGE, OTHER_COURT): None,
+    (BANK, BANK_A): "full",  # the claimant
+    (BANK, BANK_B): None,
+    (MEDIATOR, MEDIATION_ORG_A): None,  # a mediator sees only the cases given to them
+}
+"""(role, organisation) → what GET /cases and GET /cases/{id} show of a pool case (None: not listed, 404)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import ServiceProcess, start_service, wait_ready
-from system_fixtures import StartServices
+from system_fixtures import COURT_PLACES, StartServices
 
 
 @pytest.fixture
@@ -37,6 +37,7 @@ async def service_processes(
                 "SWEEP_INTERVAL_SECONDS": "1",
                 "ASSET_QUERY_WINDOW_SECONDS": "1",
                 "LOG_LEVEL": "WARNING",
+                "COURT_PLACES": COURT_PLACES,  # judicial-advice refuses to start without it; the others ignore it
                 **settings,
             }
             processes[name] = start_service(name, port, env=env, log_dir=tmp_path / "logs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,8 @@ from courtlink_shared.testing.factories import credit_code, resident_id
 BANK = "91110000600037341L"
 COURT = "吉7101"
 ORG = credit_code(5, prefix="52220101")
+COURT_PLACES = json.dumps({COURT: "长铁", "吉7102": "吉铁"}, ensure_ascii=False)
+"""COURT_PLACES of judicial-advice as the tests start it: the courts the tests act for (吉7102 is the "other" one)."""
 StartServices = Callable[..., Awaitable[dict[str, ServiceProcess]]]
 """`await start("intake", "finance-mediation", SETTING="value")`: those services as processes, ready."""
 

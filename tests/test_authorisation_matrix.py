@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from access_rules import AGENCY_A as AGENCY
-from access_rules import ORGANISATIONS, PUBLIC, RULES
+from access_rules import COURT, ORGANISATIONS, OTHER_COURT, POOL, POOL_REGISTERED, PUBLIC, RULES
 from asgi_lifespan import LifespanManager
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.testing.factories import resident_id
@@ -39,6 +39,7 @@ from system_fixtures import BANK, bearer, dispute
 
 FAKE = "00000000-0000-0000-0000-000000000000"
 FAKE_PARAMS = {"kind": "letter", "fmt": "csv", "mediator_id": "nobody"}
+UNHANDLED_TYPE = "保证合同纠纷"  # no seeded mediator handles it: such a case waits in the pool
 
 
 @dataclass
@@ -104,7 +105,11 @@ async def system(
                 **common,
             )
         ),
-        "judicial-advice": create_advice(AdviceSettings(database_url=await new_database(), **common)),
+        "judicial-advice": create_advice(
+            AdviceSettings(
+                database_url=await new_database(), court_places={COURT: "长铁", OTHER_COURT: "吉铁"}, **common
+            )
+        ),
     }
     async with AsyncExitStack() as stack:
         services = {}
@@ -130,6 +135,10 @@ async def _seed(system: System) -> None:
     batch = await s["intake"].client.post("/batches", json={"disputes": [dispute(61)]}, headers=bank)
     system.objects["batch_id"] = batch.json()["id"]
     system.objects["mediator_id"] = "m1"
+    clerk = own[Role.INTAKE_CLERK]
+    registration = {"organisation_code": POOL_REGISTERED}
+    await s["finance-mediation"].client.post("/courts/me/organisations", json=registration, headers=clerk)
+    system.objects["organisation_code"] = POOL_REGISTERED
 
     async def case_assigned() -> bool:
         cases = (await s["finance-mediation"].client.get("/cases", headers=own[Role.MEDIATOR])).json()
@@ -255,3 +264,47 @@ async def test_objects_of_one_organisation_are_not_found_by_another(system: Syst
         "judicial-advice", "GET", advice_path, system.token(Role.ADVICE_MANAGER, own=True), False
     )
     assert advice.json()["status"] == "delivered"
+
+
+async def test_the_mediation_pool_is_seen_as_declared(system: System) -> None:
+    """An unassigned case is seen by the organisations registered to serve its court, without the parties' ID
+    numbers and phones; by the court's judges and the claimant in full; by nobody else (404, not listed)."""
+    await _seed(system)
+    s = system.services
+    bank = system.token(Role.BANK_OPERATOR, own=True)
+    pooled = {**dispute(62), "dispute_type": UNHANDLED_TYPE}
+    pooled["respondents"][0]["phone"] = "13912345678"
+    dispute_id = (await s["intake"].client.post("/disputes", json=pooled, headers=bank)).json()["id"]
+    judge = system.token(Role.TRIAL_JUDGE, own=True)
+    found: dict[str, str] = {}
+
+    async def in_the_pool() -> bool:
+        for c in (await s["finance-mediation"].client.get("/cases", headers=judge)).json():
+            if c["dispute_id"] == dispute_id and c["status"] == "opened":
+                found["id"] = c["id"]
+        return bool(found)
+
+    await eventually(in_the_pool, what="the case waiting in the pool")
+    id_number, phone = pooled["respondents"][0]["id_number"], pooled["respondents"][0]["phone"]
+    faults = []
+    for (role, organisation), shown in POOL.items():
+        own = organisation == ORGANISATIONS[role][0]
+        if not own:
+            assert organisation == ORGANISATIONS[role][1]
+        headers = system.token(role, own=own)
+        listed = (await s["finance-mediation"].client.get("/cases", headers=headers)).json()
+        detail = await s["finance-mediation"].client.get(f"/cases/{found['id']}", headers=headers)
+        in_list = any(c["id"] == found["id"] for c in listed)
+        if shown is None:
+            if in_list or detail.status_code != 404:
+                faults.append(f"{role.value} of {organisation}: listed={in_list}, detail {detail.status_code}")
+            continue
+        if not in_list or detail.status_code != 200:
+            faults.append(f"{role.value} of {organisation}: listed={in_list}, detail {detail.status_code}")
+            continue
+        text = detail.text + str([c for c in listed if c["id"] == found["id"]])
+        if shown == "pool" and (id_number in text or phone in text):
+            faults.append(f"{role.value} of {organisation} sees the respondent's ID number or phone in the pool")
+        if shown == "full" and id_number not in detail.text:
+            faults.append(f"{role.value} of {organisation} does not see the respondent's ID number")
+    assert faults == [], "\n".join(faults)

@@ -22,3 +22,17 @@ def test_every_setting_of_every_service_is_in_the_readme_configuration_table(set
     text = README.read_text()
     missing = [name.upper() for name in settings.model_fields if f"| `{name.upper()}`" not in text]
     assert not missing, f"settings missing from the README: {missing}"
+
+
+@pytest.mark.parametrize("settings", [IntakeSettings, MediationSettings, EnforcementSettings, AdviceSettings])
+def test_a_setting_a_service_cannot_start_without_is_documented_as_required(settings: type[BaseSettings]) -> None:
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].strip()
+        for line in README.read_text().splitlines()
+        if "|" in line
+    }
+    required = [name.upper() for name, field in settings.model_fields.items() if field.is_required()]
+    wrong = [
+        name for name in required if not any(k.startswith(f"`{name}`") and v == "required" for k, v in rows.items())
+    ]
+    assert not wrong, f"required settings not marked 'required' in the README: {wrong}"

@@ -10,6 +10,7 @@ every 2 s and bank queries collect for 5 s, so that the demo moves along.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -23,7 +24,7 @@ from courtlink_shared.infra import kafka_local, keycloak_local
 from courtlink_shared.infra.keycloak_local import KeycloakInstance
 from courtlink_shared.infra.processes import InfraError, port_open
 from courtlink_shared.infra.service_processes import SERVICES, ServiceProcess, start_service, wait_ready
-from demo import Demo, DemoError, KeycloakTokens, print_result
+from demo import COURT, Demo, DemoError, KeycloakTokens, print_result
 
 
 def start_kafka(instance: str) -> tuple[str, bool]:
@@ -53,6 +54,9 @@ def start_services(base_port: int, var: Path, bootstrap: str, auth: dict[str, st
             **auth,
             "SWEEP_INTERVAL_SECONDS": os.environ.get("SWEEP_INTERVAL_SECONDS", "2"),
             "ASSET_QUERY_WINDOW_SECONDS": os.environ.get("ASSET_QUERY_WINDOW_SECONDS", "5"),
+            # judicial-advice will not start without each court's place abbreviation: the demo's court is
+            # 长春铁路运输法院 (吉7101), 长铁 in its advice numbers.
+            "COURT_PLACES": os.environ.get("COURT_PLACES", json.dumps({COURT: "长铁"}, ensure_ascii=False)),
         }
         running.append(start_service(name, base_port + offset, env=env, log_dir=var / "logs"))
     return running

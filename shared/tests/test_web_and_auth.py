@@ -23,6 +23,7 @@ from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.identifiers.money import Money
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.settings import ServiceSettings
+from courtlink_shared.testing.waiting import eventually
 from courtlink_shared.web.app_factory import create_service_app
 from courtlink_shared.web.dependencies import SessionDep, ensure_visible, require_roles, scoped_to
 from courtlink_shared.web.inputs import StrictInput
@@ -107,7 +108,7 @@ async def client(
         auth_jwks_file=str(keys_dir / "jwks.json"),
     )
     app = create_service_app(settings, title="t", description="t", routers=[router], configure_logs=False)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         runtime = app.state.runtime
         async with runtime.engine.begin() as conn:
             await conn.run_sync(notes.metadata.create_all)
@@ -249,9 +250,16 @@ class TestDatabaseUnavailable:
 class TestOperations:
     async def test_health_and_readiness_on_real_database_and_kafka(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+        async def ready_once_the_calendar_consumer_joined() -> bool:
+            return (await client.get("/readyz")).status_code == 200
+
+        await eventually(ready_once_the_calendar_consumer_joined, what="readiness")
         ready = await client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json()["checks"] == {"database": True, "kafka": True}
+        checks = ready.json()["checks"]
+        assert (checks["database"], checks["kafka"]) == (True, True)
+        assert all(checks.values())  # the consumer of the official calendar included
 
     async def test_metrics_count_requests(self, client: httpx.AsyncClient) -> None:
         await client.get("/healthz")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from courtlink_shared.auth.principal import Role
+from courtlink_shared.events.kafka_binding import from_kafka
 from courtlink_shared.events.topics import ENFORCEMENT_ASSET_QUERIES
 from courtlink_shared.testing.kafka_reader import read_topic
 from inquiry_fixtures import (
@@ -58,7 +59,7 @@ async def test_ten_inquiries_in_one_window_make_one_query_per_bank_and_each_answ
         assert line["accounts"][0]["account_masked"] == f"6222**********{n:04d}"
 
     records = await read_topic(kafka_bootstrap, ENFORCEMENT_ASSET_QUERIES.physical(topic_prefix), expected=2)
-    requested = [r for r in records if dict(r.headers)["ce_type"] == b"enforcement.asset_query.requested"]
+    requested = [r for r in records if from_kafka(r.value, r.headers).type == "enforcement.asset_query.requested"]
     assert len(requested) == 1
     assert requested[0].key == BANK_A.encode()
 

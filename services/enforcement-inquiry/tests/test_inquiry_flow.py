@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from courtlink_shared.events.kafka_binding import from_kafka
 from courtlink_shared.events.topics import ENFORCEMENT_ASSET_QUERIES, ENFORCEMENT_INQUIRIES
 from courtlink_shared.testing.kafka_reader import read_topic
 from courtlink_shared.testing.waiting import eventually
@@ -42,7 +43,9 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     assert submitted["case_number"] == "（2026）吉7101民初15号"
     assert submitted["parties_from_intake"] is True
     assert [p["name"] for p in submitted["respondents"]] == ["被执行人1", "被执行人2"]  # type: ignore[attr-defined]
-    assert submitted["due_at"] == "2026-03-09T02:00:00Z"  # seven days
+    assert submitted["due_at"] == "2026-03-09T16:00:00Z"  # seven days, to 24:00 Beijing time of Monday 9 March
+    assert submitted["ends_on"] == {"due_at": "2026-03-09"}
+    assert submitted["calendar_warning"] is None
 
     accepted = await api.accept(inquiry_id, banks=[BANK_A, BANK_B])
     assert (accepted["status"], accepted["officer"]) == ("accepted", "officer-zhao")
@@ -120,6 +123,7 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     assert "执行咨询函" in letter.text
     assert "（2026）吉7101民初15号" in letter.text
     assert "被执行人1" in letter.text
+    assert "请于2026年3月9日前回复" in letter.text  # the service level's last day
     document = await api.client.get(f"/inquiries/{inquiry_id}/advice.html", headers=api.judge)
     assert "执行建议" in document.text
     assert "25000.00" in document.text
@@ -133,7 +137,7 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     inquiry_events = await read_topic(
         kafka_bootstrap, ENFORCEMENT_INQUIRIES.physical(topic_prefix), expected=3, timeout=30
     )
-    assert [r.headers and dict(r.headers)["ce_type"] for r in inquiry_events] == [
+    assert [from_kafka(r.value, r.headers).type.encode() for r in inquiry_events] == [
         b"enforcement.inquiry.submitted",
         b"enforcement.inquiry.accepted",
         b"enforcement.inquiry.advice_issued",
@@ -141,7 +145,7 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     query_events = await read_topic(
         kafka_bootstrap, ENFORCEMENT_ASSET_QUERIES.physical(topic_prefix), expected=4, timeout=30
     )
-    by_bank = sorted((r.key, dict(r.headers)["ce_type"]) for r in query_events if r.key is not None)
+    by_bank = sorted((r.key, from_kafka(r.value, r.headers).type.encode()) for r in query_events if r.key is not None)
     assert by_bank == sorted(
         [
             (BANK_A.encode(), b"enforcement.asset_query.requested"),
@@ -166,8 +170,10 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
 async def test_an_inquiry_without_advice_is_overdue_once_after_its_service_level(api: Api) -> None:
     urgent = await api.submit(inquiry_body("（2026）吉7101民初30号", urgent=True))
     normal = await api.submit(inquiry_body("（2026）吉7101民初31号"))
-    assert urgent["due_at"] == "2026-03-05T02:00:00Z"
-    await api.after(timedelta(days=3, seconds=1))
+    assert urgent["due_at"] == "2026-03-05T16:00:00Z"  # three days, to 24:00 Beijing time of 5 March
+    await api.after(timedelta(days=3, hours=13, minutes=59))
+    assert (await api.inquiry(urgent["id"]))["overdue"] is False  # 23:59 on the last day: still in time
+    await api.after(timedelta(minutes=1, seconds=1))
     assert (await api.inquiry(urgent["id"]))["overdue"] is True
     assert (await api.inquiry(normal["id"]))["overdue"] is False
     assert await api.after(timedelta(minutes=1)) == 0  # fired once

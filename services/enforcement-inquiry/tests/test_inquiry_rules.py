@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import ends_on
 from enforcement_inquiry.rules import (
     AccountFigure,
     InquiryStatus,
@@ -20,10 +22,33 @@ from enforcement_inquiry.rules import (
 SENT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
-def test_the_service_level_is_seven_days_or_three_when_urgent_and_configurable() -> None:
-    assert service_level_due(SENT, urgent=False) == SENT + timedelta(days=7)
-    assert service_level_due(SENT, urgent=True) == SENT + timedelta(days=3)
-    assert service_level_due(SENT, urgent=False, days=10, urgent_days=2) == SENT + timedelta(days=10)
+def _beijing(y: int, m: int, d: int, hh: int = 10) -> datetime:
+    return datetime(y, m, d, hh, tzinfo=SHANGHAI)
+
+
+# The service level (7 days, 3 if urgent), counted per CPL art. 85 / Civil Code arts. 201–203:
+# (sent at, urgent, days, urgent days, last day, why).
+SERVICE_LEVELS = [
+    (SENT, False, 7, 3, date(2026, 3, 9), "Monday 2 March + 7: Monday 9 March"),
+    (SENT, True, 7, 3, date(2026, 3, 5), "urgent: Thursday 5 March"),
+    (SENT, False, 10, 2, date(2026, 3, 12), "configured: 10 days"),
+    (_beijing(2026, 3, 2, 23), True, 7, 3, date(2026, 3, 5), "sent at 23:00 Beijing time: the day is not counted"),
+    (_beijing(2026, 11, 26), False, 7, 3, date(2026, 12, 3), "Thursday + 7"),
+    (_beijing(2026, 11, 25), True, 7, 3, date(2026, 11, 30), "urgent, ending on Saturday 28 Nov: Monday 30 Nov"),
+    (_beijing(2026, 9, 27), False, 7, 3, date(2026, 10, 8), "4 Oct is National Day: 8 Oct"),
+    (_beijing(2026, 12, 29), True, 7, 3, date(2027, 1, 4), "1 Jan 2027 is a statutory holiday, then the weekend"),
+]
+
+
+@pytest.mark.parametrize(
+    ("sent", "urgent", "days", "urgent_days", "last_day", "why"), SERVICE_LEVELS, ids=[s[-1] for s in SERVICE_LEVELS]
+)
+def test_the_service_level_is_seven_days_or_three_when_urgent_to_24_00_of_a_working_day(
+    sent: datetime, urgent: bool, days: int, urgent_days: int, last_day: date, why: str
+) -> None:
+    due = service_level_due(sent, urgent=urgent, days=days, urgent_days=urgent_days)
+    assert due == datetime.combine(last_day + timedelta(days=1), time(0), SHANGHAI), why
+    assert ends_on(due) == last_day
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,15 @@ class Api:
             response = await self.client.post("/mediators", json=m, headers=self.admin(org))
             assert response.status_code == 201, response.text
 
+    async def register_with_court(self, org: str = ORG, court: str = COURT) -> None:
+        """The court's intake clerk puts the organisation on its roster (it then sees the court's pool)."""
+        response = await self.client.post(
+            "/courts/me/organisations",
+            json={"organisation_code": org},
+            headers=self.auth(Role.INTAKE_CLERK, court),
+        )
+        assert response.status_code in (200, 201), response.text
+
     async def sweep(self) -> int:
         assert self.runtime.sweeper is not None
         return await self.runtime.sweeper.sweep_once()

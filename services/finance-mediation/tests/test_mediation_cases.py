@@ -78,6 +78,7 @@ class TestOpeningAndAssignment:
         self, api: Api, kafka_bootstrap: str, topic_prefix: str
     ) -> None:
         await api.roster(mediator("affiliated", affiliations=(BANK_A,)), mediator("other"))
+        await api.register_with_court()
         await api.client.patch("/mediators/other", json={"available": False}, headers=api.admin())
         [c] = await open_cases(api, kafka_bootstrap, topic_prefix, routed())
         assert (c["status"], c["mediator_id"]) == ("opened", None)
@@ -211,7 +212,11 @@ class TestMediation:
             f"{url}/confirmation", json={"applicants": [bank, person]}, headers=api.auth(Role.BANK_OPERATOR, BANK_A)
         )
         assert applied.json()["confirmation"]["requested_at"] is not None
-        api.clock.advance(timedelta(days=4))
+        api.clock.advance(timedelta(days=4))  # applied on 30 Sep: the third day, 3 Oct, is in the National Day holiday
+        in_time = await case(api, c["id"])
+        assert in_time["confirmation"]["acceptance_overdue"] is False
+        assert in_time["ends_on"]["confirmation_accept_by"] == "2026-10-08"
+        api.clock.advance(timedelta(days=4, hours=11))  # 9 Oct, 01:00 Beijing time
         assert (await case(api, c["id"]))["confirmation"]["acceptance_overdue"] is True
         judge = api.auth(Role.TRIAL_JUDGE, COURT)
         await api.client.post(f"{url}/confirmation/acceptance", headers=judge)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import ends_on
 from finance_mediation.rules import (
     CaseStatus,
     MediatorLoad,
     accept_by,
+    assign_by,
     can_transition,
     choose_mediator,
+    confirmation_deadlines,
     confirmation_flags,
     eligible,
     instalments_add_up,
@@ -67,12 +71,56 @@ def test_acceptance_is_due_after_three_working_days_skipping_the_holiday_and_cou
     assert accept_by(assigned).astimezone(SHANGHAI) == datetime(2026, 10, 11, 0, 0, tzinfo=SHANGHAI)
 
 
-def test_the_period_is_thirty_days_plus_extensions_plus_suspension() -> None:
-    accepted = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 on 2 November in Beijing
-    base = mediation_due(accepted)
-    assert base.astimezone(SHANGHAI) == datetime(2026, 12, 3, 0, 0, tzinfo=SHANGHAI)
-    assert mediation_due(accepted, extension_days=15) == base + timedelta(days=15)
-    assert mediation_due(accepted, suspended=timedelta(days=4, hours=3)) == base + timedelta(days=4, hours=3)
+def _beijing(y: int, m: int, d: int, hh: int = 10) -> datetime:
+    return datetime(y, m, d, hh, tzinfo=SHANGHAI)
+
+
+# Mediation period (SPC provisions on specially invited mediation, 2016), counted per CPL art. 85 / Civil Code
+# arts. 201–203: (accepted at, extension days, time suspended, the last day, why).
+PERIODS = [
+    (_beijing(2026, 11, 2), 0, timedelta(0), date(2026, 12, 2), "30 days, the acceptance day not counted"),
+    (_beijing(2026, 11, 2, 23), 0, timedelta(0), date(2026, 12, 2), "accepted late in the evening: the same"),
+    (_beijing(2026, 11, 2), 15, timedelta(0), date(2026, 12, 17), "a consented 15-day extension"),
+    (_beijing(2026, 11, 2), 0, timedelta(days=4, hours=3), date(2026, 12, 7), "suspended 4 days: 6 Dec is a Sunday"),
+    (_beijing(2026, 11, 2), 0, timedelta(hours=14), date(2026, 12, 3), "suspended past midnight: one day later"),
+    (_beijing(2026, 9, 2), 0, timedelta(0), date(2026, 10, 8), "2 Oct falls in National Day: 8 Oct"),
+    (_beijing(2026, 8, 31), 0, timedelta(0), date(2026, 9, 30), "30 Sep is a working Wednesday"),
+    (_beijing(2026, 12, 2), 0, timedelta(0), date(2027, 1, 4), "1 Jan 2027 is a statutory holiday, then a weekend"),
+]
+
+
+@pytest.mark.parametrize(
+    ("accepted", "extension", "suspended", "last_day", "why"), PERIODS, ids=[p[-1] for p in PERIODS]
+)
+def test_the_mediation_period_ends_at_24_00_beijing_time_of_its_last_day(
+    accepted: datetime, extension: int, suspended: timedelta, last_day: date, why: str
+) -> None:
+    due = mediation_due(accepted, extension_days=extension, suspended=suspended)
+    assert due.astimezone(SHANGHAI) == datetime.combine(last_day + timedelta(days=1), time(0), SHANGHAI), why
+    assert ends_on(due) == last_day
+
+
+def test_the_court_assigns_within_three_working_days() -> None:
+    assert ends_on(assign_by(_beijing(2026, 12, 31))) == date(2027, 1, 6)  # 1 Jan 2027 off, then the weekend
+
+
+def test_confirmation_periods_end_on_working_days() -> None:
+    """CPL 2023 arts. 205–206: apply within 30 days, accept within 3, decide within 15 (+10)."""
+    ends = confirmation_deadlines(
+        agreement_effective_at=_beijing(2026, 9, 1),
+        requested_at=_beijing(2026, 9, 30),
+        accepted_at=_beijing(2026, 10, 8),
+        decision_extended=False,
+    )
+    assert {k: ends_on(v) for k, v in ends.items()} == {
+        "confirmation_apply_by": date(2026, 10, 8),  # 1 Oct is National Day
+        "confirmation_accept_by": date(2026, 10, 8),  # 3 Oct too
+        "confirmation_decide_by": date(2026, 10, 23),
+    }
+    extended = confirmation_deadlines(
+        agreement_effective_at=None, requested_at=None, accepted_at=_beijing(2026, 10, 8), decision_extended=True
+    )
+    assert ends_on(extended["confirmation_decide_by"]) == date(2026, 11, 2)  # 25 days
 
 
 def test_closed_cases_never_move_again() -> None:

@@ -236,7 +236,7 @@ class TestFindingAndReading:
         pdf = await api.client.get(f"/disputes/{created['id']}/notice.pdf", headers=api.bank())
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
-        assert b"STSong-Light" in pdf.content, "the Chinese font is declared"
+        assert b"UMingCN" in pdf.content, "the Chinese font is embedded"
 
     async def test_statistics_refuse_a_backwards_period(self, api: Api) -> None:
         response = await api.client.get(

@@ -18,6 +18,7 @@ from intake.rules import (
     notice_template_for,
     submission_fingerprint,
 )
+from intake.timeline import mediation_summary
 
 TERMINAL = {DisputeStatus.FILED, DisputeStatus.WITHDRAWN, DisputeStatus.REJECTED, DisputeStatus.CONFIRMED}
 
@@ -54,6 +55,8 @@ def test_every_dispute_type_has_a_notice_template() -> None:
         "loan",
         "guarantee",
         "financial_leasing",
+        "bank_card",
+        "deposit",
         "general",
     }
 
@@ -124,3 +127,11 @@ class TestCsv:
     def test_nul_characters_are_refused_because_the_database_cannot_store_them(self) -> None:
         with pytest.raises(CsvError, match="NUL"):
             parse_batch_csv(template_csv().replace("张三".encode(), b"\x00"))
+
+
+def test_the_timeline_names_the_last_day_of_a_mediation_deadline() -> None:
+    """A period ends at 24:00 Beijing time of its last day (CPL art. 85): the bank reads that day, not the next."""
+    accepted = {"due_at": "2026-12-02T16:00:00Z"}  # 24:00 on 2 December in Beijing
+    assert mediation_summary("mediation.case.accepted", accepted) == "调解员已接受，调解期限至2026-12-02 24:00"
+    extended = {"due_at": "2026-12-17T16:00:00Z", "extra_days": 15}
+    assert mediation_summary("mediation.case.extended", extended).endswith("延长15日至2026-12-17 24:00")

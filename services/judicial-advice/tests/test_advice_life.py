@@ -4,6 +4,8 @@ agencies scoped to what is addressed to them, overdue once by the sweep, numbers
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -54,7 +56,9 @@ async def test_a_full_life_with_every_event_and_the_timeline_saying_who_did_what
     issued = (await api.step(aid, "issue", PRESIDENT)).json()
     assert issued["number"] == "长铁法建〔2026〕1号"
     sent = (await api.step(aid, "delivery", MANAGER, method="in_person", proof="签收单 0001")).json()
-    assert sent["reply_deadline"].startswith("2026-05-02"), "two months from delivery"
+    # Two months from delivery on 2 March: 2 May falls in the Labour Day holiday (1–5 May), so 24:00 of 6 May.
+    assert sent["reply_deadline"] == "2026-05-06T16:00:00Z"
+    assert sent["ends_on"] == {"reply_deadline": "2026-05-06"}
     assert (await api.step(aid, "acknowledgement", AGENCY_ROLE, AGENCY)).json()["status"] == "acknowledged"
     replied = await api.step(
         aid,
@@ -151,7 +155,7 @@ async def test_an_unanswered_advice_becomes_overdue_once_and_the_rates_follow(ap
     stats = (await api.client.get("/statistics", headers=api.as_(Role.ANALYST))).json()
     assert (stats["due_or_replied"], stats["replied"], stats["reply_rate"]) == (1, 1, "1.0000")
 
-    api.clock.advance(timedelta(days=62))  # past the deadline of 2 May; the reminder a week before is due too
+    api.clock.advance(timedelta(days=66))  # past the deadline (6 May, 2 May being a holiday); the reminder too
     assert await api.sweep() == 2
     assert await api.sweep() == 0, "overdue (and reminded) exactly once"
     stats = (await api.client.get("/statistics", headers=api.as_(Role.ANALYST))).json()
@@ -196,7 +200,7 @@ async def test_the_advice_document_and_the_annual_report(api: Api) -> None:
     assert d["number"] in html
     assert "一、催收频次过高" in html
     assert "针对问题二：公开利息计算方法" in html
-    assert "2个月内" in html
+    assert "2个月内（即2026年05月06日前）" in html  # the last day: 2 May falls in the Labour Day holiday
     assert "抄送：某市银行业协会" in html
     pdf = await api.client.get(f"/advices/{d['id']}/document.pdf", headers=api.as_(MANAGER))
     assert pdf.content.startswith(b"%PDF")
@@ -208,9 +212,26 @@ async def test_the_advice_document_and_the_annual_report(api: Api) -> None:
     lines = report.content.decode("utf-8-sig").splitlines()
     assert len(lines) == 2
     assert lines[1].startswith(f"{d['number']},")
+    assert ",2026-05-06," in lines[1]  # the reply deadline's last day
     assert ",是,采纳," in lines[1]
     assert (
         await api.client.get("/reports/annual.pdf", params={"year": 2026}, headers=api.as_(Role.ANALYST))
     ).content.startswith(b"%PDF")
     forbidden = await api.client.get("/reports/annual.csv", params={"year": 2026}, headers=api.as_(AGENCY_ROLE, AGENCY))
     assert forbidden.status_code == 403
+
+
+async def test_the_annual_report_and_the_document_cannot_attack_their_reader(api: Api) -> None:
+    """A title an agency or judge typed that a spreadsheet would run as a formula is written as text in the CSV;
+    the HTML document runs no script and is not sniffed."""
+    a = await drafted(api, title='=HYPERLINK("http://evil.example","点此查看")', recipient_name="@SUM(1+1)")
+    await api.step(a["id"], "submission", MANAGER)
+    await api.step(a["id"], "approval", COMMITTEE)
+    await api.step(a["id"], "issue", PRESIDENT)
+    report = await api.client.get("/reports/annual.csv", params={"year": 2026}, headers=api.as_(Role.ANALYST))
+    [_, line] = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert line[1] == '\'=HYPERLINK("http://evil.example","点此查看")'
+    assert line[2] == "'@SUM(1+1)"
+    page = await api.client.get(f"/advices/{a['id']}/document", headers=api.as_(MANAGER))
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")

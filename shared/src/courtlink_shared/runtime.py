@@ -19,8 +19,10 @@ from courtlink_shared.auth.tokens import TokenVerifier
 from courtlink_shared.clock import Clock, SystemClock
 from courtlink_shared.db.engine import create_engine, create_session_factory
 from courtlink_shared.db.migrations import upgrade
+from courtlink_shared.deadlines import calendar_store
 from courtlink_shared.deadlines.sweep import DeadlineHandler, DeadlineSweeper
-from courtlink_shared.events.topics import TOPICS, Topic
+from courtlink_shared.events.platform import CalendarArrangementLoaded
+from courtlink_shared.events.topics import PLATFORM_CALENDAR, TOPICS, Topic
 from courtlink_shared.messaging.consumer import EventConsumer, EventHandler
 from courtlink_shared.messaging.kafka import ensure_topics
 from courtlink_shared.messaging.outbox import Outbox
@@ -73,6 +75,7 @@ class ServiceRuntime:
             audience=settings.auth_audience,
             jwks_url=settings.auth_jwks_url,
             refetch_seconds=settings.auth_jwks_refetch_seconds,
+            max_lifetime_seconds=settings.auth_max_token_lifetime_seconds,
         )
         self.engine: AsyncEngine = create_engine(settings.database_url)
         self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
@@ -88,6 +91,12 @@ class ServiceRuntime:
         self.consumers: list[EventConsumer] = []
         self.sweeper: DeadlineSweeper | None = None
         self.workers: list[Worker] = []
+        self.calendar = calendar_store.CalendarRefresher(
+            self.session_factory,
+            loader=f"{settings.service_name}:{id(self)}",
+            clock=self.clock,
+            interval_seconds=settings.calendar_refresh_seconds,
+        )
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -104,8 +113,10 @@ class ServiceRuntime:
             )
         except Exception as exc:  # Kafka down at start: requests still work, events wait in the outbox
             log.warning("could not ensure topics (Kafka unreachable?): %r", exc)
+        await self.calendar.refresh()  # the loaded arrangements count from the first request on
         self._spawn("outbox-relay", self.relay.run)
-        for spec in self.parts.consumers(self):
+        self._spawn("calendar-refresh", self.calendar.run)
+        for spec in [*self.parts.consumers(self), self._calendar_consumer()]:
             consumer = EventConsumer(
                 name=f"{self.settings.kafka_topic_prefix}{spec.group}",
                 session_factory=self.session_factory,
@@ -126,6 +137,14 @@ class ServiceRuntime:
             self.sweeper = DeadlineSweeper(self.session_factory, handlers, self.clock)
             interval = self.settings.sweep_interval_seconds
             self._spawn("deadline-sweep", functools.partial(self.sweeper.run, interval))
+
+    def _calendar_consumer(self) -> ConsumerSpec:
+        """Every service keeps the official calendar the court loads (its own group: each service reads it all)."""
+        return ConsumerSpec(
+            group=f"{self.settings.service_name}.calendar",
+            topics=[PLATFORM_CALENDAR],
+            handlers={CalendarArrangementLoaded.event_type: calendar_store.handle_arrangement_loaded},
+        )
 
     def _spawn(self, name: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         self._tasks.append(asyncio.create_task(supervise(name, run, self._stop), name=name))
@@ -163,6 +182,10 @@ class ServiceRuntime:
         for check in self.parts.ready_checks:
             checks[getattr(check, "__name__", "check")] = check(self)
         return checks
+
+    def readiness_warnings(self) -> list[str]:
+        """What operators should act on although the service is ready (e.g. next year's calendar is missing)."""
+        return calendar_store.readiness_warnings(self.clock.now())
 
 
 async def supervise(

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from courtlink_shared.web.inputs import CourtCode
+
 
 class ServiceSettings(BaseSettings):
     """Platform settings of one service process."""
@@ -35,6 +37,14 @@ class ServiceSettings(BaseSettings):
         default=10.0, description="Least time between two fetches of the provider's key set for unknown key ids."
     )
     auth_audience: str = Field(default="courtlink", description="Expected `aud` claim.")
+    auth_max_token_lifetime_seconds: float = Field(
+        default=12 * 3600,
+        gt=0,
+        description="Tokens that live longer (exp − iat) are refused, even when validly signed.",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Largest request body of any route (413 beyond it) unless a route says."
+    )
     log_level: str = Field(default="INFO", description="Python log level.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay polling fallback when no NOTIFY arrives.")
     relay_batch_size: int = Field(default=500, description="Outbox rows published per round trip.")
@@ -42,7 +52,10 @@ class ServiceSettings(BaseSettings):
     consumer_stall_seconds: float = Field(
         default=60.0, description="/readyz fails when a consumer with lag made no progress for this long."
     )
-    court_names: dict[str, str] = Field(
+    calendar_refresh_seconds: float = Field(
+        default=5.0, description="How often each replica re-reads the holiday arrangements loaded by the court."
+    )
+    court_names: dict[CourtCode, str] = Field(
         default_factory=dict,
         description='Court codes to the names printed on documents, as JSON: {"吉7101": "…人民法院"}.',
     )

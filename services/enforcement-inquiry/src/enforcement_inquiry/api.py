@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import CourtDocument, render_html, render_pdf
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.documents import html_document
 from courtlink_shared.web.periods import PeriodDep
 from courtlink_shared.web.problems import NotFound
 from fastapi import APIRouter, Depends, Query, Response
@@ -82,6 +84,8 @@ def inquiry_out(i: Inquiry, lines: list[QueryLine], now: datetime) -> InquiryOut
         submitted_at=i.submitted_at,
         due_at=i.due_at,
         overdue=i.overdue_at is not None or (i.advised_at is None and i.due_at < now),
+        ends_on=days_deadlines_end_on({"due_at": i.due_at}),
+        calendar_warning=deadline_warning(i.due_at),
         officer=i.officer,
         accepted_at=i.accepted_at,
         assets_ready_at=i.assets_ready_at,
@@ -257,7 +261,7 @@ async def _document(
 async def document_html(
     inquiry_id: str, kind: DocumentKind, session: SessionDep, settings: SettingsDep, principal: CourtReader
 ) -> HTMLResponse:
-    return HTMLResponse(render_html(await _document(session, settings, principal, inquiry_id, kind)))
+    return html_document(render_html(await _document(session, settings, principal, inquiry_id, kind)))
 
 
 @router.get(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import ends_on
 from courtlink_shared.documents import CourtDocument
 
 from enforcement_inquiry.models import Inquiry, QueryLine
@@ -61,7 +62,8 @@ def letter_document(inquiry: Inquiry, *, court_name: str) -> CourtDocument:
             f"{n}. {lead['description']}" + (f"（{lead['bank']['name']}）" if lead.get("bank") else "")
             for n, lead in enumerate(inquiry.property_leads, start=1)
         ]
-    due = f"请于{_day(inquiry.due_at)}前回复" + ("（加急）" if inquiry.urgent else "") + "。"
+    last = ends_on(inquiry.due_at)  # the period's last day (it ends at 24:00 of that day)
+    due = f"请于{last.year}年{last.month}月{last.day}日前回复" + ("（加急）" if inquiry.urgent else "") + "。"
     paragraphs.append(due)
     return CourtDocument(
         "执行咨询函", inquiry.case_number, paragraphs, [court_name, inquiry.judge, _day(inquiry.submitted_at)]

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.web.periods import Period
 from courtlink_shared.web.problems import NotFound
 from sqlalchemy import Select, select
@@ -21,10 +22,8 @@ COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ANALYS
 T = TypeVar("T", Inquiry, AssetQuery)
 
 
-def _locked(session: AsyncSession, query: Select[T], for_update: bool) -> Select[T]:
-    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
-        return query.with_for_update()
-    return query
+async def _locked(session: AsyncSession, query: Select[T], for_update: bool) -> Select[T]:
+    return await lock_for_update(session, query) if for_update else query
 
 
 async def get_inquiry(
@@ -32,7 +31,7 @@ async def get_inquiry(
 ) -> Inquiry:
     """The inquiry if it belongs to the caller's court."""
     query = select(Inquiry).where(Inquiry.id == inquiry_id, Inquiry.court_code == principal.organisation)
-    inquiry = (await session.execute(_locked(session, query, for_update))).scalar_one_or_none()
+    inquiry = (await session.execute(await _locked(session, query, for_update))).scalar_one_or_none()
     if inquiry is None:
         raise NotFound("inquiry not found")
     return inquiry
@@ -63,7 +62,7 @@ async def get_asset_query(
 ) -> AssetQuery:
     """A query addressed to the caller's bank."""
     query = select(AssetQuery).where(AssetQuery.id == query_id, AssetQuery.bank_code == principal.organisation)
-    asset_query = (await session.execute(_locked(session, query, for_update))).scalar_one_or_none()
+    asset_query = (await session.execute(await _locked(session, query, for_update))).scalar_one_or_none()
     if asset_query is None:
         raise NotFound("asset query not found")
     return asset_query

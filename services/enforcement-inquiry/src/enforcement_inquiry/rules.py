@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from courtlink_shared.deadlines.periods import Unit, period_end
+
 ZERO = Decimal("0.00")
 
 
@@ -52,8 +54,11 @@ class QueryStatus(StrEnum):
 
 
 def service_level_due(submitted_at: datetime, *, urgent: bool, days: int = 7, urgent_days: int = 3) -> datetime:
-    """When the advice is due: `days` calendar days after the judge sent the inquiry, `urgent_days` if urgent."""
-    return submitted_at + timedelta(days=urgent_days if urgent else days)
+    """When the advice is due: `days` days after the judge sent the inquiry, `urgent_days` if urgent (the SPC's
+    time limit for checking property leads, 7 days or 3 when urgent, used as the service level), counted per CPL
+    art. 85 / Civil Code arts. 201–203: the sending day not counted, 24:00 Beijing time of the last day, a rest-day
+    last day moved to the next working day."""
+    return period_end(submitted_at, urgent_days if urgent else days, Unit.DAYS).ends_at
 
 
 def mask_account(number: str) -> str:

@@ -196,6 +196,12 @@ class InquiryOut(BaseModel):
     submitted_at: datetime
     due_at: datetime
     overdue: bool
+    ends_on: dict[str, date] = Field(
+        default_factory=dict, description="The Beijing-time day each deadline ends on (at 24:00): due_at"
+    )
+    calendar_warning: str | None = Field(
+        None, description="Set when a deadline falls in a year whose holiday arrangement is not published yet"
+    )
     officer: str | None
     accepted_at: datetime | None
     assets_ready_at: datetime | None

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.events.common import Actor
+from courtlink_shared.identifiers.resident_id import mask_resident_id
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, require_roles
 from courtlink_shared.web.periods import PeriodDep
 from courtlink_shared.web.problems import Conflict, InvalidTransition, NotFound
@@ -90,7 +92,16 @@ def case_out(c: MediationCase, now: datetime) -> CaseOut:
         ),
         overdue=queries.is_overdue(c, now),
         parties=service.parties_of(c),
+        ends_on=days_deadlines_end_on(deadlines := queries.deadlines_of(c)),
+        calendar_warning=deadline_warning(*deadlines.values()),
     )
+
+
+def pool_view(out: CaseOut, c: MediationCase, principal: Principal) -> CaseOut:
+    """A case as the caller may see it: through the pool, the parties' ID numbers masked."""
+    if not queries.seen_through_pool(principal, c):
+        return out
+    return out.model_copy(update={"parties": [mask_resident_id(p) for p in out.parties]})
 
 
 def actor_of(principal: Principal, role: Role) -> Actor:
@@ -174,7 +185,7 @@ async def overview(session: SessionDep, clock: ClockDep, principal: OrgAdmin) ->
     now = clock.now()
     mediators = await list_mediators(session, principal)
     cases = await queries.list_cases(session, principal=principal, status=None, limit=10_000)
-    overdue = [case_out(c, now) for c in cases if queries.is_overdue(c, now)]
+    overdue = [pool_view(case_out(c, now), c, principal) for c in cases if queries.is_overdue(c, now)]
     return OverviewOut(organisation_code=principal.organisation, mediators=mediators, overdue_cases=overdue)
 
 
@@ -191,13 +202,17 @@ async def list_cases(
 ) -> list[CaseOut]:
     now = clock.now()
     return [
-        case_out(c, now) for c in await queries.list_cases(session, principal=principal, status=status, limit=limit)
+        pool_view(case_out(c, now), c, principal)
+        for c in await queries.list_cases(session, principal=principal, status=status, limit=limit)
     ]
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut, summary="A case with its activity")
 async def get_case(case_id: str, session: SessionDep, clock: ClockDep, principal: Reader) -> CaseDetailOut:
     c = await queries.get_case(session, principal=principal, case_id=case_id)
+    if queries.seen_through_pool(principal, c):
+        shown = pool_view(case_out(c, clock.now()), c, principal)
+        return CaseDetailOut(**shown.model_dump(), dispute=queries.pool_snapshot(c.dispute), activities=[])
     activities = [
         ActivityOut(at=a.at, kind=a.kind, actor=a.actor, detail=a.detail)
         for a in await queries.activities_of(session, c.id)

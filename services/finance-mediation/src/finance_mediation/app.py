@@ -11,6 +11,7 @@ from courtlink_shared.web.app_factory import create_service_app
 from fastapi import FastAPI
 
 from finance_mediation.api import roster_router, router
+from finance_mediation.court_api import court_router
 from finance_mediation.handlers import deadline_handlers, intake_handlers
 from finance_mediation.settings import Settings
 
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         settings or Settings(),
         title="Courtlink finance-mediation",
         description=DESCRIPTION,
-        routers=[roster_router, router],
+        routers=[roster_router, router, court_router],
         parts=ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, deadline_handlers=deadline_handlers),
         clock=clock,
     )

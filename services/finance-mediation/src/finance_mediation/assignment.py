@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.db.transaction_state import transaction_state
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.events.mediation import MediatorAssigned
@@ -47,11 +48,11 @@ def load_of(mediator: Mediator, active: int) -> MediatorLoad:
 
 async def roster(session: AsyncSession, *, lock: bool = False) -> list[tuple[Mediator, MediatorLoad]]:
     """Every mediator with their current load. With `lock`, the roster rows stay locked until the transaction
-    ends, so that the loads read here stay exact while the transaction assigns cases (PostgreSQL; SQLite
-    serialises writers anyway)."""
+    ends, so that the loads read here stay exact while the transaction assigns cases (on SQLite: the
+    database's write lock)."""
     query = select(Mediator).order_by(Mediator.id)
-    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
+    if lock:
+        query = await lock_for_update(session, query)
     mediators = list((await session.execute(query)).scalars())
     counts = await active_cases(session)
     return [(m, load_of(m, counts.get(m.id, 0))) for m in mediators]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.deadlines.sweep import DeadlineHandler, DueDeadline
 from courtlink_shared.events.envelope import Envelope
 from courtlink_shared.events.intake import DisputeRouted, DisputeWithdrawn
@@ -23,9 +24,7 @@ from finance_mediation.rules import CaseStatus
 
 async def _case(session: AsyncSession, **where: str) -> MediationCase | None:
     query = select(MediationCase).filter_by(**where)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    return (await session.execute(await lock_for_update(session, query))).scalar_one_or_none()
 
 
 def intake_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:

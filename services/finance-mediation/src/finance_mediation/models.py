@@ -26,6 +26,18 @@ class Organisation(Base):
     created_at: Mapped[datetime]
 
 
+class CourtRegistration(Base):
+    """A mediation organisation on a court's roster of specially invited organisations (特邀调解组织名册,
+    《最高人民法院关于人民法院特邀调解的规定》第五条): only these see the court's unassigned cases."""
+
+    __tablename__ = "court_registrations"
+
+    court_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    organisation_code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    registered_at: Mapped[datetime]
+    registered_by: Mapped[str] = mapped_column(String(100))
+
+
 class Mediator(Base):
     """A specially invited mediator (特邀调解员); `id` is the subject of the mediator's token."""
 

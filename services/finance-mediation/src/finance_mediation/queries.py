@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.web.problems import NotFound
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from finance_mediation.models import Activity, MediationCase
-from finance_mediation.rules import CLOSED, CaseStatus, MediationStatistics, confirmation_flags, mediation_statistics
+from finance_mediation.models import Activity, CourtRegistration, MediationCase
+from finance_mediation.rules import (
+    CLOSED,
+    CaseStatus,
+    MediationStatistics,
+    confirmation_deadlines,
+    confirmation_flags,
+    mediation_statistics,
+)
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -30,7 +39,11 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
         )
     if Role.MEDIATION_ORG_ADMIN in principal.roles:
         clauses.append(MediationCase.organisation_code == principal.organisation)
-        clauses.append(MediationCase.status == CaseStatus.OPENED)  # the pool waiting for a mediator
+        # The pool waiting for a mediator: only of the courts that registered this organisation.
+        served = select(CourtRegistration.court_code).where(
+            CourtRegistration.organisation_code == principal.organisation
+        )
+        clauses.append(and_(MediationCase.status == CaseStatus.OPENED, MediationCase.court_code.in_(served)))
     if Role.BANK_OPERATOR in principal.roles:
         clauses.append(MediationCase.claimant_code == principal.organisation)
     if principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST}:
@@ -38,13 +51,34 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else MediationCase.id.is_(None)
 
 
+def seen_through_pool(principal: Principal, c: MediationCase) -> bool:
+    """Whether the caller sees this case only as an organisation looking into its court's pool: then only what
+    it takes to decide on the case is shown, not the parties' ID numbers, phones or addresses."""
+    if c.organisation_code == principal.organisation and Role.MEDIATION_ORG_ADMIN in principal.roles:
+        return False
+    if Role.BANK_OPERATOR in principal.roles and c.claimant_code == principal.organisation:
+        return False
+    if principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST} and c.court_code == principal.organisation:
+        return False
+    return Role.MEDIATION_ORG_ADMIN in principal.roles
+
+
+def pool_snapshot(dispute: dict[str, Any]) -> dict[str, Any]:
+    """The dispute as the pool shows it: type, court, claimant, amounts, dates and the respondents' names."""
+    kept: dict[str, Any] = {
+        k: dispute[k] for k in ("dispute_type", "court_code", "claimant", "claim", "default_date") if k in dispute
+    }
+    kept["respondents"] = [{"kind": r.get("kind"), "name": r.get("name")} for r in dispute.get("respondents", [])]
+    return kept
+
+
 async def get_case(
     session: AsyncSession, *, principal: Principal, case_id: str, for_update: bool = False
 ) -> MediationCase:
     """The case if the caller may see it; 404 otherwise."""
     query = select(MediationCase).where(MediationCase.id == case_id, visible_to(principal))
-    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
+    if for_update:
+        query = await lock_for_update(session, query)
     found = (await session.execute(query)).scalar_one_or_none()
     if found is None:
         raise NotFound("case not found")
@@ -58,6 +92,21 @@ def next_deadline(c: MediationCase) -> datetime | None:
         if c.status not in CLOSED
         else None
     )
+
+
+def deadlines_of(c: MediationCase) -> dict[str, datetime | None]:
+    """Every deadline of the case by name: assignment, acceptance, the mediation period, judicial confirmation."""
+    return {
+        "assign_by": c.assign_by,
+        "accept_by": c.accept_by,
+        "due_at": c.due_at,
+        **confirmation_deadlines(
+            agreement_effective_at=c.agreement_effective_at,
+            requested_at=c.confirmation_requested_at,
+            accepted_at=c.confirmation_accepted_at,
+            decision_extended=c.confirmation_extended,
+        ),
+    }
 
 
 def is_overdue(c: MediationCase, now: datetime) -> bool:

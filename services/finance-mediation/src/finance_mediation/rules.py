@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from courtlink_shared.deadlines.working_days import calendar_days_deadline, working_days_deadline
+from courtlink_shared.deadlines.periods import Unit, period_end
 
 MEDIATION_DAYS = 30
 ASSIGN_WITHIN_WORKING_DAYS = 3
@@ -97,19 +97,22 @@ def choose_mediator(
 
 
 def accept_by(assigned_at: datetime) -> datetime:
-    """A mediator confirms acceptance within 3 working days of the assignment."""
-    return working_days_deadline(assigned_at, ACCEPT_WITHIN_WORKING_DAYS)
+    """A mediator confirms acceptance within 3 working days of the assignment (SPC provisions on specially invited
+    mediation, 2016), counted per CPL art. 85 on the official calendar."""
+    return period_end(assigned_at, ACCEPT_WITHIN_WORKING_DAYS, Unit.WORKING_DAYS).ends_at
 
 
 def assign_by(opened_at: datetime) -> datetime:
-    """The court assigns a mediator within 3 working days of opening."""
-    return working_days_deadline(opened_at, ASSIGN_WITHIN_WORKING_DAYS)
+    """The court assigns a mediator within 3 working days of opening (same provisions)."""
+    return period_end(opened_at, ASSIGN_WITHIN_WORKING_DAYS, Unit.WORKING_DAYS).ends_at
 
 
 def mediation_due(accepted_at: datetime, *, extension_days: int = 0, suspended: timedelta = timedelta(0)) -> datetime:
-    """End of the mediation period: 30 days from acceptance, plus agreed extensions, plus time suspended for
-    appraisal or valuation (which does not count)."""
-    return calendar_days_deadline(accepted_at, MEDIATION_DAYS + extension_days) + suspended
+    """End of the mediation period: 30 days from acceptance plus the extensions every party consented to (SPC
+    provisions on specially invited mediation, 2016), counted per CPL art. 85 / Civil Code arts. 201–203 (start day
+    not counted, 24:00 Beijing time, a rest-day last day moves to the next working day). Time suspended for appraisal
+    or valuation does not count (online mediation rules, 2022): the count starts that much later."""
+    return period_end(accepted_at + suspended, MEDIATION_DAYS + extension_days, Unit.DAYS).ends_at
 
 
 def instalments_add_up(settled_amount: Decimal, amounts: Iterable[Decimal]) -> bool:
@@ -130,6 +133,27 @@ class ConfirmationFlags:
     decision_overdue: bool
 
 
+def confirmation_deadlines(
+    *,
+    agreement_effective_at: datetime | None,
+    requested_at: datetime | None,
+    accepted_at: datetime | None,
+    decision_extended: bool,
+) -> dict[str, datetime]:
+    """The judicial-confirmation periods that have started (CPL 2023 arts. 205–206, counted per CPL art. 85): apply
+    within 30 days of the agreement taking effect; the court accepts within 3 days of the application and decides
+    within 15 days of acceptance (+10 with the president's approval)."""
+    ends: dict[str, datetime] = {}
+    if agreement_effective_at is not None:
+        ends["confirmation_apply_by"] = period_end(agreement_effective_at, CONFIRMATION_APPLY_DAYS, Unit.DAYS).ends_at
+    if requested_at is not None:
+        ends["confirmation_accept_by"] = period_end(requested_at, CONFIRMATION_ACCEPT_DAYS, Unit.DAYS).ends_at
+    if accepted_at is not None:
+        decide_days = CONFIRMATION_DECIDE_DAYS + (CONFIRMATION_EXTENSION_DAYS if decision_extended else 0)
+        ends["confirmation_decide_by"] = period_end(accepted_at, decide_days, Unit.DAYS).ends_at
+    return ends
+
+
 def confirmation_flags(
     *,
     now: datetime,
@@ -141,25 +165,23 @@ def confirmation_flags(
 ) -> ConfirmationFlags:
     """Apply within 30 days of the agreement taking effect; accept within 3 days of the application; decide
     within 15 days of acceptance (+10 with the president's approval)."""
-    window_closed = (
-        agreement_effective_at is not None
-        and requested_at is None
-        and now > calendar_days_deadline(agreement_effective_at, CONFIRMATION_APPLY_DAYS)
+    ends = confirmation_deadlines(
+        agreement_effective_at=agreement_effective_at,
+        requested_at=requested_at,
+        accepted_at=accepted_at,
+        decision_extended=decision_extended,
     )
+    window_closed = requested_at is None and "confirmation_apply_by" in ends and now >= ends["confirmation_apply_by"]
     acceptance_overdue = (
-        requested_at is not None
-        and accepted_at is None
-        and now > calendar_days_deadline(requested_at, CONFIRMATION_ACCEPT_DAYS)
+        accepted_at is None and "confirmation_accept_by" in ends and now >= ends["confirmation_accept_by"]
     )
-    decide_days = CONFIRMATION_DECIDE_DAYS + (CONFIRMATION_EXTENSION_DAYS if decision_extended else 0)
-    decision_overdue = (
-        accepted_at is not None and decided_at is None and now > calendar_days_deadline(accepted_at, decide_days)
-    )
+    decision_overdue = decided_at is None and "confirmation_decide_by" in ends and now >= ends["confirmation_decide_by"]
     return ConfirmationFlags(window_closed, acceptance_overdue, decision_overdue)
 
 
 def may_apply_for_confirmation(*, now: datetime, agreement_effective_at: datetime) -> bool:
-    return now <= calendar_days_deadline(agreement_effective_at, CONFIRMATION_APPLY_DAYS)
+    """Within the 30 days (CPL 2023 art. 205): until 24:00 Beijing time of the last day."""
+    return now < period_end(agreement_effective_at, CONFIRMATION_APPLY_DAYS, Unit.DAYS).ends_at
 
 
 # --- statistics ------------------------------------------------------------------------------------------------

@@ -147,6 +147,14 @@ class CaseOut(BaseModel):
     confirmation: ConfirmationOut
     overdue: bool
     parties: list[str]
+    ends_on: dict[str, date] = Field(
+        default_factory=dict,
+        description="The Beijing-time day each deadline ends on (at 24:00): assign_by, accept_by, due_at, "
+        "confirmation_apply_by, confirmation_accept_by, confirmation_decide_by",
+    )
+    calendar_warning: str | None = Field(
+        None, description="Set when a deadline falls in a year whose holiday arrangement is not published yet"
+    )
 
 
 class ActivityOut(BaseModel):

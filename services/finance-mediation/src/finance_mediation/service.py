@@ -120,6 +120,8 @@ async def assign_manually(
     """The organisation picks the mediator itself; capacity and the claimant-affiliation rule still hold."""
     if CaseStatus(case.status) not in (CaseStatus.OPENED, CaseStatus.ASSIGNED):
         raise InvalidTransition(f"a case that is {case.status} cannot be reassigned")
+    if case.status == CaseStatus.ASSIGNED and case.mediator_id == mediator.id:
+        return  # the same assignment again (a repeated request): it stands as it is, nothing is recorded twice
     held = await locked_roster(session)
     if not can_take(held.loads[mediator.id], claimant_code=case.claimant_code):
         raise _field_error(

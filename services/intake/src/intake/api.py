@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.documents import html_document
 from courtlink_shared.web.periods import EARLIEST, LATEST, PeriodDep
 from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput, field_errors
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from intake import queries, service
-from intake.batches import BatchProcessor, create_batch
+from intake.batches import BatchProcessor, store_batch
 from intake.csv_io import CsvError, parse_batch_csv, report_csv, template_csv
 from intake.models import Batch, BatchRow, Dispute
 from intake.notices import compose_notice, render_notice_html, render_notice_pdf
@@ -36,6 +37,7 @@ from intake.schemas import (
     TimelineEntryOut,
     WithdrawIn,
 )
+from intake.xlsx_template import template_xlsx
 
 router = APIRouter(tags=["disputes"])
 BankOperator = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR))]
@@ -167,7 +169,7 @@ async def _notice(dispute_id: str, session: SessionDep, principal: Principal, ru
 
 @router.get("/disputes/{dispute_id}/notice", response_class=HTMLResponse, summary="The mediation notice (HTML)")
 async def notice_html(dispute_id: str, session: SessionDep, principal: Reader, runtime: RuntimeDep) -> HTMLResponse:
-    return HTMLResponse(render_notice_html(await _notice(dispute_id, session, principal, runtime)))
+    return html_document(render_notice_html(await _notice(dispute_id, session, principal, runtime)))
 
 
 @router.get(
@@ -249,6 +251,7 @@ async def statistics(
 # --- batches ---------------------------------------------------------------------------------------------------
 
 batch_router = APIRouter(tags=["batches"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def batch_out(batch: Batch) -> BatchOut:
@@ -283,6 +286,20 @@ async def batch_template(_: BankOperator) -> Response:
     )
 
 
+@batch_router.get(
+    "/batches/template.xlsx",
+    summary="The template as an Excel workbook with every column formatted as text (fill in, save as CSV UTF-8)",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def batch_template_xlsx(_: BankOperator) -> Response:
+    return Response(
+        template_xlsx(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="courtlink-batch-template.xlsx"'},
+    )
+
+
 @batch_router.post(
     "/batches",
     status_code=status.HTTP_202_ACCEPTED,
@@ -306,8 +323,7 @@ async def submit_batch(
     principal: BankOperator,
 ) -> BatchOut:
     rows, source = await _batch_rows(request)
-    batch = await create_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
-    await session.commit()
+    batch = await store_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
     runtime.worker(BatchProcessor).submit(batch.id)
     response.headers["Location"] = f"/batches/{batch.id}"
     return batch_out(batch)

@@ -29,11 +29,16 @@ def _consumers(runtime: ServiceRuntime) -> list[ConsumerSpec]:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The intake app: its lifespan migrates the database and starts the relay, the mediation consumer and
     the batch worker."""
+    settings = settings or Settings()
     return create_service_app(
-        settings or Settings(),
+        settings,
         title="Courtlink intake",
         description=DESCRIPTION,
         routers=[batch_router, router],
         parts=ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, workers=lambda rt: [BatchProcessor(rt)]),
         clock=clock,
+        body_limits={
+            "POST /disputes": settings.dispute_max_body_bytes,
+            "POST /batches": settings.batch_max_body_bytes,
+        },
     )

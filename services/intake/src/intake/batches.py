@@ -15,9 +15,10 @@ from typing import Any
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
-from courtlink_shared.web.problems import field_errors
+from courtlink_shared.web.problems import Conflict, field_errors
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Batch, BatchRow
@@ -64,6 +65,23 @@ async def create_batch(
     return batch
 
 
+async def store_batch(
+    session: AsyncSession, *, principal: Principal, rows: list[dict[str, Any]], source: str, now: datetime
+) -> Batch:
+    """Store and commit the batch, or return the same batch sent before by this bank.
+
+    Identical batches sent at the same moment all find no batch yet and race for the unique fingerprint: the
+    losers roll back and, on the next round, read the winner's batch (committed before their insert failed)."""
+    for _attempt in range(3):
+        batch = await create_batch(session, principal=principal, rows=rows, source=source, now=now)
+        try:
+            await session.commit()
+            return batch
+        except IntegrityError:
+            await session.rollback()
+    raise Conflict("the same batch is being submitted concurrently; retry")
+
+
 def first_row_number(batch: Batch) -> int:
     """How the bank numbers its rows: CSV lines count the header (data starts on line 2), JSON items from 1."""
     return 2 if batch.source == "csv" else 1
@@ -78,6 +96,9 @@ def _validate(row: dict[str, Any], bank_code: str) -> tuple[DisputeIn | None, li
     return (None, errors) if errors else (item, [])
 
 
+RESCAN_SECONDS = 5.0
+
+
 class BatchProcessor:
     """Processes stored batches in the background, one chunk per transaction."""
 
@@ -90,24 +111,32 @@ class BatchProcessor:
         self._queue.put_nowait(batch_id)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Resume unfinished batches, then take new ones until stop is set."""
-        async with self._runtime.session_factory() as session:
-            unfinished = (await session.execute(select(Batch.id).where(Batch.status == "processing"))).scalars()
-            for batch_id in unfinished:
-                self.submit(batch_id)
+        """Resume unfinished batches, then take new ones until stop is set. While idle, look for unfinished batches
+        again every RESCAN_SECONDS: a batch whose replica died is finished by another (its chunks are locked with
+        SKIP LOCKED, so two replicas never take the same chunk)."""
+        await self._resume_unfinished()
         while not stop.is_set():
             getter = asyncio.ensure_future(self._queue.get())
             stopper = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait([getter, stopper], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait([getter, stopper], timeout=RESCAN_SECONDS, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
             if getter not in done:
                 getter.cancel()
-                return
+                if stop.is_set():
+                    return
+                await self._resume_unfinished()
+                continue
             batch_id = getter.result()
             try:
                 await self.process(batch_id, stop)
             except Exception:
                 log.exception("batch %s failed; it resumes at the next start", batch_id)
+
+    async def _resume_unfinished(self) -> None:
+        async with self._runtime.session_factory() as session:
+            unfinished = (await session.execute(select(Batch.id).where(Batch.status == "processing"))).scalars()
+            for batch_id in unfinished:
+                self.submit(batch_id)
 
     async def process(self, batch_id: str, stop: asyncio.Event | None = None) -> None:
         """Process the batch chunk by chunk until done (or until stop)."""

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from courtlink_shared.spreadsheets import csv_writer
 from courtlink_shared.web.inputs import storable_text
 
 RESPONDENT_SLOTS = 2  # borrower and guarantor: more respondents go through the JSON API
@@ -162,7 +163,7 @@ def _parse_rows(text: str) -> list[dict[str, Any]]:
 def template_csv() -> bytes:
     """The template banks fill in: headers and one example row, UTF-8 with BOM so that spreadsheets open it."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(HEADERS)
     writer.writerow(TEMPLATE_EXAMPLE)
     return out.getvalue().encode("utf-8-sig")
@@ -171,7 +172,7 @@ def template_csv() -> bytes:
 def report_csv(rows: Iterable[dict[str, Any]]) -> bytes:
     """The batch report: one line per input row with its outcome and reasons."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["行号", "银行业务编号", "结果", "纠纷编号", "原因", "reasons"])
     outcome_zh = {
         "accepted": "已受理",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.events.envelope import Envelope
 from courtlink_shared.events.mediation import ConfirmationDecided, MediationFailed
 from courtlink_shared.messaging.consumer import EventHandler, PermanentEventError
@@ -31,7 +32,7 @@ def mediation_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
 
     async def handle(session: AsyncSession, envelope: Envelope, data: Any) -> None:
         dispute = (
-            await session.execute(select(Dispute).where(Dispute.id == data.dispute_id).with_for_update())
+            await session.execute(await lock_for_update(session, select(Dispute).where(Dispute.id == data.dispute_id)))
         ).scalar_one_or_none()
         if dispute is None:
             raise PermanentEventError(f"mediation event for unknown dispute {data.dispute_id}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.identifiers.normalise import normalise_identifier
 from courtlink_shared.web.problems import NotFound, UnprocessableInput
 from sqlalchemy import Select, and_, func, or_, select
@@ -34,7 +35,7 @@ async def get_dispute(
     """The dispute if the caller may see it; 404 otherwise (another organisation's dispute does not exist for them)."""
     query = select(Dispute).where(Dispute.id == dispute_id, visible_to(principal))
     if for_update:
-        query = query.with_for_update()
+        query = await lock_for_update(session, query)
     dispute = (await session.execute(query)).scalar_one_or_none()
     if dispute is None:
         raise NotFound("dispute not found")

@@ -17,8 +17,10 @@ NOTICE_TEMPLATE_BY_TYPE: dict[str, str] = {
     "借款合同纠纷": "loan",
     "保证合同纠纷": "guarantee",
     "融资租赁合同纠纷": "financial_leasing",
-    "储蓄存款合同纠纷": "general",
-    "银行卡纠纷": "credit_card",
+    "储蓄存款合同纠纷": "deposit",
+    # 银行卡纠纷 (《民事案件案由规定》) covers debit cards as well as credit cards: its own wording, not the
+    # credit-card notice's "信用卡透支".
+    "银行卡纠纷": "bank_card",
 }
 DISPUTE_TYPES: tuple[str, ...] = tuple(NOTICE_TEMPLATE_BY_TYPE)
 

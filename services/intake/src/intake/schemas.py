@@ -12,17 +12,17 @@ from typing import Annotated, Any, Literal
 
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.identifiers.money import MAX_CLAIM
+from courtlink_shared.spreadsheets import starts_like_formula
 from courtlink_shared.web.inputs import (
-    COURT_CODE_PATTERN,
     Amount,
     Code,
+    CourtCode,
     PartyIn,
     StrictInput,
     Text,
     check_organisation_code,
-    compact,
-    nfkc,
 )
+from courtlink_shared.web.spreadsheet_values import bilingual_error, calendar_date
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
 from intake.rules import DISPUTE_TYPES, DisputeStatus
@@ -34,7 +34,7 @@ def _not_in_future(value: date) -> date:
     return value
 
 
-PastDate = Annotated[date, BeforeValidator(compact), AfterValidator(_not_in_future)]
+PastDate = Annotated[date, BeforeValidator(calendar_date), AfterValidator(_not_in_future)]
 DisputeType = Literal[DISPUTE_TYPES]  # type: ignore[valid-type]
 
 
@@ -85,8 +85,21 @@ class DisputeIn(StrictInput):
     claim: ClaimIn
     contract_number: Code = Field(min_length=1, max_length=64)
     default_date: PastDate
-    court_code: Annotated[str, BeforeValidator(nfkc)] = Field(pattern=COURT_CODE_PATTERN, examples=["吉7101"])
+    court_code: CourtCode
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=100)
+
+    @field_validator("bank_reference")
+    @classmethod
+    def _not_a_formula(cls, value: str) -> str:
+        # The reference is echoed in reports banks open in a spreadsheet: one that reads as a formula there is
+        # refused at the door (OWASP CSV injection), not only neutralised on the way out.
+        if starts_like_formula(value):
+            raise bilingual_error(
+                "formula_reference",
+                "must not start with =, +, - or @: a spreadsheet would run it as a formula",
+                "不得以 =、+、-、@ 开头：电子表格会把它当作公式执行",
+            )
+        return value
 
 
 class BatchIn(StrictInput):

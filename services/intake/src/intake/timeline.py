@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import ends_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import TimelineEntry
@@ -25,6 +26,12 @@ def local(moment: str | datetime) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+def until(moment: str | datetime) -> str:
+    """A deadline as the day it ends on, Beijing time: periods run until 24:00 of their last day (CPL art. 85)."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return f"{ends_on(value):%Y-%m-%d} 24:00"
+
+
 def mediation_summary(event_type: str, data: dict[str, Any]) -> str:
     """The timeline sentence of a mediation event."""
     match event_type.rsplit(".", 1)[-1]:
@@ -32,11 +39,11 @@ def mediation_summary(event_type: str, data: dict[str, Any]) -> str:
             return "调解案件已建立"
         case "mediator_assigned":
             prefix = "重新指派" if data.get("mode") == "reassignment" else "已指派"
-            return f"{prefix}调解员{data['mediator_name']}，应于{local(data['accept_by'])}前确认接受"
+            return f"{prefix}调解员{data['mediator_name']}，应于{until(data['accept_by'])}前确认接受"
         case "accepted":
-            return f"调解员已接受，调解期限至{local(data['due_at'])}"
+            return f"调解员已接受，调解期限至{until(data['due_at'])}"
         case "extended":
-            return f"经各方当事人同意，调解期限延长{data['extra_days']}日至{local(data['due_at'])}"
+            return f"经各方当事人同意，调解期限延长{data['extra_days']}日至{until(data['due_at'])}"
         case "settled":
             return f"调解成功，达成调解协议（金额{data['agreement']['settled_amount']}元）"
         case "failed":

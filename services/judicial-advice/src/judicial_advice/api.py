@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import render_html, render_pdf
 from courtlink_shared.events.common import Actor
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
+from courtlink_shared.web.documents import html_document
 from courtlink_shared.web.problems import NotFound
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
@@ -63,6 +65,8 @@ def advice_out(a: Advice, now: datetime) -> AdviceOut:
         delivered_at=a.delivered_at,
         reply_deadline=a.reply_deadline,
         overdue=overdue,
+        ends_on=days_deadlines_end_on({"reply_deadline": a.reply_deadline}),
+        calendar_warning=deadline_warning(a.reply_deadline),
         final_reply_at=a.final_reply_at,
         adoption=a.adoption,
         archived_at=a.archived_at,
@@ -86,10 +90,9 @@ async def draft(
     body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, runtime: RuntimeDep, principal: Drafter
 ) -> AdviceOut:
     places: dict[str, str] = getattr(runtime.settings, "court_places", {})
-    place = places.get(principal.organisation, principal.organisation[:1])
     role = Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in principal.roles else Role.TRIAL_JUDGE
     a = await service.draft(
-        session, outbox=outbox, now=clock.now(), actor=actor(principal, role), place=place, body=body
+        session, outbox=outbox, now=clock.now(), actor=actor(principal, role), court_places=places, body=body
     )
     await session.commit()
     return advice_out(a, clock.now())
@@ -297,7 +300,7 @@ async def statistics(
 @router.get("/advices/{advice_id}/document", response_class=HTMLResponse, summary="The 司法建议书 (HTML)")
 async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> HTMLResponse:
     a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
-    return HTMLResponse(render_html(advice_document(a, court_name=runtime.settings.court_name(a.court_code))))
+    return html_document(render_html(advice_document(a, court_name=runtime.settings.court_name(a.court_code))))
 
 
 @router.get(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import ends_on
 from courtlink_shared.documents import CourtDocument
+from courtlink_shared.spreadsheets import csv_writer
 
 from judicial_advice.models import Advice
 from judicial_advice.rules import ReplyFigures
@@ -29,7 +30,8 @@ def advice_document(advice: Advice, *, court_name: str) -> CourtDocument:
     paragraphs.append("为此，本院建议：")
     for rec in sorted(content["recommendations"], key=lambda r: r["problem"]):
         paragraphs.append(f"{_numeral(rec['problem'])}、针对问题{_numeral(rec['problem'])}：{rec['text']}")
-    deadline = f"（即{advice.reply_deadline.astimezone(SHANGHAI):%Y年%m月%d日}前）" if advice.reply_deadline else ""
+    # The period's last day (it runs until 24:00 of that day).
+    deadline = f"（即{ends_on(advice.reply_deadline):%Y年%m月%d日}前）" if advice.reply_deadline else ""
     paragraphs.append(f"请于收到本建议书之日起{advice.reply_months}个月内{deadline}，将采纳落实情况书面回复本院。")
     if content.get("related_cases"):
         paragraphs.append("相关案件：" + "、".join(content["related_cases"]))
@@ -46,15 +48,16 @@ def advice_document(advice: Advice, *, court_name: str) -> CourtDocument:
 def annual_report_csv(advices: Sequence[Advice]) -> bytes:
     """One line per advice of the year, for the report to the people's congress (UTF-8 with BOM for Excel)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         ["编号", "标题", "受文单位", "签发日期", "送达日期", "回复期限", "回复日期", "按期回复", "采纳情况", "成效评估"]
     )
     for a in advices:
         local = {
             k: getattr(a, k).astimezone(SHANGHAI).date().isoformat() if getattr(a, k) else ""
-            for k in ("issued_at", "delivered_at", "reply_deadline", "final_reply_at")
+            for k in ("issued_at", "delivered_at", "final_reply_at")
         }
+        local["reply_deadline"] = ends_on(a.reply_deadline).isoformat() if a.reply_deadline else ""
         on_time = (
             ""
             if a.final_reply_at is None or a.reply_deadline is None

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.web.problems import NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,8 @@ async def get_advice(
     session: AsyncSession, *, principal: Principal, advice_id: str, for_update: bool = False
 ) -> Advice:
     query = select(Advice).where(Advice.id == advice_id)
-    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
+    if for_update:
+        query = await lock_for_update(session, query)
     advice = (await session.execute(query)).scalar_one_or_none()
     if advice is None or not _may_see(advice, principal):
         raise NotFound("advice not found")

@@ -3,14 +3,13 @@ deadline (normally at most two months from delivery), and the reply statistics o
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import Unit, period_end, reminder_after, reminder_before
 
 DEFAULT_REPLY_MONTHS = 2
 
@@ -58,7 +57,10 @@ def can_transition(current: AdviceStatus, target: AdviceStatus) -> bool:
 
 
 def advice_number(place: str, year: int, n: int) -> str:
-    """The printed number of a 司法建议书, e.g. 吉法建〔2026〕3号."""
+    """The printed number of a 司法建议书, e.g. 吉法建〔2026〕3号; refuses a sequence number below 1 (numbers
+    start at 1) and an empty place (every court has its own)."""
+    if n < 1 or not place:
+        raise ValueError(f"an advice number needs a place and a sequence number from 1, not {place!r} and {n}")
     return f"{place}法建〔{year}〕{n}号"
 
 
@@ -67,18 +69,20 @@ def number_scope(court_code: str) -> str:
     return f"advice:{court_code}"
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same Beijing-time day `months` later (clamped to the month's end), as the law counts months."""
-    local = moment.astimezone(SHANGHAI)
-    month_index = local.month - 1 + months
-    year, month = local.year + month_index // 12, month_index % 12 + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    return local.replace(year=year, month=month, day=day).astimezone(moment.tzinfo)
-
-
 def reply_deadline(delivered_at: datetime, months: int = DEFAULT_REPLY_MONTHS) -> datetime:
-    """When the written reply is due: `months` after delivery (two unless a legal basis allows longer)."""
-    return add_months(delivered_at, months)
+    """When the written reply is due: `months` after delivery (normally at most two: SPC provisions on
+    comprehensive-governance judicial advice, 2023), counted per Civil Code arts. 201–203: the corresponding day of
+    the last month or its last day, moved off a rest day, until 24:00 Beijing time."""
+    return period_end(delivered_at, months, Unit.MONTHS).ends_at
+
+
+REMIND_DAYS = 7
+
+
+def reminders(deadline: datetime) -> list[tuple[datetime, str]]:
+    """When the recipient is reminded (practice): on the working day a week before the reply deadline's last day,
+    and a week after it (counted as a period of 7 days, so on a working day)."""
+    return [(reminder_before(deadline, REMIND_DAYS), "before"), (reminder_after(deadline, REMIND_DAYS), "after")]
 
 
 def recommendations_match(problems: Sequence[str], recommendations: Sequence[object]) -> bool:
@@ -119,3 +123,30 @@ def reply_figures(
 
 def _rate(numerator: int, denominator: int) -> Decimal | None:
     return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+def place_of(court_places: Mapping[str, str], court_code: str) -> str | None:
+    """The place abbreviation a court's advice numbers start with, as configured (COURT_PLACES), or None for a court
+    without one: never a default, since a guessed one (say the province's character) gives two courts of the same
+    province the same number (SPC provisions on judicial advice, 2023: each court numbers its own advice)."""
+    return court_places.get(court_code)
+
+
+def court_places_faults(court_places: Mapping[str, str], known_courts: Iterable[str]) -> list[str]:
+    """What is wrong with a court → place configuration: none configured, a known court without a place, or two
+    courts with the same place (their advice would get the same numbers)."""
+    if not court_places:
+        return ['no court has a place abbreviation for advice numbers; set COURT_PLACES, e.g. {"吉7101": "长铁"}']
+    faults = [
+        f"court {court} (in COURT_NAMES) has no place abbreviation for advice numbers in COURT_PLACES"
+        for court in sorted(set(known_courts) - set(court_places))
+    ]
+    courts_by_place: dict[str, list[str]] = {}
+    for court, place in court_places.items():
+        courts_by_place.setdefault(place, []).append(court)
+    faults += [
+        f"courts {', '.join(sorted(courts))} share the place abbreviation {place}: their advice numbers would collide"
+        for place, courts in courts_by_place.items()
+        if len(courts) > 1
+    ]
+    return faults

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -94,6 +94,12 @@ class AdviceOut(BaseModel):
     delivered_at: datetime | None
     reply_deadline: datetime | None
     overdue: bool
+    ends_on: dict[str, date] = Field(
+        default_factory=dict, description="The Beijing-time day each deadline ends on (at 24:00): reply_deadline"
+    )
+    calendar_warning: str | None = Field(
+        None, description="Set when a deadline falls in a year whose holiday arrangement is not published yet"
+    )
     final_reply_at: datetime | None
     adoption: str | None
     archived_at: datetime | None

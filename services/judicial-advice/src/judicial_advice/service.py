@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
@@ -14,7 +15,7 @@ from courtlink_shared.events import advice as events
 from courtlink_shared.events.common import Actor, Organisation
 from courtlink_shared.events.envelope import EventData
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import InvalidTransition
+from courtlink_shared.web.problems import Forbidden, InvalidTransition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
@@ -25,14 +26,14 @@ from judicial_advice.rules import (
     advice_number,
     can_transition,
     number_scope,
+    place_of,
+    reminders,
     reply_deadline,
 )
 from judicial_advice.schemas import AdviceIn
 
 REPLY_DUE = "advice.reply_due"
 REMINDER = "advice.reminder"
-REMIND_BEFORE = timedelta(days=7)
-REMIND_AFTER = timedelta(days=7)
 
 
 def _content(body: AdviceIn) -> dict[str, Any]:
@@ -89,9 +90,22 @@ def _apply(advice: Advice, body: AdviceIn) -> None:
 
 
 async def draft(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, place: str, body: AdviceIn
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    actor: Actor,
+    court_places: Mapping[str, str],
+    body: AdviceIn,
 ) -> Advice:
-    """A judge or the research office drafts advice in the court's name (version 1)."""
+    """A judge or the research office drafts advice in the court's name (version 1); a court without a configured
+    place abbreviation for its advice numbers is refused (Forbidden) before anything is saved."""
+    place = place_of(court_places, actor.organisation)
+    if place is None:
+        raise Forbidden(
+            f"court {actor.organisation} has no place abbreviation for advice numbers (COURT_PLACES); "
+            "the administrator must configure one before it drafts judicial advice"
+        )
     advice = Advice(
         id=str(uuid.uuid4()),
         court_code=actor.organisation,
@@ -183,10 +197,7 @@ async def deliver(
     advice.delivery = {"method": method, "proof": proof}
     advice.reply_deadline = reply_deadline(now, advice.reply_months)
     await schedule_deadline(session, kind=REPLY_DUE, subject=advice.id, due_at=advice.reply_deadline)
-    for when, label in (
-        (advice.reply_deadline - REMIND_BEFORE, "before"),
-        (advice.reply_deadline + REMIND_AFTER, "after"),
-    ):
+    for when, label in reminders(advice.reply_deadline):
         await schedule_deadline(session, kind=REMINDER, subject=advice.id, due_at=when, payload={"when": label})
     event = events.AdviceDelivered(
         advice_id=advice.id,

@@ -20,6 +20,7 @@ class Role(StrEnum):
     PRESIDENT = "president"
     AGENCY_OFFICER = "agency_officer"
     ANALYST = "analyst"
+    COURT_ADMIN = "court_admin"  # maintains the platform's reference data: the official calendar
 
 
 @dataclass(frozen=True)

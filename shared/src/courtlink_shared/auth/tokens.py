@@ -118,13 +118,24 @@ class RemoteKeySet:
         return self._jwks_url
 
 
+DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
+
+
 class TokenVerifier:
     """Verifies tokens against a key set; only RS256 is accepted (never `none`, never HMAC)."""
 
-    def __init__(self, jwks: dict[str, Any] | KeySet, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        jwks: dict[str, Any] | KeySet,
+        *,
+        issuer: str,
+        audience: str,
+        max_lifetime_seconds: float = DEFAULT_MAX_LIFETIME_SECONDS,
+    ) -> None:
         self._keys: KeySet = StaticKeySet(jwks) if isinstance(jwks, dict) else jwks
         self._issuer = issuer
         self._audience = audience
+        self._max_lifetime = max_lifetime_seconds
 
     @classmethod
     def from_settings(
@@ -136,6 +147,7 @@ class TokenVerifier:
         audience: str,
         jwks_url: str | None = None,
         refetch_seconds: float = 10.0,
+        max_lifetime_seconds: float = DEFAULT_MAX_LIFETIME_SECONDS,
     ) -> TokenVerifier:
         """Build from AUTH_JWKS / AUTH_JWKS_FILE (a fixed key set), else AUTH_JWKS_URL or an http(s) AUTH_ISSUER
         (the identity provider's keys); without any of them there is nothing to trust: refuse to start."""
@@ -151,7 +163,7 @@ class TokenVerifier:
                 "no key set configured: set AUTH_JWKS_FILE (see `courtlink-token keygen`), "
                 "or AUTH_ISSUER to the identity provider's issuer URL"
             )
-        return cls(keys, issuer=issuer, audience=audience)
+        return cls(keys, issuer=issuer, audience=audience, max_lifetime_seconds=max_lifetime_seconds)
 
     def verify(self, token: str) -> Principal:
         """The principal the token speaks for; raises InvalidToken."""
@@ -170,6 +182,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        self._check_lifetime(claims)
         try:
             roles = frozenset(Role(r) for r in claims.get("roles", []))
         except ValueError as exc:
@@ -178,3 +191,14 @@ class TokenVerifier:
         if not isinstance(organisation, str) or not organisation:
             raise InvalidToken("token has no organisation (org claim)")
         return Principal(subject=claims["sub"], roles=roles, organisation=organisation, name=claims.get("name"))
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """A stolen token is good until it expires: one minted to live longer than the court allows is refused
+        even though a trusted key signed it (a leaked signing key or a misconfigured client)."""
+        issued, expires = claims["iat"], claims["exp"]
+        if not isinstance(issued, int | float) or not isinstance(expires, int | float):
+            raise InvalidToken("iat and exp must be numbers")
+        if expires - issued > self._max_lifetime:
+            raise InvalidToken(
+                f"token lifetime {expires - issued:.0f}s exceeds the maximum of {self._max_lifetime:.0f}s"
+            )

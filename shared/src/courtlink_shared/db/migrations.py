@@ -7,11 +7,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _HERE = Path(__file__).resolve().parent
 PLATFORM_VERSIONS = _HERE / "platform_migrations"
+# Any fixed number: the replicas of one service, starting together, migrate one after the other.
+_MIGRATION_LOCK = 0x636F75727400
 
 
 def alembic_config(version_dirs: Sequence[Path], target_metadata: Sequence[MetaData] = ()) -> Config:
@@ -34,4 +36,8 @@ async def upgrade(engine: AsyncEngine, version_dirs: Sequence[Path] = ()) -> Non
     """Bring the database to the newest revision of every branch (platform and service)."""
     config = alembic_config(version_dirs)
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several replicas start at once: the first migrates, the others wait here (the lock ends with this
+            # transaction) and then find the schema at its newest revision, so nothing is created twice.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         await connection.run_sync(_upgrade_sync, config)

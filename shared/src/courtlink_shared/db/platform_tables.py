@@ -90,3 +90,15 @@ relay_lease = Table(
     Column("holder", String(100), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
 )
+
+# The official calendar as the court's administrator loaded it (deadlines/calendar_store.py): one row per year.
+calendar_arrangements = Table(
+    "calendar_arrangements",
+    platform_metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("holidays", JSON, nullable=False),
+    Column("working_days", JSON, nullable=False),
+    Column("notice", Text, nullable=False),
+    Column("loaded_by", String(200), nullable=False),
+    Column("loaded_at", UtcDateTime(), nullable=False),
+)

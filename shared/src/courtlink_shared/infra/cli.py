@@ -1,4 +1,5 @@
-"""`courtlink-infra {kafka,postgres,keycloak} {start,stop,status} [--name NAME]`: manage the local infrastructure."""
+"""`courtlink-infra {kafka,postgres,keycloak} {start,stop,status} [--name NAME] [--brokers N]`: manage the local
+infrastructure (`--brokers 3`: a Kafka cluster of three KRaft brokers, topics replicated three times)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("--name", default="dev", help="instance name (default: dev)")
     parser.add_argument("--port", type=int, default=None, help="Kafka, Keycloak: listener port on first start")
+    parser.add_argument("--brokers", type=int, default=1, help="Kafka: brokers in the cluster (default: 1)")
     args = parser.parse_args(argv)
     try:
-        if args.component == "kafka":
+        if args.component == "kafka" and (args.brokers > 1 or kafka_local.running_cluster(args.name)):
+            _cluster(args.action, args.name, args.brokers)
+        elif args.component == "kafka":
             if args.action == "start":
                 print(kafka_local.start(args.name, port=args.port).bootstrap_servers)
             elif args.action == "stop":
@@ -58,6 +62,16 @@ def _keycloak(action: str, name: str, port: int | None) -> None:
     print(f"administration: {instance.url}/admin (user {admin}, password {instance.admin_password})")
     for client, secret in instance.client_secrets.items():
         print(f"client {client}: secret {secret}")
+
+
+def _cluster(action: str, name: str, brokers: int) -> None:
+    if action == "start":
+        print(kafka_local.start_cluster(name, brokers=brokers).bootstrap_servers)
+    elif action == "stop":
+        kafka_local.stop_cluster(name)
+    else:
+        cluster = kafka_local.running_cluster(name)
+        print(cluster.bootstrap_servers if cluster else "not running")
 
 
 if __name__ == "__main__":

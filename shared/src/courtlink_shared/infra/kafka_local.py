@@ -1,4 +1,6 @@
-"""A real single-node Apache Kafka broker in KRaft mode, from the Maven Central jars, run with the local JDK.
+"""Real Apache Kafka in KRaft mode, from the Maven Central jars, run with the local JDK: a single-node broker
+(`start`), or a cluster of brokers that are also the controller quorum (`start_cluster`; three by default, topics
+replicated three times with min.insync.replicas 2, as in production), whose nodes can be killed and started again.
 
 The jars are fetched once with `mvn dependency:copy-dependencies` from deploy/local/pom.xml into the cache.
 Starting an instance that already runs returns it unchanged; stopping leaves no process behind.
@@ -6,18 +8,30 @@ Starting an instance that already runs returns it unchanged; stopping leaves no 
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient
+
+from courtlink_shared.events.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
 from courtlink_shared.infra.paths import cache_dir, instance_dir, repository_root
 from courtlink_shared.infra.processes import (
     InfraError,
     listen_ports,
+    pid_alive,
     port_open,
     read_pid,
     stop_process_group,
@@ -143,43 +157,8 @@ def start(name: str = "dev", *, port: int | None = None, fresh: bool = False, ti
     (state / "log4j.properties").write_text(_LOG4J.format(log=state / "server.log"))
     classpath = f"{libs}/*"
     if not (data / "meta.properties").is_file():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        fmt = subprocess.run(
-            [
-                java,
-                "-cp",
-                classpath,
-                "kafka.tools.StorageTool",
-                "format",
-                f"--cluster-id={cluster_id}",  # one glued argument: an id may start with "-"
-                "-c",
-                str(state / "server.properties"),
-                "--ignore-formatted",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if fmt.returncode != 0:
-            raise InfraError("Kafka storage format failed:\n" + fmt.stdout + fmt.stderr)
-    with open(state / "stdout.log", "ab") as out:
-        proc = subprocess.Popen(
-            [
-                java,
-                "-Xms256m",
-                "-Xmx768m",
-                "-XX:+UseG1GC",
-                f"-Dlog4j.configuration=file:{state / 'log4j.properties'}",
-                "-cp",
-                classpath,
-                "kafka.Kafka",
-                str(state / "server.properties"),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        _format(java, classpath, state / "server.properties", _new_cluster_id())
+    proc = _launch(java, classpath, state, heap="768m")
     (state / "pid").write_text(str(proc.pid))
     (state / "port").write_text(str(port))
 
@@ -192,6 +171,53 @@ def start(name: str = "dev", *, port: int | None = None, fresh: bool = False, ti
     return KafkaInstance(name, port, proc.pid)
 
 
+def _new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def _format(java: str, classpath: str, properties: Path, cluster_id: str) -> None:
+    fmt = subprocess.run(
+        [
+            java,
+            "-cp",
+            classpath,
+            "kafka.tools.StorageTool",
+            "format",
+            f"--cluster-id={cluster_id}",  # one glued argument: an id may start with "-"
+            "-c",
+            str(properties),
+            "--ignore-formatted",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if fmt.returncode != 0:
+        raise InfraError("Kafka storage format failed:\n" + fmt.stdout + fmt.stderr)
+
+
+def _launch(java: str, classpath: str, state: Path, *, heap: str) -> subprocess.Popen[bytes]:
+    """Start the broker configured in state/server.properties in its own process group."""
+    with open(state / "stdout.log", "ab") as out:
+        return subprocess.Popen(
+            [
+                java,
+                "-Xms256m",
+                f"-Xmx{heap}",
+                "-XX:+UseG1GC",
+                f"-Dlog4j.configuration=file:{state / 'log4j.properties'}",
+                "-cp",
+                classpath,
+                "kafka.Kafka",
+                str(state / "server.properties"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
 def stop(name: str = "dev", *, remove_data: bool = False) -> None:
     """Stop broker `name` (no-op when it does not run); `remove_data` also deletes its log directory."""
     state = _state(name)
@@ -201,3 +227,182 @@ def stop(name: str = "dev", *, remove_data: bool = False) -> None:
     (state / "pid").unlink(missing_ok=True)
     if remove_data:
         shutil.rmtree(state, ignore_errors=True)
+
+
+# ---- a cluster of combined broker-controllers ---------------------------------------------------------------------
+
+_CLUSTER_NODE = """\
+process.roles=broker,controller
+node.id={node}
+controller.quorum.voters={voters}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs={data}
+num.partitions=6
+default.replication.factor={replicas}
+min.insync.replicas={min_insync}
+offsets.topic.replication.factor={replicas}
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor={replicas}
+transaction.state.log.min.isr={min_insync}
+unclean.leader.election.enable=false
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+delete.topic.enable=true
+# A killed node is fenced (and dropped from every ISR, so acks=all writes go on with the other two) after 6 s.
+broker.session.timeout.ms=6000
+"""
+
+
+@dataclass(frozen=True)
+class KafkaCluster:
+    """A running local cluster: node i (1-based) listens on ports[i - 1]."""
+
+    name: str
+    ports: tuple[int, ...]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def node_of(self, port: int) -> int:
+        """The node id that listens on this port."""
+        return self.ports.index(port) + 1
+
+
+def _node_state(name: str, node: int) -> Path:
+    return _state(name) / f"node-{node}"
+
+
+def _layout(name: str) -> dict[str, Any] | None:
+    path = _state(name) / "cluster.json"
+    return dict(json.loads(path.read_text())) if path.is_file() else None
+
+
+def start_cluster(name: str, *, brokers: int = 3, fresh: bool = False, timeout: float = 120.0) -> KafkaCluster:
+    """Start (or complete) cluster `name` of `brokers` nodes, each broker and controller, topics replicated
+    min(brokers, 3) times with min.insync.replicas 2; returns once every node is registered with the quorum."""
+    if fresh:
+        stop_cluster(name, remove_data=True)
+    layout = _layout(name)
+    if layout is None:
+        ports = listen_ports(2 * brokers)
+        layout = {
+            "cluster_id": _new_cluster_id(),
+            "nodes": [{"id": i + 1, "port": ports[2 * i], "controller_port": ports[2 * i + 1]} for i in range(brokers)],
+        }
+        _state(name).mkdir(parents=True, exist_ok=True)
+        (_state(name) / "cluster.json").write_text(json.dumps(layout))
+    cluster = KafkaCluster(name, tuple(node["port"] for node in layout["nodes"]))
+    for node in layout["nodes"]:
+        if read_pid(_node_state(name, node["id"]) / "pid") is None:
+            _start_node(name, layout, node["id"])
+    _wait_registered(cluster, len(cluster.ports), timeout)
+    return cluster
+
+
+def _start_node(name: str, layout: dict[str, Any], node_id: int) -> None:
+    libs = ensure_jars()
+    java = _require("java", "a JDK 17 or newer (for example the `openjdk-17-jdk-headless` package)")
+    nodes = layout["nodes"]
+    node = nodes[node_id - 1]
+    state = _node_state(name, node_id)
+    data = state / "data"
+    state.mkdir(parents=True, exist_ok=True)
+    replicas = min(len(nodes), REPLICATION_FACTOR)
+    (state / "server.properties").write_text(
+        _CLUSTER_NODE.format(
+            node=node_id,
+            voters=",".join(f"{n['id']}@127.0.0.1:{n['controller_port']}" for n in nodes),
+            port=node["port"],
+            controller_port=node["controller_port"],
+            data=data,
+            replicas=replicas,
+            min_insync=min(replicas, MIN_INSYNC_REPLICAS),
+        )
+    )
+    (state / "log4j.properties").write_text(_LOG4J.format(log=state / "server.log"))
+    classpath = f"{libs}/*"
+    if not (data / "meta.properties").is_file():
+        _format(java, classpath, state / "server.properties", layout["cluster_id"])
+    proc = _launch(java, classpath, state, heap="512m")
+    (state / "pid").write_text(str(proc.pid))
+
+
+def kill_node(name: str, node_id: int) -> None:
+    """SIGKILL one node of cluster `name`: no shutdown, no leadership handed over, what a crash does."""
+    state = _node_state(name, node_id)
+    pid = read_pid(state / "pid")
+    if pid is None:
+        raise InfraError(f"node {node_id} of Kafka cluster {name} does not run")
+    os.killpg(pid, signal.SIGKILL)
+    wait_until(lambda: not pid_alive(pid), timeout=10, what=f"node {node_id} to die")
+    (state / "pid").unlink(missing_ok=True)
+
+
+def start_node(name: str, node_id: int, *, timeout: float = 120.0) -> None:
+    """Start a stopped node of cluster `name` again, with its data, and wait until it has rejoined."""
+    layout = _layout(name)
+    if layout is None:
+        raise InfraError(f"no Kafka cluster called {name}")
+    _start_node(name, layout, node_id)
+    _wait_registered(KafkaCluster(name, tuple(n["port"] for n in layout["nodes"])), len(layout["nodes"]), timeout)
+
+
+def stop_cluster(name: str, *, remove_data: bool = False) -> None:
+    """Stop every node of cluster `name` (no-op when none runs); `remove_data` deletes its log directories."""
+    layout = _layout(name)
+    for node in layout["nodes"] if layout else []:
+        state = _node_state(name, node["id"])
+        pid = read_pid(state / "pid")
+        if pid is not None:
+            stop_process_group(pid)
+        (state / "pid").unlink(missing_ok=True)
+    if remove_data:
+        shutil.rmtree(_state(name), ignore_errors=True)
+
+
+def running_cluster(name: str) -> KafkaCluster | None:
+    """Cluster `name` if it has a layout and at least one node answers, else None."""
+    layout = _layout(name)
+    if layout is None:
+        return None
+    cluster = KafkaCluster(name, tuple(n["port"] for n in layout["nodes"]))
+    return cluster if any(port_open(port) for port in cluster.ports) else None
+
+
+def registered_brokers(bootstrap_servers: str) -> int:
+    """How many brokers the cluster's metadata lists now (0 when it does not answer)."""
+
+    async def ask() -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+        try:
+            await asyncio.wait_for(admin.start(), 10)
+            return len((await asyncio.wait_for(admin.describe_cluster(), 10))["brokers"])
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(admin.close(), 10)
+
+    # Its own thread and event loop: the callers (tests, the CLI) may or may not be inside one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(asyncio.run, ask()).result(timeout=60)
+        except Exception:
+            return 0
+
+
+def _wait_registered(cluster: KafkaCluster, brokers: int, timeout: float) -> None:
+    for node, port in enumerate(cluster.ports, start=1):
+        state = _node_state(cluster.name, node)
+        if read_pid(state / "pid") is not None:
+            wait_until(partial(port_open, port), timeout=timeout, what=f"Kafka node {node} on port {port}")
+    # Topics created before every broker registered would get fewer replicas than declared.
+    wait_until(
+        lambda: registered_brokers(cluster.bootstrap_servers) >= brokers,
+        timeout=timeout,
+        interval=1.0,
+        what=f"{brokers} brokers in cluster {cluster.name}",
+    )

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from courtlink_shared.db.platform_tables import inbox
 from courtlink_shared.events.envelope import Envelope, EventData
+from courtlink_shared.events.kafka_binding import UnreadableEvent, from_kafka
 from courtlink_shared.events.registry import UnknownEventType, parse_event
 from courtlink_shared.events.topics import Topic
 from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client, within
@@ -297,9 +298,9 @@ class EventConsumer:
         }
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventData | None, EventHandler | None]:
-        try:
-            envelope = Envelope.model_validate_json(record.value or b"")
-        except ValidationError as exc:
+        try:  # structured mode, binary mode, or the legacy form of events written before the switch
+            envelope = from_kafka(record.value, record.headers)
+        except UnreadableEvent as exc:
             raise _DeadLetter("unreadable_envelope", exc) from exc
         handler = self._handlers.get(envelope.type)
         if handler is None:

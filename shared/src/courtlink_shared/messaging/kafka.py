@@ -82,16 +82,26 @@ async def stop_client(client: Any, timeout_seconds: float) -> None:
 async def ensure_topics(
     bootstrap_servers: str, topics: Iterable[Topic], *, prefix: str = "", timeout_seconds: float = 15.0
 ) -> None:
-    """Create each topic and its dead-letter twin if they do not exist yet."""
+    """Create each topic and its dead-letter twin if they do not exist yet, with the declared partitions and
+    replication (capped at the number of brokers, so that a single development broker serves too)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_seconds * 1000))
     await start_client(admin, timeout_seconds)
     try:
         existing = set(await within(admin.list_topics(), timeout_seconds))
+        brokers = len((await within(admin.describe_cluster(), timeout_seconds))["brokers"])
         wanted = []
         for topic in topics:
+            replicas, min_insync = topic.replication_on(brokers)
             for name in (topic.physical(prefix), topic.dead_letter(prefix)):
                 if name not in existing:
-                    wanted.append(NewTopic(name, num_partitions=topic.partitions, replication_factor=1))
+                    wanted.append(
+                        NewTopic(
+                            name,
+                            num_partitions=topic.partitions,
+                            replication_factor=replicas,
+                            topic_configs={"min.insync.replicas": str(min_insync)},
+                        )
+                    )
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await within(admin.create_topics(wanted), timeout_seconds)

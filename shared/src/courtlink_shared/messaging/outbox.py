@@ -15,6 +15,7 @@ from courtlink_shared.db.buffered_inserts import buffer_insert
 from courtlink_shared.db.platform_tables import outbox
 from courtlink_shared.db.transaction_state import after_commit, transaction_state
 from courtlink_shared.events.envelope import Envelope, EventData, make_envelope
+from courtlink_shared.events.kafka_binding import TRACEPARENT_HEADER, structured_value
 from courtlink_shared.observability import context
 
 NOTIFY_CHANNEL = "courtlink_outbox"
@@ -68,9 +69,11 @@ class Outbox:
             correlation_id=correlation_id or context.correlation_id.get(),
             causation_id=causation_id or context.causation_id.get(),
         )
-        headers = {"ce_type": envelope.type, "ce_id": str(envelope.id), "correlationid": envelope.correlationid}
+        # Only transport headers are stored: the relay sends the CloudEvents attributes in the value (structured
+        # mode, events/kafka_binding.py), so that no `ce_` header makes a reader take it for binary mode.
+        headers: dict[str, str] = {}
         if (trace := context.traceparent.get()) is not None:
-            headers["traceparent"] = trace
+            headers[TRACEPARENT_HEADER] = trace
         # Buffered for the transaction and written in one executemany just before it commits, in the order the
         # events were emitted (which keeps each key's order). No per-row round trip, no RETURNING.
         buffer_insert(
@@ -81,7 +84,7 @@ class Outbox:
                 "topic": data.topic.name,
                 "key": key or subject,
                 "event_type": envelope.type,
-                "payload": envelope.model_dump_json(),
+                "payload": structured_value(envelope),
                 "headers": headers,
                 "created_at": time,
             },

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from courtlink_shared.db.engine import is_postgres
 from courtlink_shared.db.platform_tables import outbox
+from courtlink_shared.events.kafka_binding import kafka_headers
 from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client, within
 from courtlink_shared.messaging.leadership import AdvisoryLockLeadership, Leadership, LeaseLeadership
 from courtlink_shared.messaging.outbox import local_wakeup
@@ -113,7 +114,7 @@ class OutboxRelay:
         futures = []
         try:
             for row in rows:
-                headers = [(k, str(v).encode()) for k, v in row.headers.items()]
+                headers = kafka_headers(row.headers)  # structured mode, also for rows stored before the switch
                 send = producer.send(
                     f"{self._prefix}{row.topic}", value=row.payload.encode(), key=row.key.encode(), headers=headers
                 )

@@ -15,3 +15,14 @@ EVENTS_HANDLED = Counter("courtlink_events_handled_total", "Events handled by co
 DEAD_LETTERS = Counter("courtlink_dead_letters_total", "Events sent to a dead-letter topic", ["consumer", "topic"])
 CONSUMER_LAG = Gauge("courtlink_consumer_lag", "Messages behind the high watermark", ["consumer", "topic", "partition"])
 DEADLINES_FIRED = Counter("courtlink_deadlines_fired_total", "Deadlines fired by sweeps", ["kind"])
+PROVISIONAL_DEADLINES = Counter(
+    "courtlink_deadlines_on_provisional_calendar_total",
+    "Deadline computations that counted days of a year with no published holiday arrangement (statutory holidays only)",
+    ["year"],
+)
+CALENDAR_YEAR_OFFICIAL = Gauge(
+    "courtlink_calendar_year_official",
+    "1 when the year's holiday arrangement is known (loaded, in the repository or the library), 0 when only the "
+    "statutory holidays are",
+    ["year"],
+)

@@ -11,7 +11,7 @@ from stdnum.cn import uscc
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.events.common import Claim, Organisation, Party
 from courtlink_shared.events.intake import DisputeRouted, DisputeSnapshot, NoticeRef
-from courtlink_shared.identifiers.credit_code import ALPHABET
+from courtlink_shared.identifiers.credit_code import ALPHABET, organisation_code_check
 
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -24,12 +24,16 @@ def resident_id(n: int, *, area: str = "110105", born: date = date(1980, 1, 1)) 
 
 
 def credit_code(n: int, *, prefix: str = "91220101") -> str:
-    """The n-th valid unified social credit code."""
+    """The n-th valid unified social credit code; `prefix` is its department, type and division (GB 32100: 8
+    characters, e.g. 91220101 for an enterprise registered in Changchun). Both check characters hold."""
+    if len(prefix) != 8:
+        raise ValueError("the prefix is the department, type and division: 8 characters")
     body = prefix
     value = n
-    for _ in range(17 - len(prefix)):
+    for _ in range(8):
         body += ALPHABET[value % 31]
         value //= 31
+    body += organisation_code_check(body[8:])
     return body + str(uscc.calc_check_digit(body))
 
 

@@ -81,6 +81,18 @@ async def database_url(new_database: Callable[[], Awaitable[str]]) -> str:
     return await new_database()
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def either_database_url(
+    request: pytest.FixtureRequest, new_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> str:
+    """A brand-new database on PostgreSQL (production) or, in the second run of the test, in a SQLite file (the
+    embedded default of `./run`). A test module runs a service on both with
+    `@pytest.fixture def database_url(either_database_url: str) -> str: return either_database_url`."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/service.db"
+    return await new_database()
+
+
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An async engine on the test's fresh database, with the platform tables migrated."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,7 +12,8 @@ from courtlink_shared.clock import Clock
 from courtlink_shared.observability.logging import configure_logging
 from courtlink_shared.runtime import ServiceParts, ServiceRuntime
 from courtlink_shared.settings import ServiceSettings
-from courtlink_shared.web import health
+from courtlink_shared.web import calendar_api, health
+from courtlink_shared.web.body_limit import BodyLimitMiddleware
 from courtlink_shared.web.middleware import install_middleware
 from courtlink_shared.web.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_media_types
 
@@ -26,8 +27,10 @@ def create_service_app(
     parts: ServiceParts | None = None,
     clock: Clock | None = None,
     configure_logs: bool = True,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """A service app whose lifespan starts and stops its runtime (migrations, relay, consumers, sweeps)."""
+    """A service app whose lifespan starts and stops its runtime (migrations, relay, consumers, sweeps).
+    `body_limits` maps `"POST /path"` to the largest body that route takes (others: MAX_BODY_BYTES)."""
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level)
     runtime = ServiceRuntime(settings, parts or ServiceParts(), clock=clock)
@@ -43,9 +46,11 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    # Added before the observing middleware, so that it runs inside it: a 413 carries the correlation id.
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, routes=body_limits)
     install_middleware(app, settings.service_name)
     app.include_router(health.router)
-    for router in routers:
+    for router in [*routers, calendar_api.router]:  # every service answers for the official calendar
         app.include_router(router, responses=PROBLEM_RESPONSES)
     _document_problems(app)
     return app

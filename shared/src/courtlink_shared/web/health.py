@@ -16,7 +16,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    summary="Readiness: database and Kafka reachable, consumers progressing",
+    summary="Readiness: database and Kafka reachable, consumers progressing; warnings (e.g. next year's calendar)",
     responses={503: {"description": "Not ready: the checks say what is missing"}},
 )
 async def readyz(request: Request) -> JSONResponse:
@@ -24,8 +24,10 @@ async def readyz(request: Request) -> JSONResponse:
     checks = await runtime.readiness()
     await runtime.relay.backlog()
     ready = all(checks.values())
+    warnings = runtime.readiness_warnings()  # reported, never failing readiness: deadlines are still computed
     return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+        {"status": "ready" if ready else "not ready", "checks": checks, "warnings": warnings},
+        status_code=200 if ready else 503,
     )
 
 

@@ -9,18 +9,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from courtlink_shared.identifiers.case_number import COURT_CODE_PATTERN, validate_court_code
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.identifiers.money import Money
-from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier
+from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier, strip_zero_width
 from courtlink_shared.identifiers.resident_id import validate_resident_id
+from courtlink_shared.web.spreadsheet_values import amount_text, identifier_text
 
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
-COURT_CODE_PATTERN = r"^[\u4e00-\u9fff]\d{1,4}$"
 
 
 def nfkc(value: Any) -> Any:
-    """Full-width characters to half-width, runs of blanks to one space, trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else value
+    """Full-width characters to half-width, zero-width characters dropped, runs of blanks to one space, trimmed
+    (so that a name of nothing but invisible characters is as blank as an empty one)."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(strip_zero_width(unicodedata.normalize("NFKC", value)).split())
 
 
 def compact(value: Any) -> Any:
@@ -29,8 +33,22 @@ def compact(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(nfkc)]
-Code = Annotated[str, BeforeValidator(compact)]
-Amount = Annotated[Money, BeforeValidator(compact)]
+Code = Annotated[str, BeforeValidator(identifier_text)]
+Amount = Annotated[Money, BeforeValidator(amount_text)]
+
+
+def _court_code(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # the str type check then says what is wrong
+    try:
+        return validate_court_code(value)
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from exc
+
+
+CourtCode = Annotated[str, BeforeValidator(_court_code), Field(pattern=COURT_CODE_PATTERN, examples=["吉7101"])]
+"""A court code (法院代字, SPC provisions on case numbers, 2015): 最高法, or a province abbreviation alone (high court),
+with two digits (intermediate court) or with four (basic court). Every field and setting that takes a court code."""
 
 
 def storable_text(text: str) -> str | None:

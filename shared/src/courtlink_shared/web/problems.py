@@ -189,7 +189,10 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
                 "field": ".".join(location),
                 "code": error.get("type", "invalid"),
                 "message": str(error.get("msg", "invalid value")),
-                "message_zh": _ZH.get(error.get("type", ""), "取值无效"),
+                # A validator that words its own Chinese (spreadsheet_values.bilingual_error) carries it along.
+                "message_zh": str(
+                    (error.get("ctx") or {}).get("message_zh") or _ZH.get(error.get("type", ""), "取值无效")
+                ),
             }
         )
     return result
@@ -258,6 +261,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required", 403: "Forbidden"}
+        titles[413] = "Request too large"
         title = titles.get(exc.status_code, "HTTP error")
         return problem_response(exc.status_code, title, title.lower().replace(" ", "-"), str(exc.detail), request)
 

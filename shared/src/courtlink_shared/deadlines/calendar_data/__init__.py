@@ -1,0 +1,1 @@
+"""Per-year calendar data files (see calendar.py)."""
