@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from console.settings import ConsoleSettings
 from enforcement_inquiry.settings import Settings as EnforcementSettings
 from finance_mediation.settings import Settings as MediationSettings
 from intake.settings import Settings as IntakeSettings
@@ -14,7 +15,9 @@ from pydantic_settings import BaseSettings
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-@pytest.mark.parametrize("settings", [IntakeSettings, MediationSettings, EnforcementSettings, AdviceSettings])
+@pytest.mark.parametrize(
+    "settings", [IntakeSettings, MediationSettings, EnforcementSettings, AdviceSettings, ConsoleSettings]
+)
 def test_every_setting_of_every_service_is_in_the_readme_configuration_table(settings: type[BaseSettings]) -> None:
     text = README.read_text()
     missing = [name.upper() for name in settings.model_fields if f"| `{name.upper()}`" not in text]

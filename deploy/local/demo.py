@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.infra import keycloak_local
+from courtlink_shared.infra.keycloak_local import KeycloakInstance
 from courtlink_shared.testing.factories import credit_code, resident_id
 
 COURT = "吉7101"
@@ -53,15 +56,48 @@ class DemoResult:
     statistics: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+TokenSource = Callable[[Role, str, str | None], str]
+"""A token for a user with this role in this organisation (and this subject, when the demo names one)."""
+
+
+class KeycloakTokens:
+    """The demo's users signed in to Keycloak: the realm's demo person with the role and organisation asked for
+    (the one whose id is the subject, when the demo names one, e.g. mediator m-wang), by password grant through
+    the scripts client; each token is reused until shortly before it expires."""
+
+    def __init__(self, instance: KeycloakInstance) -> None:
+        self.instance = instance
+        keycloak_local.ensure_scripts_client(instance)
+        self.users = keycloak_local.demo_users()
+        self.cache: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, role: Role, org: str, subject: str | None) -> str:
+        candidates = [u for u in self.users if u.role == role.value and u.organisation == org]
+        if not candidates:
+            raise DemoError(f"the realm has no demo user with role {role.value} in {org}")
+        user = next((u for u in candidates if u.username == subject), candidates[0])
+        token, expires = self.cache.get(user.username, ("", 0.0))
+        if expires - time.time() < 30:
+            token = keycloak_local.password_token(self.instance, user.username)
+            expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+            self.cache[user.username] = (token, expires)
+        return token
+
+
 class Demo:
-    def __init__(self, urls: dict[str, str], keys_dir: Path, timeout: float = 90) -> None:
+    def __init__(
+        self, urls: dict[str, str], keys_dir: Path, timeout: float = 90, *, tokens: TokenSource | None = None
+    ) -> None:
         self.urls = urls
         self.keys_dir = keys_dir
         self.timeout = timeout
+        self.tokens = tokens
         self.http = httpx.Client(timeout=30)
         self.result = DemoResult()
 
     def auth(self, role: Role, org: str, subject: str | None = None) -> dict[str, str]:
+        if self.tokens is not None:
+            return {"Authorization": f"Bearer {self.tokens(role, org, subject)}"}
         token = mint_token(self.keys_dir, subject=subject or f"{role.value}-demo", roles=[role], organisation=org)
         return {"Authorization": f"Bearer {token}"}
 
@@ -294,7 +330,7 @@ def _agreement(case: dict[str, Any]) -> dict[str, Any]:
     return {"settled_amount": "20000.00", "instalments": []}
 
 
-def print_result(result: DemoResult, urls: dict[str, str], keys_dir: Path) -> None:
+def print_result(result: DemoResult, urls: dict[str, str], keys_dir: Path, *, signed_in: bool = False) -> None:
     """What the demo did and where to look."""
     intake = result.statistics.get("intake", {})
     mediation = result.statistics.get("finance-mediation", {})
@@ -327,6 +363,10 @@ def print_result(result: DemoResult, urls: dict[str, str], keys_dir: Path) -> No
     for name, url in urls.items():
         print(f"  {name:<22} {url}/docs")
     print(f"  a dispute's timeline: GET {result.timeline_url}")
-    print(f"    with a bank token: .venv/bin/courtlink-token --dir {keys_dir} mint --role bank_operator \\")
-    print(f"        --org {next(iter(BANKS))} --sub demo")
+    if signed_in:
+        bank = [u.username for u in keycloak_local.demo_users() if u.organisation == result.filed_by_bank]
+        print(f"    as the bank that filed it: {', '.join(bank)} (or its system's client, as in the curl above)")
+    else:
+        print(f"    with a bank token: .venv/bin/courtlink-token --dir {keys_dir} mint --role bank_operator \\")
+        print(f"        --org {next(iter(BANKS))} --sub demo")
     print(f"  the enforcement inquiry: GET {result.inquiry_url} (role trial_judge, org {COURT})")

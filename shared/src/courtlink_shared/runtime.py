@@ -73,6 +73,8 @@ class ServiceRuntime:
             jwks=settings.auth_jwks,
             issuer=settings.auth_issuer,
             audience=settings.auth_audience,
+            jwks_url=settings.auth_jwks_url,
+            refetch_seconds=settings.auth_jwks_refetch_seconds,
             max_lifetime_seconds=settings.auth_max_token_lifetime_seconds,
         )
         self.engine: AsyncEngine = create_engine(settings.database_url)

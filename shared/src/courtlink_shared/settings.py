@@ -26,7 +26,16 @@ class ServiceSettings(BaseSettings):
     kafka_timeout_seconds: float = Field(default=10.0, description="Upper bound of every await on the broker.")
     auth_jwks_file: str | None = Field(default=None, description="Path of the JSON Web Key Set that verifies tokens.")
     auth_jwks: str | None = Field(default=None, description="The JSON Web Key Set itself, instead of a file.")
-    auth_issuer: str = Field(default="courtlink-dev", description="Expected `iss` claim.")
+    auth_issuer: str = Field(
+        default="courtlink-dev",
+        description="Expected `iss` claim; an http(s) URL without a key set configured: trust its JWKS (discovery).",
+    )
+    auth_jwks_url: str | None = Field(
+        default=None, description="JWKS URL of the identity provider (fetched, cached, refetched for a new key id)."
+    )
+    auth_jwks_refetch_seconds: float = Field(
+        default=10.0, description="Least time between two fetches of the provider's key set for unknown key ids."
+    )
     auth_audience: str = Field(default="courtlink", description="Expected `aud` claim.")
     auth_max_token_lifetime_seconds: float = Field(
         default=12 * 3600,

@@ -4,6 +4,7 @@ else testcontainers when a Docker engine answers. Never an in-memory fake."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from courtlink_shared.infra import kafka_local, postgres_local
+from courtlink_shared.infra import kafka_local, keycloak_local, postgres_local
 from courtlink_shared.infra.processes import InfraError
 
 
@@ -108,3 +109,25 @@ def session_infrastructure() -> Iterator[Infrastructure]:
     """Real Kafka and PostgreSQL for the whole test session; what we started is stopped at the end."""
     with _postgres() as (pg_url, pg_source), _kafka() as (bootstrap, kafka_source, kafka_name):
         yield Infrastructure(bootstrap, pg_url, kafka_source, pg_source, kafka_name)
+
+
+@contextlib.contextmanager
+def session_keycloak(attempts: int = 2) -> Iterator[keycloak_local.KeycloakInstance]:
+    """A fresh local Keycloak for the test session (its start time is logged); stopped and removed at the end.
+
+    A start that fails (a port taken between choosing and binding it) is tried once more on other ports.
+    """
+    for attempt in range(1, attempts + 1):
+        name = f"test-{uuid.uuid4().hex[:8]}"
+        try:
+            instance = keycloak_local.start(name, fresh=True)
+            break
+        except InfraError:
+            keycloak_local.stop(name, remove_data=attempt < attempts)
+            if attempt == attempts:
+                raise
+    logging.getLogger(__name__).info("Keycloak %s ready in %.1f s", instance.url, instance.start_seconds or 0)
+    try:
+        yield instance
+    finally:
+        keycloak_local.stop(name, remove_data=True)

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.db.engine import create_engine, create_session_factory
-from courtlink_shared.testing.infrastructure import Infrastructure, session_infrastructure
+from courtlink_shared.infra.keycloak_local import KeycloakInstance
+from courtlink_shared.testing.infrastructure import Infrastructure, session_infrastructure, session_keycloak
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,13 @@ def infrastructure() -> Iterator[Infrastructure]:
 def kafka_bootstrap(infrastructure: Infrastructure) -> str:
     """Bootstrap servers of the session's real broker."""
     return infrastructure.kafka_bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[KeycloakInstance]:
+    """A real Keycloak with the courtlink realm, started once per session on the first test that asks for it."""
+    with session_keycloak() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")
