@@ -138,6 +138,10 @@ class Demo:
                     "affiliations": [],
                 }
                 self.call("POST", "finance-mediation", "/mediators", admin, json=mediator)
+        # The court's clerk registers the organisation to serve the court, so that its admin sees the court's pool.
+        clerk = self.auth(Role.INTAKE_CLERK, COURT)
+        registration = {"organisation_code": MEDIATION_ORG}
+        self.call("POST", "finance-mediation", "/courts/me/organisations", clerk, json=registration)
 
     def submit_batches(self) -> list[dict[str, Any]]:
         """Each bank sends one JSON batch; the court routes them and mediation assigns them."""

@@ -56,6 +56,9 @@ def roster(system: System) -> None:
     )
     mediator = {"id": "m-wang", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 50}
     system.call("finance-mediation", "POST", "/mediators", "med-admin", json=mediator)
+    # The court's clerk puts the organisation on the court's roster: only then does it see the court's pool.
+    registration = {"organisation_code": system.users["med-admin"].organisation}
+    system.call("finance-mediation", "POST", "/courts/me/organisations", "clerk", json=registration)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from console.backend import ServiceProblem
-from console.formatting import beijing, field_name, yuan
+from console.formatting import beijing, deadline, field_name, yuan
 from console.oidc import pkce_pair
 from console.pages.bank import content_type_of
 from console.pages.cases import beijing_moment, body_of
@@ -26,6 +26,13 @@ def test_a_return_address_off_the_site_becomes_the_start_page() -> None:
     assert local_path("/disputes/1?x=2") == "/disputes/1?x=2"
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "", None, "disputes"):
         assert local_path(target) == "/"
+
+
+def test_a_deadline_shows_the_day_it_ends_on_at_24_00_not_the_next_midnight() -> None:
+    # Stored as 00:00 of 2 December Beijing time (16:00 UTC on 1 December): the period ends at 24:00 on 1 December.
+    assert deadline("2026-12-01T16:00:00Z") == "2026-12-01 24:00"
+    assert deadline(datetime(2026, 12, 1, 7, 30, tzinfo=UTC)) == "2026-12-01 15:30"
+    assert deadline(None) == "—"
 
 
 def test_times_show_in_beijing_and_typed_times_are_read_as_beijing() -> None:

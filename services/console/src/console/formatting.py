@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.deadlines.periods import ends_on
 
 DISPUTE_STATUS = {
     "pending_review": "疑似重复待审查",
@@ -84,6 +85,20 @@ FIELD_NAMES = {
     "evidence": "证据",
 }
 _RESPONDENT_FIELDS = {"kind": "类型", "name": "名称", "id_number": "证件号码", "phone": "电话", "address": "地址"}
+
+
+def deadline(value: Any) -> str:
+    """A deadline as the law states it: the Beijing day it ends on, at 24:00 (`2026-12-01 24:00`), not the
+    instant after it (`2026-12-02 00:00`, which reads as a day late); a deadline at another hour as it is."""
+    if value in (None, ""):
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        return beijing(value)
+    local = moment.astimezone(SHANGHAI)
+    if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+        return beijing(moment)
+    return f"{ends_on(moment).isoformat()} 24:00"
 
 
 def beijing(value: Any, with_time: bool = True) -> str:

@@ -73,6 +73,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters.update(
         beijing=formatting.beijing,
+        deadline=formatting.deadline,
         yuan=formatting.yuan,
         percent=formatting.percent,
         label=formatting.label,
