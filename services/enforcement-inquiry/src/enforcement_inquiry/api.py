@@ -13,7 +13,7 @@ from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import CourtDocument, render_html, render_pdf
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
-from courtlink_shared.web.documents import html_document
+from courtlink_shared.web.documents import download, html_document
 from courtlink_shared.web.periods import PeriodDep
 from courtlink_shared.web.problems import NotFound
 from fastapi import APIRouter, Depends, Query, Response
@@ -274,11 +274,7 @@ async def document_pdf(
     inquiry_id: str, kind: DocumentKind, session: SessionDep, settings: SettingsDep, principal: CourtReader
 ) -> Response:
     pdf = render_pdf(await _document(session, settings, principal, inquiry_id, kind))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="inquiry-{inquiry_id}-{kind}.pdf"'},
-    )
+    return download(pdf, media_type="application/pdf", filename=f"inquiry-{inquiry_id}-{kind}.pdf")
 
 
 @router.get("/statistics", response_model=StatisticsOut, summary="Turnaround, advice by conclusion, bank answer times")

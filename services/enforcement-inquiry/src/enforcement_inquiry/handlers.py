@@ -13,7 +13,7 @@ from courtlink_shared.messaging.consumer import EventHandler
 from courtlink_shared.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_inquiry import service
+from enforcement_inquiry import queries, service
 from enforcement_inquiry.models import AssetQuery, Inquiry
 from enforcement_inquiry.settings import Settings
 
@@ -50,12 +50,12 @@ def deadline_handlers(runtime: ServiceRuntime) -> dict[str, DeadlineHandler]:
         )
 
     async def expire(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
-        asset_query = await session.get(AssetQuery, due.subject, with_for_update=True)
+        asset_query = await queries.locked_by_id(session, AssetQuery, due.subject)
         if asset_query is not None:
             await service.expire(session, outbox=runtime.outbox, now=now, asset_query=asset_query)
 
     async def overdue(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
-        inquiry = await session.get(Inquiry, due.subject, with_for_update=True)
+        inquiry = await queries.locked_by_id(session, Inquiry, due.subject)
         if inquiry is not None:
             await service.mark_overdue(session, outbox=runtime.outbox, now=now, inquiry=inquiry)
 

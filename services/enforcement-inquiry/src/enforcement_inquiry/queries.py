@@ -137,3 +137,9 @@ def _bank_figures(queries: list[AssetQuery]) -> list[BankFiguresOut]:
             )
         )
     return result
+
+
+async def locked_by_id(session: AsyncSession, model: type[T], object_id: str) -> T | None:
+    """An inquiry or query by id for the deadline sweep to change, locked until the transaction ends; None if gone."""
+    query = await lock_for_update(session, select(model).where(model.id == object_id))
+    return (await session.execute(query)).scalar_one_or_none()

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.events import enforcement as events
 from courtlink_shared.events.common import Party
@@ -42,10 +43,6 @@ INQUIRY_DUE = "enforcement.inquiry.due"
 QUERY_DISPATCH = "enforcement.asset_query.dispatch"
 QUERY_EXPIRY = "enforcement.asset_query.expiry"
 LINE_ORDER = (QueryLine.created_at, QueryLine.inquiry_id, QueryLine.position, QueryLine.bank_code)
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 def _record(
@@ -284,9 +281,7 @@ async def dispatch(
         .where(QueryLine.status == LineStatus.WAITING)
         .order_by(*LINE_ORDER)
     )
-    if _is_postgres(session):
-        query = query.with_for_update()
-    lines = list((await session.execute(query)).scalars())
+    lines = list((await session.execute(await lock_for_update(session, query))).scalars())
     if not lines or now - lines[0].created_at < window:
         return None
     asset_query = AssetQuery(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
-from courtlink_shared.web.documents import html_document
+from courtlink_shared.web.documents import download, html_document
 from courtlink_shared.web.periods import EARLIEST, LATEST, PeriodDep
 from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput, field_errors
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -180,11 +181,7 @@ async def notice_html(dispute_id: str, session: SessionDep, principal: Reader, r
 )
 async def notice_pdf(dispute_id: str, session: SessionDep, principal: Reader, runtime: RuntimeDep) -> Response:
     notice = await _notice(dispute_id, session, principal, runtime)
-    return Response(
-        render_notice_pdf(notice),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="notice-{dispute_id}.pdf"'},
-    )
+    return download(render_notice_pdf(notice), media_type="application/pdf", filename=f"notice-{dispute_id}.pdf")
 
 
 @router.post("/disputes/{dispute_id}/withdraw", response_model=DisputeOut, summary="The bank withdraws a dispute")
@@ -197,7 +194,7 @@ async def withdraw(
         outbox=outbox,
         now=clock.now(),
         dispute=dispute,
-        actor=service.actor_of(principal, "bank_operator"),
+        actor=actor_of(principal, "bank_operator"),
         reason=body.reason,
         kind="withdrawn",
     )
@@ -214,7 +211,7 @@ async def review_duplicate(
     dispute_id: str, body: DuplicateReviewIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Clerk
 ) -> DisputeOut:
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
-    actor = service.actor_of(principal, "intake_clerk")
+    actor = actor_of(principal, "intake_clerk")
     if body.decision == "reject":
         await service.withdraw(
             session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason, kind="rejected"
@@ -279,11 +276,7 @@ def batch_out(batch: Batch) -> BatchOut:
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def batch_template(_: BankOperator) -> Response:
-    return Response(
-        template_csv(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="courtlink-batch-template.csv"'},
-    )
+    return download(template_csv(), media_type="text/csv; charset=utf-8", filename="courtlink-batch-template.csv")
 
 
 @batch_router.get(
@@ -293,11 +286,7 @@ async def batch_template(_: BankOperator) -> Response:
     responses={200: {"content": {XLSX: {}}}},
 )
 async def batch_template_xlsx(_: BankOperator) -> Response:
-    return Response(
-        template_xlsx(),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="courtlink-batch-template.xlsx"'},
-    )
+    return download(template_xlsx(), media_type=XLSX, filename="courtlink-batch-template.xlsx")
 
 
 @batch_router.post(
@@ -415,8 +404,4 @@ async def batch_report(batch_id: str, session: SessionDep, principal: BankOperat
 async def batch_report_csv(batch_id: str, session: SessionDep, principal: BankOperator) -> Response:
     batch = await _own_batch(session, principal, batch_id)
     rows = [r.model_dump() for r in await _report_rows(session, batch.id)]
-    return Response(
-        report_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-report.csv"'},
-    )
+    return download(report_csv(rows), media_type="text/csv; charset=utf-8", filename=f"batch-{batch.id}-report.csv")

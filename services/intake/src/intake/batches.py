@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Batch, BatchRow
 from intake.schemas import DisputeIn
-from intake.service import Submitter, accept_disputes, actor_of, claimant_errors
+from intake.service import Submitter, accept_disputes, claimant_errors
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 250
@@ -197,4 +197,4 @@ class BatchProcessor:
 
 def actor_of_subject(batch: Batch) -> Actor:
     """The actor recorded for a batch's disputes: the bank operator who uploaded it."""
-    return actor_of(Principal(batch.submitted_by, frozenset(), batch.bank_code), "bank_operator")
+    return Actor(subject=batch.submitted_by, organisation=batch.bank_code, role="bank_operator")

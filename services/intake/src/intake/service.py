@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
@@ -74,10 +75,6 @@ def claimant_errors(item: DisputeIn, bank_code: str) -> list[dict[str, Any]]:
             "message_zh": "申请人必须为提交用户所属银行",
         }
     ]
-
-
-def actor_of(principal: Principal, role: str) -> Actor:
-    return Actor(subject=principal.subject, organisation=principal.organisation, role=role)
 
 
 def _warnings(item: DisputeIn) -> list[str]:
