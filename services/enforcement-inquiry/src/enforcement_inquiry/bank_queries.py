@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition
 from courtlink_shared.events import enforcement as events
 from courtlink_shared.events.common import Party
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import Conflict, InvalidTransition, UnprocessableInput
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,7 +57,7 @@ async def ask_banks(
         if id_number not in by_id
     ]
     if faults:
-        raise UnprocessableInput.on_fields(*faults)
+        raise InvalidInput.on_fields(*faults)
     existing = await session.execute(
         select(QueryLine.bank_code, QueryLine.party).where(QueryLine.inquiry_id == inquiry.id)
     )
@@ -197,7 +197,7 @@ async def answer(
     lines = {line.id: line for line in await lines_of_query(session, asset_query.id)}
     faults = _answer_faults(body, lines)
     if faults:
-        raise UnprocessableInput.on_fields(*faults)
+        raise InvalidInput.on_fields(*faults)
     answer_lines: list[events.AnswerLine] = []
     for answered in body.lines:
         accounts = [

@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from courtlink_shared.events import enforcement as events
 from courtlink_shared.events.common import Party
 from courtlink_shared.events.intake import DisputeFiled
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import Conflict, Forbidden, InvalidTransition, UnprocessableInput
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_inquiry.bank_queries import ask_banks, lines_of_inquiry
@@ -67,14 +67,14 @@ async def _respondents(session: AsyncSession, court_code: str, body: InquiryIn) 
     respondents are: the judge may name some of them (or none: all), never anyone else."""
     number = parse_case_number(body.case_number)
     if number.court_code != court_code:
-        raise UnprocessableInput.on_fields(
+        raise InvalidInput.on_fields(
             ("body.case_number", f"{body.case_number} is not a case of your court", "案号不属于本院")
         )
     named = [_party(p.model_dump()) for p in body.respondents]
     filed = await session.get(FiledCase, body.case_number)
     if filed is None:
         if not named:
-            raise UnprocessableInput.on_fields(
+            raise InvalidInput.on_fields(
                 ("body.respondents", "the case is not known from intake: name the respondents", "请填写被执行人")
             )
         return named, False
@@ -87,7 +87,7 @@ async def _respondents(session: AsyncSession, court_code: str, body: InquiryIn) 
         if p["id_number"] not in on_file
     ]
     if faults:
-        raise UnprocessableInput.on_fields(*faults)
+        raise InvalidInput.on_fields(*faults)
     return [on_file[p["id_number"]] for p in named], True
 
 
@@ -196,7 +196,7 @@ async def issue_advice(
     if not can_transition(InquiryStatus(inquiry.status), InquiryStatus.ADVISED):
         raise InvalidTransition(f"an inquiry that is {inquiry.status} cannot be advised")
     if inquiry.officer != officer:
-        raise Forbidden(f"only the assigned officer ({inquiry.officer}) issues the advice")
+        raise NotPermitted(f"only the assigned officer ({inquiry.officer}) issues the advice")
     if inquiry.assets_ready_at is None:
         raise Conflict("bank queries are still outstanding: the advice waits for their answers or their expiry")
     _move(inquiry, InquiryStatus.ADVISED)

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.errors import field_errors, field_problem
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
 from courtlink_shared.web.documents import download, html_document
 from courtlink_shared.web.periods import EARLIEST, LATEST, PeriodDep
-from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput, field_errors
+from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -326,10 +327,7 @@ async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
             rows = parse_batch_csv(body)
         except CsvError as exc:
             raise UnprocessableInput(
-                str(exc),
-                errors=[
-                    {"field": "body", "code": "csv", "message": str(exc), "message_zh": "CSV 文件无法读取，请使用模板"}
-                ],
+                str(exc), errors=[field_problem("body", str(exc), "CSV 文件无法读取，请使用模板", code="csv")]
             ) from exc
         source = "csv"
     elif content_type == "application/json":
@@ -343,20 +341,13 @@ async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
         raise UnprocessableInput(
             "send the batch as application/json or text/csv",
             errors=[
-                {
-                    "field": "header.content-type",
-                    "code": "unsupported",
-                    "message": "unsupported content type",
-                    "message_zh": "不支持的内容类型",
-                }
+                field_problem("header.content-type", "unsupported content type", "不支持的内容类型", code="unsupported")
             ],
         )
     if not rows or len(rows) > 10_000:
         raise UnprocessableInput(
             "a batch holds 1 to 10,000 disputes",
-            errors=[
-                {"field": "body", "code": "size", "message": f"{len(rows)} rows", "message_zh": "每批 1 至 10000 条"}
-            ],
+            errors=[field_problem("body", f"{len(rows)} rows", "每批 1 至 10000 条", code="size")],
         )
     return rows, source
 

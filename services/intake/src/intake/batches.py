@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.auth.principal import Principal
+from courtlink_shared.errors import Conflict, field_errors
 from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
-from courtlink_shared.web.problems import Conflict, field_errors
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
