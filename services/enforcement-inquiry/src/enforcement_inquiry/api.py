@@ -13,14 +13,14 @@ from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import CourtDocument, render_html, render_pdf
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
-from courtlink_shared.web.documents import html_document
+from courtlink_shared.web.documents import download, html_document
 from courtlink_shared.web.periods import PeriodDep
 from courtlink_shared.web.problems import NotFound
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_inquiry import queries, service
+from enforcement_inquiry import bank_queries, queries, service
 from enforcement_inquiry.documents import advice_document, letter_document
 from enforcement_inquiry.models import AssetQuery, Inquiry, QueryLine
 from enforcement_inquiry.rules import InquiryStatus, QueryStatus
@@ -109,7 +109,7 @@ def line_out(line: QueryLine) -> QueryLineOut:
 
 
 async def _detail(session: AsyncSession, inquiry: Inquiry, now: datetime) -> InquiryDetailOut:
-    lines = await service.lines_of_inquiry(session, inquiry.id)
+    lines = await bank_queries.lines_of_inquiry(session, inquiry.id)
     timeline = [
         TimelineOut(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
         for e in await queries.timeline_of(session, inquiry.id)
@@ -155,7 +155,7 @@ async def list_inquiries(
 ) -> list[InquiryOut]:
     now = clock.now()
     found = await queries.list_inquiries(session, principal=principal, status=status, mine=mine, limit=limit)
-    lines = await service.lines_of_inquiries(session, [i.id for i in found])
+    lines = await bank_queries.lines_of_inquiries(session, [i.id for i in found])
     return [inquiry_out(i, lines.get(i.id, []), now) for i in found]
 
 
@@ -206,7 +206,7 @@ async def ask_banks(
     principal: Officer,
 ) -> InquiryDetailOut:
     inquiry = await queries.get_inquiry(session, principal=principal, inquiry_id=inquiry_id, for_update=True)
-    await service.ask_banks(
+    await bank_queries.ask_banks(
         session,
         now=clock.now(),
         inquiry=inquiry,
@@ -250,7 +250,7 @@ async def _document(
         return letter_document(inquiry, court_name=court_name)
     if inquiry.advice is None:
         raise NotFound("no advice has been issued on this inquiry yet")
-    return advice_document(inquiry, await service.lines_of_inquiry(session, inquiry.id), court_name=court_name)
+    return advice_document(inquiry, await bank_queries.lines_of_inquiry(session, inquiry.id), court_name=court_name)
 
 
 @router.get(
@@ -274,11 +274,7 @@ async def document_pdf(
     inquiry_id: str, kind: DocumentKind, session: SessionDep, settings: SettingsDep, principal: CourtReader
 ) -> Response:
     pdf = render_pdf(await _document(session, settings, principal, inquiry_id, kind))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="inquiry-{inquiry_id}-{kind}.pdf"'},
-    )
+    return download(pdf, media_type="application/pdf", filename=f"inquiry-{inquiry_id}-{kind}.pdf")
 
 
 @router.get("/statistics", response_model=StatisticsOut, summary="Turnaround, advice by conclusion, bank answer times")
@@ -289,7 +285,7 @@ async def statistics(
 
 
 async def _query_out(session: AsyncSession, q: AssetQuery) -> AssetQueryOut:
-    lines = await service.lines_of_query(session, q.id)
+    lines = await bank_queries.lines_of_query(session, q.id)
     return AssetQueryOut(
         id=q.id,
         court_code=q.court_code,
@@ -325,7 +321,7 @@ async def answer(
     query_id: str, body: AnswerIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Bank
 ) -> AssetQueryOut:
     asset_query = await queries.get_asset_query(session, principal=principal, query_id=query_id, for_update=True)
-    await service.answer(
+    await bank_queries.answer(
         session, outbox=outbox, now=clock.now(), asset_query=asset_query, by=principal.subject, body=body
     )
     await session.commit()

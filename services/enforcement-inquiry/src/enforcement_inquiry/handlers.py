@@ -13,7 +13,7 @@ from courtlink_shared.messaging.consumer import EventHandler
 from courtlink_shared.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_inquiry import service
+from enforcement_inquiry import bank_queries, queries, service
 from enforcement_inquiry.models import AssetQuery, Inquiry
 from enforcement_inquiry.settings import Settings
 
@@ -39,7 +39,7 @@ def deadline_handlers(runtime: ServiceRuntime) -> dict[str, DeadlineHandler]:
     expiry = timedelta(hours=settings.asset_query_expiry_hours)
 
     async def dispatch(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
-        await service.dispatch(
+        await bank_queries.dispatch(
             session,
             outbox=runtime.outbox,
             now=now,
@@ -50,13 +50,13 @@ def deadline_handlers(runtime: ServiceRuntime) -> dict[str, DeadlineHandler]:
         )
 
     async def expire(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
-        asset_query = await session.get(AssetQuery, due.subject, with_for_update=True)
+        asset_query = await queries.locked_by_id(session, AssetQuery, due.subject)
         if asset_query is not None:
-            await service.expire(session, outbox=runtime.outbox, now=now, asset_query=asset_query)
+            await bank_queries.expire(session, outbox=runtime.outbox, now=now, asset_query=asset_query)
 
     async def overdue(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
-        inquiry = await session.get(Inquiry, due.subject, with_for_update=True)
+        inquiry = await queries.locked_by_id(session, Inquiry, due.subject)
         if inquiry is not None:
             await service.mark_overdue(session, outbox=runtime.outbox, now=now, inquiry=inquiry)
 
-    return {service.QUERY_DISPATCH: dispatch, service.QUERY_EXPIRY: expire, service.INQUIRY_DUE: overdue}
+    return {bank_queries.QUERY_DISPATCH: dispatch, bank_queries.QUERY_EXPIRY: expire, service.INQUIRY_DUE: overdue}

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.errors import NotFound
 from courtlink_shared.web.periods import Period
-from courtlink_shared.web.problems import NotFound
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,3 +137,9 @@ def _bank_figures(queries: list[AssetQuery]) -> list[BankFiguresOut]:
             )
         )
     return result
+
+
+async def locked_by_id(session: AsyncSession, model: type[T], object_id: str) -> T | None:
+    """An inquiry or query by id for the deadline sweep to change, locked until the transaction ends; None if gone."""
+    query = await lock_for_update(session, select(model).where(model.id == object_id))
+    return (await session.execute(query)).scalar_one_or_none()

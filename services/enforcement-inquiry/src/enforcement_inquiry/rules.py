@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from courtlink_shared.deadlines.periods import Unit, period_end
+from courtlink_shared.figures import rate
 
 ZERO = Decimal("0.00")
 
@@ -110,7 +111,3 @@ def median_hours(durations: Sequence[timedelta]) -> Decimal | None:
     if not durations:
         return None
     return Decimal(str(statistics.median(d.total_seconds() / 3600 for d in durations))).quantize(Decimal("0.1"))
-
-
-def rate(numerator: int, denominator: int) -> Decimal | None:
-    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))

@@ -1,10 +1,7 @@
-"""Enforcement inquiry's operations. Each checks the step is allowed, records who did it and emits its event in
-the same transaction; illegal steps raise a problem and change nothing.
-
-Bank queries are consolidated: asking a bank about a respondent adds a *waiting line* for (court, bank); the
-first waiting line schedules a dispatch one window later, and the dispatch sends every line then waiting for that
-bank as one query (`enforcement.asset-queries`, keyed by bank). An unanswered query expires; the inquiry then
-proceeds with the answers it has."""
+"""Enforcement inquiry's operations on inquiries: a judge submits, the bureau accepts and assigns an officer,
+the officer advises, the judge acknowledges, the sweep flags an inquiry past its service level. Each checks the
+step is allowed, records who did it and emits its event in the same transaction; illegal steps raise a domain
+error and change nothing. Asking banks and their consolidated queries are in `bank_queries`."""
 
 from __future__ import annotations
 
@@ -15,43 +12,28 @@ from decimal import Decimal
 from typing import Any
 
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from courtlink_shared.events import enforcement as events
 from courtlink_shared.events.common import Party
 from courtlink_shared.events.intake import DisputeFiled
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import Conflict, Forbidden, InvalidTransition, UnprocessableInput
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_inquiry.models import AssetQuery, FiledCase, Inquiry, QueryLine, TimelineEntry
+from enforcement_inquiry.bank_queries import ask_banks, lines_of_inquiry
+from enforcement_inquiry.models import FiledCase, Inquiry, QueryLine
 from enforcement_inquiry.rules import (
-    UNRESOLVED,
     AccountFigure,
     InquiryStatus,
     LineStatus,
-    QueryStatus,
     can_transition,
-    mask_account,
     recoverable_estimate,
     service_level_due,
 )
-from enforcement_inquiry.schemas import AdviceIn, AnswerIn, BankIn, InquiryIn
+from enforcement_inquiry.schemas import AdviceIn, BankIn, InquiryIn
+from enforcement_inquiry.timeline import record
 
 INQUIRY_DUE = "enforcement.inquiry.due"
-QUERY_DISPATCH = "enforcement.asset_query.dispatch"
-QUERY_EXPIRY = "enforcement.asset_query.expiry"
-LINE_ORDER = (QueryLine.created_at, QueryLine.inquiry_id, QueryLine.position, QueryLine.bank_code)
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
-def _record(
-    session: AsyncSession, inquiry: Inquiry, now: datetime, kind: str, actor: str | None, **detail: Any
-) -> None:
-    session.add(TimelineEntry(inquiry_id=inquiry.id, at=now, kind=kind, actor=actor, detail=detail))
 
 
 def _move(inquiry: Inquiry, target: InquiryStatus) -> None:
@@ -85,14 +67,14 @@ async def _respondents(session: AsyncSession, court_code: str, body: InquiryIn) 
     respondents are: the judge may name some of them (or none: all), never anyone else."""
     number = parse_case_number(body.case_number)
     if number.court_code != court_code:
-        raise UnprocessableInput.on_fields(
+        raise InvalidInput.on_fields(
             ("body.case_number", f"{body.case_number} is not a case of your court", "案号不属于本院")
         )
     named = [_party(p.model_dump()) for p in body.respondents]
     filed = await session.get(FiledCase, body.case_number)
     if filed is None:
         if not named:
-            raise UnprocessableInput.on_fields(
+            raise InvalidInput.on_fields(
                 ("body.respondents", "the case is not known from intake: name the respondents", "请填写被执行人")
             )
         return named, False
@@ -105,7 +87,7 @@ async def _respondents(session: AsyncSession, court_code: str, body: InquiryIn) 
         if p["id_number"] not in on_file
     ]
     if faults:
-        raise UnprocessableInput.on_fields(*faults)
+        raise InvalidInput.on_fields(*faults)
     return [on_file[p["id_number"]] for p in named], True
 
 
@@ -140,7 +122,7 @@ async def submit(
         due_at=due_at,
     )
     session.add(inquiry)
-    _record(session, inquiry, now, "submitted", judge, urgent=body.urgent, parties_from_intake=from_intake)
+    record(session, inquiry, now, "submitted", judge, urgent=body.urgent, parties_from_intake=from_intake)
     await schedule_deadline(session, kind=INQUIRY_DUE, subject=inquiry.id, due_at=due_at)
     await outbox.emit(
         session,
@@ -182,7 +164,7 @@ async def accept(
     _move(inquiry, InquiryStatus.ACCEPTED)
     inquiry.officer = officer
     inquiry.accepted_at = now
-    _record(session, inquiry, now, "accepted", by, officer=officer)
+    record(session, inquiry, now, "accepted", by, officer=officer)
     await outbox.emit(
         session,
         events.InquiryAccepted(inquiry_id=inquiry.id, officer=officer, accepted_at=now, due_at=inquiry.due_at),
@@ -190,238 +172,6 @@ async def accept(
         time=now,
     )
     await ask_banks(session, now=now, inquiry=inquiry, by=by, banks=banks, respondents=None, window=window)
-
-
-async def ask_banks(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    inquiry: Inquiry,
-    by: str,
-    banks: Sequence[BankIn],
-    respondents: Sequence[str] | None,
-    window: timedelta,
-) -> list[QueryLine]:
-    """Add the respondents to the next consolidated query of each bank. Only the inquiry's respondents can be
-    asked about (anyone else is refused field by field); a respondent already asked of a bank is not asked twice."""
-    if InquiryStatus(inquiry.status) != InquiryStatus.ACCEPTED:
-        raise InvalidTransition(f"banks are queried for an accepted inquiry, not one that is {inquiry.status}")
-    by_id = {p["id_number"]: p for p in inquiry.respondents}
-    position = {id_number: i for i, id_number in enumerate(by_id)}
-    wanted = list(by_id) if respondents is None else list(respondents)
-    faults = [
-        (f"body.respondents.{i}", "not a respondent of this inquiry's case", "不是本案被执行人，不得查询")
-        for i, id_number in enumerate(wanted)
-        if id_number not in by_id
-    ]
-    if faults:
-        raise UnprocessableInput.on_fields(*faults)
-    existing = await session.execute(
-        select(QueryLine.bank_code, QueryLine.party).where(QueryLine.inquiry_id == inquiry.id)
-    )
-    asked = {(bank, party["id_number"]) for bank, party in existing}
-    lines: list[QueryLine] = []
-    for bank in banks:
-        new = [
-            QueryLine(
-                id=str(uuid.uuid4()),
-                inquiry_id=inquiry.id,
-                court_code=inquiry.court_code,
-                bank_code=bank.code,
-                bank_name=bank.name,
-                party=by_id[id_number],
-                position=position[id_number],
-                status=LineStatus.WAITING,
-                created_at=now,
-            )
-            for id_number in dict.fromkeys(wanted)
-            if (bank.code, id_number) not in asked
-        ]
-        if new:
-            # Every new line has its window's end scheduled; the first of them to come due sends all lines then
-            # waiting for the bank, and a dispatch whose oldest line is younger than the window leaves it alone.
-            await schedule_deadline(
-                session,
-                kind=QUERY_DISPATCH,
-                subject=f"{inquiry.court_code}|{bank.code}",
-                due_at=now + window,
-                payload={"court_code": inquiry.court_code, "bank_code": bank.code},
-            )
-        lines.extend(new)
-    session.add_all(lines)
-    if lines:
-        inquiry.assets_ready_at = None
-        _record(session, inquiry, now, "banks_asked", by, banks=sorted({line.bank_code for line in lines}))
-    elif inquiry.assets_ready_at is None and not await _unresolved(session, inquiry.id):
-        inquiry.assets_ready_at = now
-    return lines
-
-
-async def _unresolved(session: AsyncSession, inquiry_id: str) -> bool:
-    row = await session.execute(
-        select(QueryLine.id)
-        .where(QueryLine.inquiry_id == inquiry_id, QueryLine.status.in_([s.value for s in UNRESOLVED]))
-        .limit(1)
-    )
-    return row.first() is not None
-
-
-async def dispatch(
-    session: AsyncSession,
-    *,
-    outbox: Outbox,
-    now: datetime,
-    court_code: str,
-    bank_code: str,
-    window: timedelta,
-    expiry: timedelta,
-) -> AssetQuery | None:
-    """Send every line waiting for this bank as one consolidated query once the oldest has waited a whole window.
-    None when there is nothing to send yet (another dispatch took the lines, or the window is still open)."""
-    query = (
-        select(QueryLine)
-        .where(QueryLine.court_code == court_code, QueryLine.bank_code == bank_code)
-        .where(QueryLine.status == LineStatus.WAITING)
-        .order_by(*LINE_ORDER)
-    )
-    if _is_postgres(session):
-        query = query.with_for_update()
-    lines = list((await session.execute(query)).scalars())
-    if not lines or now - lines[0].created_at < window:
-        return None
-    asset_query = AssetQuery(
-        id=str(uuid.uuid4()),
-        court_code=court_code,
-        bank_code=bank_code,
-        bank_name=lines[-1].bank_name,
-        status=QueryStatus.OPEN,
-        requested_at=now,
-        expires_at=now + expiry,
-    )
-    session.add(asset_query)
-    for line in lines:
-        line.status = LineStatus.SENT
-        line.query_id = asset_query.id
-    await schedule_deadline(session, kind=QUERY_EXPIRY, subject=asset_query.id, due_at=asset_query.expires_at)
-    await outbox.emit(
-        session,
-        events.AssetQueryRequested(
-            query_id=asset_query.id,
-            bank_code=bank_code,
-            court_code=court_code,
-            subjects=[
-                events.QuerySubject(line_id=line.id, inquiry_id=line.inquiry_id, party=Party(**line.party))
-                for line in lines
-            ],
-            requested_at=now,
-            expires_at=asset_query.expires_at,
-        ),
-        subject=asset_query.id,
-        key=bank_code,
-        time=now,
-    )
-    return asset_query
-
-
-async def lines_of_query(session: AsyncSession, query_id: str) -> list[QueryLine]:
-    rows = await session.execute(select(QueryLine).where(QueryLine.query_id == query_id).order_by(*LINE_ORDER))
-    return list(rows.scalars())
-
-
-def _answer_faults(body: AnswerIn, lines: dict[str, QueryLine]) -> list[tuple[str, str, str]]:
-    faults: list[tuple[str, str, str]] = []
-    for i, answer in enumerate(body.lines):
-        line = lines.get(answer.line_id)
-        if line is None:
-            faults.append((f"body.lines.{i}.line_id", "not a line of this query", "不是本次查询的条目"))
-        elif answer.id_number != line.party["id_number"]:
-            faults.append(
-                (
-                    f"body.lines.{i}.id_number",
-                    "the accounts are not the respondent's: only the respondent of the line can be reported",
-                    "账户持有人不是该条目的被执行人，不得报送",
-                )
-            )
-    missing = set(lines) - {a.line_id for a in body.lines}
-    if missing:
-        faults.append(("body.lines", f"{len(missing)} line(s) of the query are not answered", "有查询条目未答复"))
-    return faults
-
-
-async def answer(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery, by: str, body: AnswerIn
-) -> None:
-    """The bank answers its whole query once: accounts (numbers masked), balances and existing freezes per line."""
-    if asset_query.status != QueryStatus.OPEN:
-        raise Conflict(f"the query is {asset_query.status} and can no longer be answered")
-    lines = {line.id: line for line in await lines_of_query(session, asset_query.id)}
-    faults = _answer_faults(body, lines)
-    if faults:
-        raise UnprocessableInput.on_fields(*faults)
-    answer_lines: list[events.AnswerLine] = []
-    for answered in body.lines:
-        accounts = [
-            events.Account(
-                account_masked=mask_account(a.account_number),
-                account_type=a.account_type,
-                balance=a.balance,
-                freezes=[events.Freeze(authority=f.authority, amount=f.amount) for f in a.freezes],
-            )
-            for a in answered.accounts
-        ]
-        line = lines[answered.line_id]
-        line.accounts = [a.model_dump(mode="json") for a in accounts]
-        line.status = LineStatus.ANSWERED
-        line.resolved_at = now
-        answer_lines.append(events.AnswerLine(line_id=line.id, accounts=accounts))
-    asset_query.status = QueryStatus.ANSWERED
-    asset_query.answered_at = now
-    asset_query.answered_by = by
-    await cancel_deadlines(session, kind=QUERY_EXPIRY, subject=asset_query.id, now=now)
-    await outbox.emit(
-        session,
-        events.AssetQueryAnswered(
-            query_id=asset_query.id, bank_code=asset_query.bank_code, lines=answer_lines, answered_at=now
-        ),
-        subject=asset_query.id,
-        key=asset_query.bank_code,
-        time=now,
-    )
-    await _after_lines_resolved(session, lines.values(), now, "bank_answered", asset_query)
-
-
-async def expire(session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery) -> None:
-    """The bank let its query run out: its lines count as unanswered and the inquiries go on without them."""
-    if asset_query.status != QueryStatus.OPEN:
-        return
-    lines = await lines_of_query(session, asset_query.id)
-    for line in lines:
-        line.status = LineStatus.EXPIRED
-        line.resolved_at = now
-    asset_query.status = QueryStatus.EXPIRED
-    asset_query.expired_at = now
-    await outbox.emit(
-        session,
-        events.AssetQueryExpired(query_id=asset_query.id, bank_code=asset_query.bank_code, expired_at=now),
-        subject=asset_query.id,
-        key=asset_query.bank_code,
-        time=now,
-    )
-    await _after_lines_resolved(session, lines, now, "bank_query_expired", asset_query)
-
-
-async def _after_lines_resolved(
-    session: AsyncSession, lines: Iterable[QueryLine], now: datetime, kind: str, asset_query: AssetQuery
-) -> None:
-    """Note the bank's answer (or silence) on each inquiry it concerns; an inquiry whose banks have all answered
-    or expired is ready for advice."""
-    inquiry_ids = sorted({line.inquiry_id for line in lines})
-    await session.flush()
-    inquiries = await session.execute(select(Inquiry).where(Inquiry.id.in_(inquiry_ids)))
-    for inquiry in inquiries.scalars():
-        _record(session, inquiry, now, kind, None, bank_code=asset_query.bank_code, query_id=asset_query.id)
-        if not await _unresolved(session, inquiry.id):
-            inquiry.assets_ready_at = now
 
 
 def estimate(inquiry: Inquiry, lines: Iterable[QueryLine]) -> Decimal:
@@ -438,21 +188,6 @@ def estimate(inquiry: Inquiry, lines: Iterable[QueryLine]) -> Decimal:
     return recoverable_estimate(inquiry.claim_amount, figures)
 
 
-async def lines_of_inquiry(session: AsyncSession, inquiry_id: str) -> list[QueryLine]:
-    return (await lines_of_inquiries(session, [inquiry_id])).get(inquiry_id, [])
-
-
-async def lines_of_inquiries(session: AsyncSession, inquiry_ids: Sequence[str]) -> dict[str, list[QueryLine]]:
-    """The query lines of several inquiries in one read, by inquiry."""
-    rows = await session.execute(
-        select(QueryLine).where(QueryLine.inquiry_id.in_(list(inquiry_ids))).order_by(*LINE_ORDER)
-    )
-    by_inquiry: dict[str, list[QueryLine]] = {}
-    for line in rows.scalars():
-        by_inquiry.setdefault(line.inquiry_id, []).append(line)
-    return by_inquiry
-
-
 async def issue_advice(
     session: AsyncSession, *, outbox: Outbox, now: datetime, inquiry: Inquiry, officer: str, body: AdviceIn
 ) -> None:
@@ -461,7 +196,7 @@ async def issue_advice(
     if not can_transition(InquiryStatus(inquiry.status), InquiryStatus.ADVISED):
         raise InvalidTransition(f"an inquiry that is {inquiry.status} cannot be advised")
     if inquiry.officer != officer:
-        raise Forbidden(f"only the assigned officer ({inquiry.officer}) issues the advice")
+        raise NotPermitted(f"only the assigned officer ({inquiry.officer}) issues the advice")
     if inquiry.assets_ready_at is None:
         raise Conflict("bank queries are still outstanding: the advice waits for their answers or their expiry")
     _move(inquiry, InquiryStatus.ADVISED)
@@ -477,7 +212,7 @@ async def issue_advice(
         "issued_at": now.isoformat(),
     }
     inquiry.advised_at = now
-    _record(session, inquiry, now, "advised", officer, conclusion=body.conclusion, recoverable=str(recoverable))
+    record(session, inquiry, now, "advised", officer, conclusion=body.conclusion, recoverable=str(recoverable))
     await cancel_deadlines(session, kind=INQUIRY_DUE, subject=inquiry.id, now=now)
     await outbox.emit(
         session,
@@ -498,7 +233,7 @@ def acknowledge(session: AsyncSession, *, now: datetime, inquiry: Inquiry, judge
     _move(inquiry, InquiryStatus.ACKNOWLEDGED)
     inquiry.acknowledged_at = now
     inquiry.acknowledged_by = judge
-    _record(session, inquiry, now, "acknowledged", judge)
+    record(session, inquiry, now, "acknowledged", judge)
 
 
 async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, inquiry: Inquiry) -> None:
@@ -506,7 +241,7 @@ async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, 
     if inquiry.overdue_at is not None or inquiry.advised_at is not None:
         return
     inquiry.overdue_at = now
-    _record(session, inquiry, now, "overdue", None, due_at=inquiry.due_at.isoformat())
+    record(session, inquiry, now, "overdue", None, due_at=inquiry.due_at.isoformat())
     await outbox.emit(
         session,
         events.InquiryOverdue(inquiry_id=inquiry.id, due_at=inquiry.due_at, detected_at=now),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
-from courtlink_shared.events.common import Actor
 from courtlink_shared.identifiers.resident_id import mask_resident_id
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, require_roles
 from courtlink_shared.web.periods import PeriodDep
@@ -102,10 +102,6 @@ def pool_view(out: CaseOut, c: MediationCase, principal: Principal) -> CaseOut:
     if not queries.seen_through_pool(principal, c):
         return out
     return out.model_copy(update={"parties": [mask_resident_id(p) for p in out.parties]})
-
-
-def actor_of(principal: Principal, role: Role) -> Actor:
-    return Actor(subject=principal.subject, organisation=principal.organisation, role=role.value)
 
 
 # --- roster ----------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
 from courtlink_shared.db.locking import lock_for_update
-from courtlink_shared.web.problems import NotFound
+from courtlink_shared.errors import NotFound
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement

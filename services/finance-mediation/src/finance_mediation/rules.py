@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from courtlink_shared.deadlines.periods import Unit, period_end
+from courtlink_shared.figures import rate
 
 MEDIATION_DAYS = 30
 ASSIGN_WITHIN_WORKING_DAYS = 3
@@ -210,13 +211,9 @@ def mediation_statistics(
     return MediationStatistics(
         closed=closed,
         settled=settled,
-        success_rate=_rate(settled, closed),
+        success_rate=rate(settled, closed),
         average_duration_days=average,
         confirmation_requested=confirmation_requested,
         confirmed=confirmed,
-        confirmation_rate=_rate(confirmed, confirmation_requested),
+        confirmation_rate=rate(confirmed, confirmation_requested),
     )
-
-
-def _rate(numerator: int, denominator: int) -> Decimal | None:
-    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))

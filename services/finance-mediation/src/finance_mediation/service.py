@@ -10,6 +10,7 @@ from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.errors import InvalidInput, InvalidTransition
 from courtlink_shared.events.common import Actor, Instalment
 from courtlink_shared.events.intake import DisputeRouted
 from courtlink_shared.events.mediation import (
@@ -27,7 +28,6 @@ from courtlink_shared.events.mediation import (
 from courtlink_shared.identifiers.case_number import JUDICIAL_CONFIRMATION
 from courtlink_shared.identifiers.case_number_allocation import allocate_case_number
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import InvalidTransition, UnprocessableInput
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance_mediation.assignment import (
@@ -65,8 +65,8 @@ def _move(case: MediationCase, target: CaseStatus, now: datetime) -> None:
     case.updated_at = now
 
 
-def _field_error(field: str, message: str, message_zh: str) -> UnprocessableInput:
-    return UnprocessableInput.on_fields((field, message, message_zh))
+def _field_error(field: str, message: str, message_zh: str) -> InvalidInput:
+    return InvalidInput.on_fields((field, message, message_zh))
 
 
 async def _log(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.errors import field_errors, field_problem
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
-from courtlink_shared.web.documents import html_document
+from courtlink_shared.web.documents import download, html_document
 from courtlink_shared.web.periods import EARLIEST, LATEST, PeriodDep
-from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput, field_errors
+from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -180,11 +182,7 @@ async def notice_html(dispute_id: str, session: SessionDep, principal: Reader, r
 )
 async def notice_pdf(dispute_id: str, session: SessionDep, principal: Reader, runtime: RuntimeDep) -> Response:
     notice = await _notice(dispute_id, session, principal, runtime)
-    return Response(
-        render_notice_pdf(notice),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="notice-{dispute_id}.pdf"'},
-    )
+    return download(render_notice_pdf(notice), media_type="application/pdf", filename=f"notice-{dispute_id}.pdf")
 
 
 @router.post("/disputes/{dispute_id}/withdraw", response_model=DisputeOut, summary="The bank withdraws a dispute")
@@ -197,7 +195,7 @@ async def withdraw(
         outbox=outbox,
         now=clock.now(),
         dispute=dispute,
-        actor=service.actor_of(principal, "bank_operator"),
+        actor=actor_of(principal, "bank_operator"),
         reason=body.reason,
         kind="withdrawn",
     )
@@ -214,7 +212,7 @@ async def review_duplicate(
     dispute_id: str, body: DuplicateReviewIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Clerk
 ) -> DisputeOut:
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
-    actor = service.actor_of(principal, "intake_clerk")
+    actor = actor_of(principal, "intake_clerk")
     if body.decision == "reject":
         await service.withdraw(
             session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason, kind="rejected"
@@ -279,11 +277,7 @@ def batch_out(batch: Batch) -> BatchOut:
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def batch_template(_: BankOperator) -> Response:
-    return Response(
-        template_csv(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="courtlink-batch-template.csv"'},
-    )
+    return download(template_csv(), media_type="text/csv; charset=utf-8", filename="courtlink-batch-template.csv")
 
 
 @batch_router.get(
@@ -293,11 +287,7 @@ async def batch_template(_: BankOperator) -> Response:
     responses={200: {"content": {XLSX: {}}}},
 )
 async def batch_template_xlsx(_: BankOperator) -> Response:
-    return Response(
-        template_xlsx(),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="courtlink-batch-template.xlsx"'},
-    )
+    return download(template_xlsx(), media_type=XLSX, filename="courtlink-batch-template.xlsx")
 
 
 @batch_router.post(
@@ -337,10 +327,7 @@ async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
             rows = parse_batch_csv(body)
         except CsvError as exc:
             raise UnprocessableInput(
-                str(exc),
-                errors=[
-                    {"field": "body", "code": "csv", "message": str(exc), "message_zh": "CSV 文件无法读取，请使用模板"}
-                ],
+                str(exc), errors=[field_problem("body", str(exc), "CSV 文件无法读取，请使用模板", code="csv")]
             ) from exc
         source = "csv"
     elif content_type == "application/json":
@@ -354,20 +341,13 @@ async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
         raise UnprocessableInput(
             "send the batch as application/json or text/csv",
             errors=[
-                {
-                    "field": "header.content-type",
-                    "code": "unsupported",
-                    "message": "unsupported content type",
-                    "message_zh": "不支持的内容类型",
-                }
+                field_problem("header.content-type", "unsupported content type", "不支持的内容类型", code="unsupported")
             ],
         )
     if not rows or len(rows) > 10_000:
         raise UnprocessableInput(
             "a batch holds 1 to 10,000 disputes",
-            errors=[
-                {"field": "body", "code": "size", "message": f"{len(rows)} rows", "message_zh": "每批 1 至 10000 条"}
-            ],
+            errors=[field_problem("body", f"{len(rows)} rows", "每批 1 至 10000 条", code="size")],
         )
     return rows, source
 
@@ -415,8 +395,4 @@ async def batch_report(batch_id: str, session: SessionDep, principal: BankOperat
 async def batch_report_csv(batch_id: str, session: SessionDep, principal: BankOperator) -> Response:
     batch = await _own_batch(session, principal, batch_id)
     rows = [r.model_dump() for r in await _report_rows(session, batch.id)]
-    return Response(
-        report_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-report.csv"'},
-    )
+    return download(report_csv(rows), media_type="text/csv; charset=utf-8", filename=f"batch-{batch.id}-report.csv")

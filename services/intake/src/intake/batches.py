@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.auth.principal import Principal
+from courtlink_shared.errors import Conflict, field_errors
 from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
-from courtlink_shared.web.problems import Conflict, field_errors
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Batch, BatchRow
 from intake.schemas import DisputeIn
-from intake.service import Submitter, accept_disputes, actor_of, claimant_errors
+from intake.service import Submitter, accept_disputes, claimant_errors
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 250
@@ -197,4 +197,4 @@ class BatchProcessor:
 
 def actor_of_subject(batch: Batch) -> Actor:
     """The actor recorded for a batch's disputes: the bank operator who uploaded it."""
-    return actor_of(Principal(batch.submitted_by, frozenset(), batch.bank_code), "bank_operator")
+    return Actor(subject=batch.submitted_by, organisation=batch.bank_code, role="bank_operator")

@@ -12,8 +12,8 @@ from typing import Any
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
 from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.errors import InvalidInput, NotFound, field_problem
 from courtlink_shared.identifiers.normalise import normalise_identifier
-from courtlink_shared.web.problems import NotFound, UnprocessableInput
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -69,16 +69,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         at, dispute_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return datetime.fromisoformat(at), str(dispute_id)
     except (ValueError, TypeError) as exc:
-        raise UnprocessableInput(
+        raise InvalidInput(
             "invalid cursor",
-            errors=[
-                {
-                    "field": "query.cursor",
-                    "code": "invalid",
-                    "message": "not a cursor returned by this API",
-                    "message_zh": "分页游标无效",
-                }
-            ],
+            errors=[field_problem("query.cursor", "not a cursor returned by this API", "分页游标无效")],
         ) from exc
 
 

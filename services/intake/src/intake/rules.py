@@ -10,6 +10,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from courtlink_shared.figures import rate
+
 # Dispute types banks submit, and the pre-litigation mediation notice template each one gets.
 NOTICE_TEMPLATE_BY_TYPE: dict[str, str] = {
     "信用卡纠纷": "credit_card",
@@ -113,19 +115,15 @@ class IntakeStatistics:
     filing_after_failure_rate: Decimal | None
 
 
-def _rate(numerator: int, denominator: int) -> Decimal | None:
-    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
-
-
 def intake_statistics(counts: IntakeCounts) -> IntakeStatistics:
     """Diversion rate = routed ÷ accepted; success rate = settled ÷ closed; filing after failure = filed ÷ closed."""
     return IntakeStatistics(
         accepted=counts.accepted,
         routed=counts.routed,
-        diversion_rate=_rate(counts.routed, counts.accepted),
+        diversion_rate=rate(counts.routed, counts.accepted),
         mediations_closed=counts.mediations_closed,
         settled=counts.settled,
-        mediation_success_rate=_rate(counts.settled, counts.mediations_closed),
+        mediation_success_rate=rate(counts.settled, counts.mediations_closed),
         filed_after_failure=counts.filed_after_failure,
-        filing_after_failure_rate=_rate(counts.filed_after_failure, counts.mediations_closed),
+        filing_after_failure_rate=rate(counts.filed_after_failure, counts.mediations_closed),
     )

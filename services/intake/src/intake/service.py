@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.errors import InvalidTransition, field_problem
 from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
 from courtlink_shared.events.intake import (
     DisputeFiled,
@@ -28,7 +30,6 @@ from courtlink_shared.identifiers.case_number import FIRST_INSTANCE_CIVIL, PRE_L
 from courtlink_shared.identifiers.case_number_allocation import allocate_case_number, allocate_case_numbers
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import InvalidTransition
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,17 +68,13 @@ def claimant_errors(item: DisputeIn, bank_code: str) -> list[dict[str, Any]]:
     if item.claimant.code == bank_code:
         return []
     return [
-        {
-            "field": "claimant.code",
-            "code": "not_your_organisation",
-            "message": "the claimant must be the bank of the submitting user",
-            "message_zh": "申请人必须为提交用户所属银行",
-        }
+        field_problem(
+            "claimant.code",
+            "the claimant must be the bank of the submitting user",
+            "申请人必须为提交用户所属银行",
+            code="not_your_organisation",
+        )
     ]
-
-
-def actor_of(principal: Principal, role: str) -> Actor:
-    return Actor(subject=principal.subject, organisation=principal.organisation, role=role)
 
 
 def _warnings(item: DisputeIn) -> list[str]:
@@ -90,12 +87,12 @@ def _warnings(item: DisputeIn) -> list[str]:
 
 
 def _conflict_error(reference: str) -> dict[str, Any]:
-    return {
-        "field": "bank_reference",
-        "code": "conflict",
-        "message": f"bank reference {reference} was already submitted with different content",
-        "message_zh": "该银行业务编号已提交过且内容不同",
-    }
+    return field_problem(
+        "bank_reference",
+        f"bank reference {reference} was already submitted with different content",
+        "该银行业务编号已提交过且内容不同",
+        code="conflict",
+    )
 
 
 async def accept_disputes(

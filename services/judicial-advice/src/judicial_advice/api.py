@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import render_html, render_pdf
-from courtlink_shared.events.common import Actor
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
-from courtlink_shared.web.documents import html_document
+from courtlink_shared.web.documents import download, html_document
 from courtlink_shared.web.problems import NotFound
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
@@ -40,10 +40,6 @@ President = Annotated[Principal, Depends(require_roles(Role.PRESIDENT))]
 Agency = Annotated[Principal, Depends(require_roles(Role.AGENCY_OFFICER))]
 Reader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES, Role.AGENCY_OFFICER))]
 CourtReader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES))]
-
-
-def actor(principal: Principal, role: Role) -> Actor:
-    return Actor(subject=principal.subject, organisation=principal.organisation, role=role.value)
 
 
 def advice_out(a: Advice, now: datetime) -> AdviceOut:
@@ -92,7 +88,7 @@ async def draft(
     places: dict[str, str] = getattr(runtime.settings, "court_places", {})
     role = Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in principal.roles else Role.TRIAL_JUDGE
     a = await service.draft(
-        session, outbox=outbox, now=clock.now(), actor=actor(principal, role), court_places=places, body=body
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, role), court_places=places, body=body
     )
     await session.commit()
     return advice_out(a, clock.now())
@@ -104,7 +100,7 @@ async def revise(
 ) -> AdviceOut:
     a = await _court_advice(session, principal, advice_id)
     await service.revise(
-        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a, body=body
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a, body=body
     )
     await session.commit()
     return advice_out(a, clock.now())
@@ -115,7 +111,9 @@ async def submit(
     advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Drafter
 ) -> AdviceOut:
     a = await _court_advice(session, principal, advice_id)
-    await service.submit(session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a)
+    await service.submit(
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a
+    )
     await session.commit()
     return advice_out(a, clock.now())
 
@@ -129,7 +127,7 @@ async def return_(
         session,
         outbox=outbox,
         now=clock.now(),
-        actor=actor(principal, Role.JUDICIAL_COMMITTEE),
+        actor=actor_of(principal, Role.JUDICIAL_COMMITTEE),
         advice=a,
         comments=body.comments,
     )
@@ -143,7 +141,7 @@ async def approve(
 ) -> AdviceOut:
     a = await _court_advice(session, principal, advice_id)
     await service.approve(
-        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.JUDICIAL_COMMITTEE), advice=a
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.JUDICIAL_COMMITTEE), advice=a
     )
     await session.commit()
     return advice_out(a, clock.now())
@@ -154,7 +152,7 @@ async def issue(
     advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: President
 ) -> AdviceOut:
     a = await _court_advice(session, principal, advice_id)
-    await service.issue(session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.PRESIDENT), advice=a)
+    await service.issue(session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.PRESIDENT), advice=a)
     await session.commit()
     return advice_out(a, clock.now())
 
@@ -168,7 +166,7 @@ async def deliver(
         session,
         outbox=outbox,
         now=clock.now(),
-        actor=actor(principal, Role.ADVICE_MANAGER),
+        actor=actor_of(principal, Role.ADVICE_MANAGER),
         advice=a,
         method=body.method,
         proof=body.proof,
@@ -183,7 +181,7 @@ async def acknowledge(
 ) -> AdviceOut:
     a = await _addressed_advice(session, principal, advice_id)
     await service.acknowledge(
-        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.AGENCY_OFFICER), advice=a
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.AGENCY_OFFICER), advice=a
     )
     await session.commit()
     return advice_out(a, clock.now())
@@ -198,7 +196,7 @@ async def reply(
         session,
         outbox=outbox,
         now=clock.now(),
-        actor=actor(principal, Role.AGENCY_OFFICER),
+        actor=actor_of(principal, Role.AGENCY_OFFICER),
         advice=a,
         adoption=body.adoption,
         measures=body.measures,
@@ -221,7 +219,7 @@ async def evaluate(
         session,
         outbox=outbox,
         now=clock.now(),
-        actor=actor(principal, Role.ADVICE_MANAGER),
+        actor=actor_of(principal, Role.ADVICE_MANAGER),
         advice=a,
         effectiveness=body.effectiveness,
         return_visit=body.return_visit,
@@ -236,7 +234,7 @@ async def archive(
 ) -> AdviceOut:
     a = await _court_advice(session, principal, advice_id)
     await service.archive(
-        session, outbox=outbox, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a
     )
     await session.commit()
     return advice_out(a, clock.now())
@@ -252,7 +250,7 @@ async def escalate(
 ) -> AdviceOut:
     a = await _court_advice(session, principal, advice_id)
     await service.escalate(
-        session, now=clock.now(), actor=actor(principal, Role.ADVICE_MANAGER), advice=a, reason=body.comments
+        session, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a, reason=body.comments
     )
     await session.commit()
     return advice_out(a, clock.now())
@@ -312,9 +310,7 @@ async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep
 async def document_pdf(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> Response:
     a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
     pdf = render_pdf(advice_document(a, court_name=runtime.settings.court_name(a.court_code)))
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="advice-{a.id}.pdf"'}
-    )
+    return download(pdf, media_type="application/pdf", filename=f"advice-{a.id}.pdf")
 
 
 @router.get(
@@ -334,16 +330,10 @@ async def annual_report(
     advices = await queries.issued_in(session, court_code=principal.organisation, year=year)
     figures, _ = queries.year_figures(advices, now=clock.now())
     if fmt == "csv":
-        return Response(
-            annual_report_csv(advices),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="judicial-advice-{year}.csv"'},
+        return download(
+            annual_report_csv(advices), media_type="text/csv; charset=utf-8", filename=f"judicial-advice-{year}.csv"
         )
     document = annual_report_document(
         advices, figures, court_name=runtime.settings.court_name(principal.organisation), year=year
     )
-    return Response(
-        render_pdf(document),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="judicial-advice-{year}.pdf"'},
-    )
+    return download(render_pdf(document), media_type="application/pdf", filename=f"judicial-advice-{year}.pdf")

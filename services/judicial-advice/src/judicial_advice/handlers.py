@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.deadlines.sweep import DeadlineHandler, DueDeadline
 from courtlink_shared.runtime import ServiceRuntime
 from sqlalchemy import select
@@ -16,9 +17,7 @@ from judicial_advice.models import Advice
 
 def deadline_handlers(runtime: ServiceRuntime) -> dict[str, DeadlineHandler]:
     async def reply_due(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
-        query = select(Advice).where(Advice.id == due.subject)
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()
+        query = await lock_for_update(session, select(Advice).where(Advice.id == due.subject))
         advice = (await session.execute(query)).scalar_one_or_none()
         if advice is not None:
             await service.mark_overdue(session, outbox=runtime.outbox, now=now, advice=advice)

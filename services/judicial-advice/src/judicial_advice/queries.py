@@ -8,7 +8,7 @@ from datetime import datetime
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.locking import lock_for_update
-from courtlink_shared.web.problems import NotFound
+from courtlink_shared.errors import NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from courtlink_shared.deadlines.periods import Unit, period_end, reminder_after, reminder_before
+from courtlink_shared.figures import rate
 
 DEFAULT_REPLY_MONTHS = 2
 
@@ -115,14 +116,10 @@ def reply_figures(
         replied,
         on_time,
         adopted,
-        _rate(replied, due_or_replied),
-        _rate(on_time, replied),
-        _rate(adopted, replied),
+        rate(replied, due_or_replied),
+        rate(on_time, replied),
+        rate(adopted, replied),
     )
-
-
-def _rate(numerator: int, denominator: int) -> Decimal | None:
-    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
 
 
 def place_of(court_places: Mapping[str, str], court_code: str) -> str | None:

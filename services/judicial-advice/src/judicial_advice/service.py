@@ -11,11 +11,11 @@ from typing import Any
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.sequences import next_number
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.errors import InvalidTransition, NotPermitted
 from courtlink_shared.events import advice as events
 from courtlink_shared.events.common import Actor, Organisation
 from courtlink_shared.events.envelope import EventData
 from courtlink_shared.messaging.outbox import Outbox
-from courtlink_shared.web.problems import Forbidden, InvalidTransition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
@@ -99,10 +99,10 @@ async def draft(
     body: AdviceIn,
 ) -> Advice:
     """A judge or the research office drafts advice in the court's name (version 1); a court without a configured
-    place abbreviation for its advice numbers is refused (Forbidden) before anything is saved."""
+    place abbreviation for its advice numbers is refused (NotPermitted) before anything is saved."""
     place = place_of(court_places, actor.organisation)
     if place is None:
-        raise Forbidden(
+        raise NotPermitted(
             f"court {actor.organisation} has no place abbreviation for advice numbers (COURT_PLACES); "
             "the administrator must configure one before it drafts judicial advice"
         )

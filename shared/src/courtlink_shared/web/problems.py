@@ -17,42 +17,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from courtlink_shared import errors as domain
+from courtlink_shared.errors import field_errors as field_errors  # also imported from here
+from courtlink_shared.errors import field_problem
 from courtlink_shared.observability import context
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://courtlink.example/problems/"
-
-# Chinese wording of pydantic's error types; anything else falls back to a generic sentence.
-_ZH = {
-    "missing": "必填字段缺失",
-    "string_type": "应为字符串",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "float_parsing": "应为数字",
-    "decimal_parsing": "应为金额数字",
-    "decimal_max_places": "金额最多保留两位小数",
-    "bool_parsing": "应为布尔值",
-    "date_parsing": "日期格式无效，应为 YYYY-MM-DD",
-    "date_from_datetime_parsing": "日期格式无效，应为 YYYY-MM-DD",
-    "datetime_parsing": "时间格式无效",
-    "string_too_short": "内容过短",
-    "string_too_long": "内容过长",
-    "too_short": "条目数量不足",
-    "too_long": "条目数量过多",
-    "greater_than": "数值过小",
-    "greater_than_equal": "数值过小",
-    "less_than": "数值过大",
-    "less_than_equal": "数值过大",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
-    "extra_forbidden": "不允许的字段",
-    "json_invalid": "JSON 格式无效",
-    "uuid_parsing": "编号格式无效",
-    "value_error": "取值无效",
-    "model_type": "应为对象",
-    "list_type": "应为列表",
-}
 
 
 class FieldProblem(BaseModel):
@@ -156,8 +128,18 @@ class UnprocessableInput(ProblemError):
     def on_fields(cls, *faults: tuple[str, str, str]) -> UnprocessableInput:
         """Input that passed the schema but breaks a rule that needs the data: `(field, message, message_zh)`
         per fault, e.g. `("body.respondents.0", "not a respondent of the case", "不是本案被执行人")`."""
-        errors = [{"field": f, "code": "invalid", "message": m, "message_zh": zh} for f, m, zh in faults]
+        errors = [field_problem(f, m, zh) for f, m, zh in faults]
         return cls(faults[0][1] if len(faults) == 1 else f"{len(faults)} field(s) are invalid", errors=errors)
+
+
+# Each domain error answers as the problem it stands for (same status, type, title; detail and fields as raised).
+_DOMAIN_PROBLEMS: dict[type[domain.DomainError], type[ProblemError]] = {
+    domain.NotFound: NotFound,
+    domain.Conflict: Conflict,
+    domain.InvalidTransition: InvalidTransition,
+    domain.NotPermitted: Forbidden,
+    domain.InvalidInput: UnprocessableInput,
+}
 
 
 def problem_response(
@@ -177,25 +159,6 @@ def problem_response(
     body.update(extra)
     headers = {"WWW-Authenticate": 'Bearer realm="courtlink"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    """pydantic errors as `{field, code, message, message_zh}`; field is a dotted path, e.g. body.claim.total."""
-    result = []
-    for error in errors:
-        location = [str(p) for p in error.get("loc", ())]
-        result.append(
-            {
-                "field": ".".join(location),
-                "code": error.get("type", "invalid"),
-                "message": str(error.get("msg", "invalid value")),
-                # A validator that words its own Chinese (spreadsheet_values.bilingual_error) carries it along.
-                "message_zh": str(
-                    (error.get("ctx") or {}).get("message_zh") or _ZH.get(error.get("type", ""), "取值无效")
-                ),
-            }
-        )
-    return result
 
 
 _UNAVAILABLE = (
@@ -250,6 +213,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.slug, exc.detail, request, errors=exc.errors, **exc.extra)
+
+    @app.exception_handler(domain.DomainError)
+    async def _domain(request: Request, exc: domain.DomainError) -> JSONResponse:
+        problem = next((_DOMAIN_PROBLEMS[c] for c in type(exc).__mro__ if c in _DOMAIN_PROBLEMS), ProblemError)
+        return problem_response(
+            problem.status, problem.title, problem.slug, exc.detail, request, errors=exc.errors, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,279 @@
+"""Consolidated bank queries of enforcement inquiry: asking a bank about a respondent adds a *waiting line* for
+(court, bank); the first waiting line schedules a dispatch one window later, and the dispatch sends every line
+then waiting for that bank as one query (`enforcement.asset-queries`, keyed by bank). The bank answers the whole
+query once; an unanswered query expires, and the inquiry then proceeds with the answers it has."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
+from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition
+from courtlink_shared.events import enforcement as events
+from courtlink_shared.events.common import Party
+from courtlink_shared.messaging.outbox import Outbox
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enforcement_inquiry.models import AssetQuery, Inquiry, QueryLine
+from enforcement_inquiry.rules import (
+    UNRESOLVED,
+    InquiryStatus,
+    LineStatus,
+    QueryStatus,
+    mask_account,
+)
+from enforcement_inquiry.schemas import AnswerIn, BankIn
+from enforcement_inquiry.timeline import record
+
+QUERY_DISPATCH = "enforcement.asset_query.dispatch"
+QUERY_EXPIRY = "enforcement.asset_query.expiry"
+LINE_ORDER = (QueryLine.created_at, QueryLine.inquiry_id, QueryLine.position, QueryLine.bank_code)
+
+
+async def ask_banks(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    inquiry: Inquiry,
+    by: str,
+    banks: Sequence[BankIn],
+    respondents: Sequence[str] | None,
+    window: timedelta,
+) -> list[QueryLine]:
+    """Add the respondents to the next consolidated query of each bank. Only the inquiry's respondents can be
+    asked about (anyone else is refused field by field); a respondent already asked of a bank is not asked twice."""
+    if InquiryStatus(inquiry.status) != InquiryStatus.ACCEPTED:
+        raise InvalidTransition(f"banks are queried for an accepted inquiry, not one that is {inquiry.status}")
+    by_id = {p["id_number"]: p for p in inquiry.respondents}
+    position = {id_number: i for i, id_number in enumerate(by_id)}
+    wanted = list(by_id) if respondents is None else list(respondents)
+    faults = [
+        (f"body.respondents.{i}", "not a respondent of this inquiry's case", "不是本案被执行人，不得查询")
+        for i, id_number in enumerate(wanted)
+        if id_number not in by_id
+    ]
+    if faults:
+        raise InvalidInput.on_fields(*faults)
+    existing = await session.execute(
+        select(QueryLine.bank_code, QueryLine.party).where(QueryLine.inquiry_id == inquiry.id)
+    )
+    asked = {(bank, party["id_number"]) for bank, party in existing}
+    lines: list[QueryLine] = []
+    for bank in banks:
+        new = [
+            QueryLine(
+                id=str(uuid.uuid4()),
+                inquiry_id=inquiry.id,
+                court_code=inquiry.court_code,
+                bank_code=bank.code,
+                bank_name=bank.name,
+                party=by_id[id_number],
+                position=position[id_number],
+                status=LineStatus.WAITING,
+                created_at=now,
+            )
+            for id_number in dict.fromkeys(wanted)
+            if (bank.code, id_number) not in asked
+        ]
+        if new:
+            # Every new line has its window's end scheduled; the first of them to come due sends all lines then
+            # waiting for the bank, and a dispatch whose oldest line is younger than the window leaves it alone.
+            await schedule_deadline(
+                session,
+                kind=QUERY_DISPATCH,
+                subject=f"{inquiry.court_code}|{bank.code}",
+                due_at=now + window,
+                payload={"court_code": inquiry.court_code, "bank_code": bank.code},
+            )
+        lines.extend(new)
+    session.add_all(lines)
+    if lines:
+        inquiry.assets_ready_at = None
+        record(session, inquiry, now, "banks_asked", by, banks=sorted({line.bank_code for line in lines}))
+    elif inquiry.assets_ready_at is None and not await _unresolved(session, inquiry.id):
+        inquiry.assets_ready_at = now
+    return lines
+
+
+async def _unresolved(session: AsyncSession, inquiry_id: str) -> bool:
+    row = await session.execute(
+        select(QueryLine.id)
+        .where(QueryLine.inquiry_id == inquiry_id, QueryLine.status.in_([s.value for s in UNRESOLVED]))
+        .limit(1)
+    )
+    return row.first() is not None
+
+
+async def dispatch(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    court_code: str,
+    bank_code: str,
+    window: timedelta,
+    expiry: timedelta,
+) -> AssetQuery | None:
+    """Send every line waiting for this bank as one consolidated query once the oldest has waited a whole window.
+    None when there is nothing to send yet (another dispatch took the lines, or the window is still open)."""
+    query = (
+        select(QueryLine)
+        .where(QueryLine.court_code == court_code, QueryLine.bank_code == bank_code)
+        .where(QueryLine.status == LineStatus.WAITING)
+        .order_by(*LINE_ORDER)
+    )
+    lines = list((await session.execute(await lock_for_update(session, query))).scalars())
+    if not lines or now - lines[0].created_at < window:
+        return None
+    asset_query = AssetQuery(
+        id=str(uuid.uuid4()),
+        court_code=court_code,
+        bank_code=bank_code,
+        bank_name=lines[-1].bank_name,
+        status=QueryStatus.OPEN,
+        requested_at=now,
+        expires_at=now + expiry,
+    )
+    session.add(asset_query)
+    for line in lines:
+        line.status = LineStatus.SENT
+        line.query_id = asset_query.id
+    await schedule_deadline(session, kind=QUERY_EXPIRY, subject=asset_query.id, due_at=asset_query.expires_at)
+    await outbox.emit(
+        session,
+        events.AssetQueryRequested(
+            query_id=asset_query.id,
+            bank_code=bank_code,
+            court_code=court_code,
+            subjects=[
+                events.QuerySubject(line_id=line.id, inquiry_id=line.inquiry_id, party=Party(**line.party))
+                for line in lines
+            ],
+            requested_at=now,
+            expires_at=asset_query.expires_at,
+        ),
+        subject=asset_query.id,
+        key=bank_code,
+        time=now,
+    )
+    return asset_query
+
+
+async def lines_of_query(session: AsyncSession, query_id: str) -> list[QueryLine]:
+    rows = await session.execute(select(QueryLine).where(QueryLine.query_id == query_id).order_by(*LINE_ORDER))
+    return list(rows.scalars())
+
+
+def _answer_faults(body: AnswerIn, lines: dict[str, QueryLine]) -> list[tuple[str, str, str]]:
+    faults: list[tuple[str, str, str]] = []
+    for i, answer in enumerate(body.lines):
+        line = lines.get(answer.line_id)
+        if line is None:
+            faults.append((f"body.lines.{i}.line_id", "not a line of this query", "不是本次查询的条目"))
+        elif answer.id_number != line.party["id_number"]:
+            faults.append(
+                (
+                    f"body.lines.{i}.id_number",
+                    "the accounts are not the respondent's: only the respondent of the line can be reported",
+                    "账户持有人不是该条目的被执行人，不得报送",
+                )
+            )
+    missing = set(lines) - {a.line_id for a in body.lines}
+    if missing:
+        faults.append(("body.lines", f"{len(missing)} line(s) of the query are not answered", "有查询条目未答复"))
+    return faults
+
+
+async def answer(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery, by: str, body: AnswerIn
+) -> None:
+    """The bank answers its whole query once: accounts (numbers masked), balances and existing freezes per line."""
+    if asset_query.status != QueryStatus.OPEN:
+        raise Conflict(f"the query is {asset_query.status} and can no longer be answered")
+    lines = {line.id: line for line in await lines_of_query(session, asset_query.id)}
+    faults = _answer_faults(body, lines)
+    if faults:
+        raise InvalidInput.on_fields(*faults)
+    answer_lines: list[events.AnswerLine] = []
+    for answered in body.lines:
+        accounts = [
+            events.Account(
+                account_masked=mask_account(a.account_number),
+                account_type=a.account_type,
+                balance=a.balance,
+                freezes=[events.Freeze(authority=f.authority, amount=f.amount) for f in a.freezes],
+            )
+            for a in answered.accounts
+        ]
+        line = lines[answered.line_id]
+        line.accounts = [a.model_dump(mode="json") for a in accounts]
+        line.status = LineStatus.ANSWERED
+        line.resolved_at = now
+        answer_lines.append(events.AnswerLine(line_id=line.id, accounts=accounts))
+    asset_query.status = QueryStatus.ANSWERED
+    asset_query.answered_at = now
+    asset_query.answered_by = by
+    await cancel_deadlines(session, kind=QUERY_EXPIRY, subject=asset_query.id, now=now)
+    await outbox.emit(
+        session,
+        events.AssetQueryAnswered(
+            query_id=asset_query.id, bank_code=asset_query.bank_code, lines=answer_lines, answered_at=now
+        ),
+        subject=asset_query.id,
+        key=asset_query.bank_code,
+        time=now,
+    )
+    await _after_lines_resolved(session, lines.values(), now, "bank_answered", asset_query)
+
+
+async def expire(session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery) -> None:
+    """The bank let its query run out: its lines count as unanswered and the inquiries go on without them."""
+    if asset_query.status != QueryStatus.OPEN:
+        return
+    lines = await lines_of_query(session, asset_query.id)
+    for line in lines:
+        line.status = LineStatus.EXPIRED
+        line.resolved_at = now
+    asset_query.status = QueryStatus.EXPIRED
+    asset_query.expired_at = now
+    await outbox.emit(
+        session,
+        events.AssetQueryExpired(query_id=asset_query.id, bank_code=asset_query.bank_code, expired_at=now),
+        subject=asset_query.id,
+        key=asset_query.bank_code,
+        time=now,
+    )
+    await _after_lines_resolved(session, lines, now, "bank_query_expired", asset_query)
+
+
+async def _after_lines_resolved(
+    session: AsyncSession, lines: Iterable[QueryLine], now: datetime, kind: str, asset_query: AssetQuery
+) -> None:
+    """Note the bank's answer (or silence) on each inquiry it concerns; an inquiry whose banks have all answered
+    or expired is ready for advice."""
+    inquiry_ids = sorted({line.inquiry_id for line in lines})
+    await session.flush()
+    inquiries = await session.execute(select(Inquiry).where(Inquiry.id.in_(inquiry_ids)))
+    for inquiry in inquiries.scalars():
+        record(session, inquiry, now, kind, None, bank_code=asset_query.bank_code, query_id=asset_query.id)
+        if not await _unresolved(session, inquiry.id):
+            inquiry.assets_ready_at = now
+
+
+async def lines_of_inquiry(session: AsyncSession, inquiry_id: str) -> list[QueryLine]:
+    return (await lines_of_inquiries(session, [inquiry_id])).get(inquiry_id, [])
+
+
+async def lines_of_inquiries(session: AsyncSession, inquiry_ids: Sequence[str]) -> dict[str, list[QueryLine]]:
+    """The query lines of several inquiries in one read, by inquiry."""
+    rows = await session.execute(
+        select(QueryLine).where(QueryLine.inquiry_id.in_(list(inquiry_ids))).order_by(*LINE_ORDER)
+    )
+    by_inquiry: dict[str, list[QueryLine]] = {}
+    for line in rows.scalars():
+        by_inquiry.setdefault(line.inquiry_id, []).append(line)
+    return by_inquiry
