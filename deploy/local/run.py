@@ -72,6 +72,8 @@ def start_console(keycloak: KeycloakInstance, services: list[ServiceProcess], po
         "OIDC_CLIENT_SECRET": keycloak.console_client_secret,
         "INTAKE_URL": urls["intake"],
         "FINANCE_MEDIATION_URL": urls["finance-mediation"],
+        "ENFORCEMENT_INQUIRY_URL": urls["enforcement-inquiry"],
+        "JUDICIAL_ADVICE_URL": urls["judicial-advice"],
     }
     return start_service("console", port, env=env, log_dir=var / "logs")
 

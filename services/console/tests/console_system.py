@@ -34,14 +34,13 @@ class System:
         return response.json() if response.content else None
 
 
-def console_env(keycloak: KeycloakInstance, port: int, intake: str, mediation: str) -> dict[str, str]:
-    """The console's settings for a process on 127.0.0.1:port in front of these services."""
+def console_env(keycloak: KeycloakInstance, port: int, urls: dict[str, str]) -> dict[str, str]:
+    """The console's settings for a process on 127.0.0.1:port in front of these services (name → URL)."""
     return {
         "CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "OIDC_ISSUER": keycloak.issuer,
         "OIDC_CLIENT_ID": keycloak_local.CONSOLE_CLIENT,
         "OIDC_CLIENT_SECRET": keycloak.console_client_secret,
-        "INTAKE_URL": intake,
-        "FINANCE_MEDIATION_URL": mediation,
+        **{f"{name.upper().replace('-', '_')}_URL": url for name, url in urls.items()},
         "LOG_LEVEL": "WARNING",
     }

@@ -298,8 +298,9 @@ class TestServiceDown:
         self, system: System, uploaded: dict[str, str], browser: WebDriver, tmp_path: Path
     ) -> None:
         [console_port, closed_port] = listen_ports(2)  # nothing listens on closed_port: finance-mediation is "down"
+        urls = {name: service.url for name, service in system.services.items()}
         env = console_env(
-            system.keycloak, console_port, system.services["intake"].url, f"http://127.0.0.1:{closed_port}"
+            system.keycloak, console_port, urls | {"finance-mediation": f"http://127.0.0.1:{closed_port}"}
         )
         console = start_service("console", console_port, env=env, log_dir=tmp_path)
         try:

@@ -47,6 +47,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             {
                 "intake": settings.intake_url.rstrip("/"),
                 "finance-mediation": settings.finance_mediation_url.rstrip("/"),
+                "enforcement-inquiry": settings.enforcement_inquiry_url.rstrip("/"),
+                "judicial-advice": settings.judicial_advice_url.rstrip("/"),
             },
             timeout=settings.service_timeout_seconds,
         ),

@@ -12,7 +12,12 @@ from typing import Any
 
 import httpx
 
-SERVICE_NAMES_ZH = {"intake": "立案服务（诉前登记）", "finance-mediation": "金融纠纷调解服务"}
+SERVICE_NAMES_ZH = {
+    "intake": "立案服务（诉前登记）",
+    "finance-mediation": "金融纠纷调解服务",
+    "enforcement-inquiry": "执行咨询服务",
+    "judicial-advice": "司法建议服务",
+}
 
 
 _BOUNDS = (

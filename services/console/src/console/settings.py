@@ -22,6 +22,10 @@ class ConsoleSettings(BaseSettings):
     oidc_scope: str = Field(default="openid profile", description="Scopes the console asks for.")
     intake_url: str = Field(default="http://127.0.0.1:8001", description="The intake service.")
     finance_mediation_url: str = Field(default="http://127.0.0.1:8002", description="The finance-mediation service.")
+    enforcement_inquiry_url: str = Field(
+        default="http://127.0.0.1:8003", description="The enforcement-inquiry service."
+    )
+    judicial_advice_url: str = Field(default="http://127.0.0.1:8004", description="The judicial-advice service.")
     service_timeout_seconds: float = Field(default=10.0, description="Upper bound of one call to a service.")
     session_cookie_secure: bool = Field(default=False, description="Send the session cookie over HTTPS only.")
     session_idle_minutes: int = Field(default=60, description="A session unused this long is forgotten.")
