@@ -33,7 +33,7 @@ from intake.settings import Settings as IntakeSettings
 from system_fixtures import dispute
 
 BANK_A = "91110000600037341L"  # bank-a-system's organisation in the realm file
-MEDIATION_ORG = "52220101500000000N"
+MEDIATION_ORG = "52220101500000007C"
 
 whoami = APIRouter()
 
