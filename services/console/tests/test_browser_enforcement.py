@@ -142,6 +142,9 @@ def test_a_judge_asks_the_officer_queries_the_bank_answers_and_the_judge_reads_t
         submit(browser, "form-acceptance")
         assert "已受理" in wait_for(browser, ".banner--success").text
         assert DEPOSIT_BANK[1] in browser.find_element(By.ID, "banks-title").find_element(By.XPATH, "..").text
+        submit(browser, "form-asset-queries")  # asking more banks without naming one: refused beside the field
+        assert wait_for(browser, "#asset-queries-banks-error").text
+        check_page(browser, "officer-inquiry-accepted")
         browser.get(inquiry_url + "/documents/letter")
         assert "执行咨询函" in wait_for(browser, "body").text
         assert case_number in browser.page_source
