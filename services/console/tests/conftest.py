@@ -82,6 +82,7 @@ async def system(
                 "AUTH_JWKS_URL": console_keycloak.jwks_url,
                 "RELAY_POLL_SECONDS": "0.2",
                 "SWEEP_INTERVAL_SECONDS": "1",
+                "ASSET_QUERY_WINDOW_SECONDS": "2",  # enforcement-inquiry sends its consolidated bank queries soon
                 "LOG_LEVEL": "WARNING",
                 "COURT_PLACES": COURT_PLACES,  # judicial-advice refuses to start without it
             }

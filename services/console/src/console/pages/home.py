@@ -14,6 +14,8 @@ START = (
     ("mediation_org_admin", "/roster"),
     ("intake_clerk", "/review"),
     ("bank_operator", "/disputes"),
+    ("trial_judge", "/inquiries"),
+    ("enforcement_officer", "/inquiries"),
 )
 
 
