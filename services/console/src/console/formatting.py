@@ -66,6 +66,10 @@ ROLES = {
     "intake_clerk": "诉讼服务中心立案员",
     "mediator": "特邀调解员",
     "mediation_org_admin": "调解组织管理员",
+    "advice_manager": "研究室（司法建议）",
+    "judicial_committee": "审判委员会",
+    "president": "院长",
+    "agency_officer": "被建议单位经办人",
 }
 DISPUTE_TYPES = ("金融借款合同纠纷", "信用卡纠纷")
 # The names of a dispute's fields as the CSV template and the bank's staff call them (for the row report).

@@ -14,6 +14,10 @@ START = (
     ("mediation_org_admin", "/roster"),
     ("intake_clerk", "/review"),
     ("bank_operator", "/disputes"),
+    ("advice_manager", "/advice"),
+    ("judicial_committee", "/advice"),
+    ("president", "/advice"),
+    ("agency_officer", "/advice"),
 )
 
 
