@@ -5,6 +5,7 @@ and replies in stages; the office evaluates with the return visit and archives. 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -95,8 +96,8 @@ def test_advice_from_draft_to_archive_and_another_agency_sees_nothing(system: Sy
         assert "格式条款未以显著方式提示" in text
         assert "规范催收话术与频次" in text
         assert "这一组将被删除" not in text
-        advice_url = d.current_url
-        advice_id = advice_url.rstrip("/").rsplit("/", 1)[-1]
+        advice_id = d.current_url.split("?", 1)[0].rsplit("/", 1)[-1]
+        advice_url = f"{system.console}/advice/{advice_id}"
         submit(d, "form-submission")
         assert banner(d) == "已提交审判委员会审议。"
 
@@ -155,12 +156,13 @@ def test_advice_from_draft_to_archive_and_another_agency_sees_nothing(system: Sy
         d.switch_to.frame(frame)
         assert number in d.find_element(By.TAG_NAME, "body").text
         d.switch_to.default_content()
-        pdf_type = d.execute_async_script(
-            "const url = arguments[0], done = arguments[1];"
-            "fetch(url).then(r => done(r.status + ' ' + r.headers.get('content-type')));",
-            f"/advice/{advice_id}/document.pdf",
-        )
-        assert pdf_type == "200 application/pdf", pdf_type
+        d.find_element(By.LINK_TEXT, "下载 PDF").click()
+        pdf = downloads / f"advice-{advice_id}.pdf"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not pdf.exists():
+            time.sleep(0.2)
+        assert pdf.exists(), f"no download in {sorted(p.name for p in downloads.iterdir())}"
+        assert pdf.read_bytes().startswith(b"%PDF")
         check_page(d, "advice-delivered")
 
     # Another agency's advice, set up through the API: not in this agency's inbox, and 未找到 by URL.
