@@ -85,7 +85,7 @@ def test_advice_from_draft_to_archive_and_another_agency_sees_nothing(system: Sy
         click_and_wait(d, d.find_element(By.ID, "advice-save"))
         summary = wait_for(d, ".error-summary")
         link = summary.find_element(By.CSS_SELECTOR, "a[href='#advice-contact_phone']")
-        assert link.text, "the summary names the refused phone number"
+        assert link.text.startswith("联系电话：格式不正确"), link.text
         assert d.find_element(By.ID, "advice-contact_phone-error").is_displayed()
         check_page(d, "advice-editor-errors")
         fill(d, "advice-contact_phone", "0431-88886666")

@@ -72,6 +72,19 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "escalation": (("advice_manager",), "已抄送上级主管部门。"),
 }
 EDITABLE = ("draft", "returned")
+EDITOR_LABELS = {
+    "title": "标题",
+    "recipient_name": "被建议单位名称",
+    "recipient_code": "统一社会信用代码",
+    "superior_authority": "上级主管部门",
+    "cc": "抄送单位",
+    "related_cases": "涉及案件案号",
+    "background": "基本情况",
+    "reply_months": "回复期限",
+    "extended_deadline_basis": "超过两个月的依据",
+    "contact_person": "联系人",
+    "contact_phone": "联系电话",
+}
 
 
 def text(form: FormData, name: str) -> str:
@@ -154,6 +167,10 @@ def editor_errors(problem: ServiceProblem) -> dict[str, str]:
     errors = problem.field_messages()
     named: dict[str, str] = {}
     for name, message in errors.items():
+        if name == "contact_phone" and "pattern" in message:  # the service names its regular expression
+            message = "格式不正确：应为 11 位手机号，或带区号的固定电话（如 0431-88886666）"
+        if name in EDITOR_LABELS:
+            message = f"{EDITOR_LABELS[name]}：{message}"
         if name.startswith("recommendations.") and name.count(".") == 1:
             name = f"{name}.text"
         if name in ("recommendations", "problems"):
