@@ -68,6 +68,10 @@ ROLES = {
     "mediation_org_admin": "调解组织管理员",
     "trial_judge": "审判法官",
     "enforcement_officer": "执行局执行员",
+    "advice_manager": "研究室（司法建议）",
+    "judicial_committee": "审判委员会",
+    "president": "院长",
+    "agency_officer": "被建议单位经办人",
 }
 DISPUTE_TYPES = ("金融借款合同纠纷", "信用卡纠纷")
 # The names of a dispute's fields as the CSV template and the bank's staff call them (for the row report).

@@ -16,6 +16,10 @@ START = (
     ("bank_operator", "/disputes"),
     ("trial_judge", "/inquiries"),
     ("enforcement_officer", "/inquiries"),
+    ("advice_manager", "/advice"),
+    ("judicial_committee", "/advice"),
+    ("president", "/advice"),
+    ("agency_officer", "/advice"),
 )
 
 
