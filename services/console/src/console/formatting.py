@@ -66,6 +66,8 @@ ROLES = {
     "intake_clerk": "诉讼服务中心立案员",
     "mediator": "特邀调解员",
     "mediation_org_admin": "调解组织管理员",
+    "analyst": "数据分析员",
+    "president": "院长",
 }
 DISPUTE_TYPES = ("金融借款合同纠纷", "信用卡纠纷")
 # The names of a dispute's fields as the CSV template and the bank's staff call them (for the row report).

@@ -14,6 +14,7 @@ START = (
     ("mediation_org_admin", "/roster"),
     ("intake_clerk", "/review"),
     ("bank_operator", "/disputes"),
+    ("analyst", "/dashboard"),
 )
 
 
