@@ -72,6 +72,7 @@ ROLES = {
     "judicial_committee": "审判委员会",
     "president": "院长",
     "agency_officer": "被建议单位经办人",
+    "analyst": "数据分析员",
 }
 DISPUTE_TYPES = ("金融借款合同纠纷", "信用卡纠纷")
 # The names of a dispute's fields as the CSV template and the bank's staff call them (for the row report).

@@ -20,6 +20,7 @@ START = (
     ("judicial_committee", "/advice"),
     ("president", "/advice"),
     ("agency_officer", "/advice"),
+    ("analyst", "/dashboard"),
 )
 
 
