@@ -11,13 +11,10 @@ from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_w
 from courtlink_shared.identifiers.resident_id import mask_resident_id
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, require_roles
 from courtlink_shared.web.periods import PeriodDep
-from courtlink_shared.web.problems import Conflict, InvalidTransition, NotFound
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 
-from finance_mediation import queries, service
-from finance_mediation.assignment import active_cases
-from finance_mediation.models import MediationCase, Mediator, Organisation
+from finance_mediation import queries, roster, service
+from finance_mediation.models import MediationCase, Mediator
 from finance_mediation.rules import CaseStatus
 from finance_mediation.schemas import (
     ActivityOut,
@@ -111,11 +108,7 @@ def pool_view(out: CaseOut, c: MediationCase, principal: Principal) -> CaseOut:
 async def register_organisation(
     body: OrganisationIn, session: SessionDep, clock: ClockDep, principal: OrgAdmin
 ) -> dict[str, str]:
-    org = await session.get(Organisation, principal.organisation)
-    if org is None:
-        session.add(Organisation(code=principal.organisation, name=body.name, kind=body.kind, created_at=clock.now()))
-    else:
-        org.name, org.kind = body.name, body.kind
+    await roster.register_organisation(session, principal=principal, name=body.name, kind=body.kind, now=clock.now())
     await session.commit()
     return {"code": principal.organisation, "name": body.name, "kind": body.kind}
 
@@ -135,53 +128,35 @@ def mediator_out(m: Mediator, active: int) -> MediatorOut:
 
 @roster_router.post("/mediators", status_code=201, response_model=MediatorOut, summary="Add a mediator to your roster")
 async def add_mediator(body: MediatorIn, session: SessionDep, principal: OrgAdmin) -> MediatorOut:
-    if await session.get(Organisation, principal.organisation) is None:
-        raise InvalidTransition("register your organisation first (PUT /organisations/me)")
-    if await session.get(Mediator, body.id) is not None:
-        raise Conflict(f"mediator {body.id} already exists")
-    mediator = Mediator(organisation_code=principal.organisation, **body.model_dump())
-    session.add(mediator)
+    mediator = await roster.add_mediator(session, principal=principal, fields=body.model_dump())
     await session.commit()
     return mediator_out(mediator, 0)
-
-
-async def _own_mediator(session: SessionDep, principal: Principal, mediator_id: str) -> Mediator:
-    mediator = await session.get(Mediator, mediator_id)
-    if mediator is None or mediator.organisation_code != principal.organisation:
-        raise NotFound("mediator not found")
-    return mediator
 
 
 @roster_router.patch("/mediators/{mediator_id}", response_model=MediatorOut, summary="Change a mediator's roster entry")
 async def change_mediator(
     mediator_id: str, body: MediatorPatch, session: SessionDep, principal: OrgAdmin
 ) -> MediatorOut:
-    mediator = await _own_mediator(session, principal, mediator_id)
-    for key, value in body.model_dump(exclude_none=True).items():
-        setattr(mediator, key, value)
+    mediator = await roster.change_mediator(
+        session, principal=principal, mediator_id=mediator_id, changes=body.model_dump(exclude_none=True)
+    )
     await session.commit()
-    return mediator_out(mediator, (await active_cases(session, [mediator.id])).get(mediator.id, 0))
+    return mediator_out(mediator, await queries.load_of(session, mediator))
 
 
 @roster_router.get("/mediators", response_model=list[MediatorOut], summary="Your organisation's roster with loads")
 async def list_mediators(session: SessionDep, principal: OrgAdmin) -> list[MediatorOut]:
-    mediators = list(
-        (
-            await session.execute(
-                select(Mediator).where(Mediator.organisation_code == principal.organisation).order_by(Mediator.id)
-            )
-        ).scalars()
-    )
-    counts = await active_cases(session, [m.id for m in mediators])
-    return [mediator_out(m, counts.get(m.id, 0)) for m in mediators]
+    return [mediator_out(m, active) for m, active in await queries.mediators_with_loads(session, principal=principal)]
 
 
 @roster_router.get("/overview", response_model=OverviewOut, summary="Your organisation's load and overdue cases")
 async def overview(session: SessionDep, clock: ClockDep, principal: OrgAdmin) -> OverviewOut:
     now = clock.now()
     mediators = await list_mediators(session, principal)
-    cases = await queries.list_cases(session, principal=principal, status=None, limit=10_000)
-    overdue = [pool_view(case_out(c, now), c, principal) for c in cases if queries.is_overdue(c, now)]
+    overdue = [
+        pool_view(case_out(c, now), c, principal)
+        for c in await queries.overdue_cases(session, principal=principal, now=now)
+    ]
     return OverviewOut(organisation_code=principal.organisation, mediators=mediators, overdue_cases=overdue)
 
 
@@ -225,7 +200,7 @@ async def assign(
     case_id: str, body: AssignmentIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: OrgAdmin
 ) -> CaseOut:
     c = await _mine(session, principal, case_id)
-    mediator = await _own_mediator(session, principal, body.mediator_id)
+    mediator = await queries.own_mediator(session, principal=principal, mediator_id=body.mediator_id)
     await service.assign_manually(
         session,
         outbox=outbox,

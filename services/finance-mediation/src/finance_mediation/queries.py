@@ -15,7 +15,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from finance_mediation.models import Activity, CourtRegistration, MediationCase
+from finance_mediation.assignment import active_cases
+from finance_mediation.models import Activity, CourtRegistration, MediationCase, Mediator
 from finance_mediation.rules import (
     CLOSED,
     CaseStatus,
@@ -145,6 +146,39 @@ async def list_cases(
     closed_last = case((MediationCase.status.in_([s.value for s in CLOSED]), 1), else_=0)
     query = query.order_by(closed_last, deadline.asc().nulls_last(), MediationCase.opened_at).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+# An organisation's overview reads at most this many of its cases; far above any organisation's caseload.
+OVERVIEW_LIMIT = 10_000
+
+
+async def overdue_cases(session: AsyncSession, *, principal: Principal, now: datetime) -> list[MediationCase]:
+    """The caller's cases past a deadline (an organisation's overview), in work-queue order."""
+    cases = await list_cases(session, principal=principal, status=None, limit=OVERVIEW_LIMIT)
+    return [c for c in cases if is_overdue(c, now)]
+
+
+async def own_mediator(session: AsyncSession, *, principal: Principal, mediator_id: str) -> Mediator:
+    """One of the caller's organisation's mediators; another organisation's answers NotFound."""
+    mediator = await session.get(Mediator, mediator_id)
+    if mediator is None or mediator.organisation_code != principal.organisation:
+        raise NotFound("mediator not found")
+    return mediator
+
+
+async def mediators_with_loads(session: AsyncSession, *, principal: Principal) -> list[tuple[Mediator, int]]:
+    """The caller's organisation's roster, each mediator with its count of active cases."""
+    rows = await session.execute(
+        select(Mediator).where(Mediator.organisation_code == principal.organisation).order_by(Mediator.id)
+    )
+    mediators = list(rows.scalars())
+    counts = await active_cases(session, [m.id for m in mediators])
+    return [(m, counts.get(m.id, 0)) for m in mediators]
+
+
+async def load_of(session: AsyncSession, mediator: Mediator) -> int:
+    """A mediator's count of active cases."""
+    return (await active_cases(session, [mediator.id])).get(mediator.id, 0)
 
 
 async def activities_of(session: AsyncSession, case_id: str) -> list[Activity]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from courtlink_shared.auth.actors import actor_of
@@ -15,15 +15,13 @@ from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from intake import queries, service
 from intake.batches import BatchProcessor, store_batch
 from intake.csv_io import CsvError, parse_batch_csv, report_csv, template_csv
 from intake.models import Batch, BatchRow, Dispute
 from intake.notices import compose_notice, render_notice_html, render_notice_pdf
-from intake.rules import DisputeStatus
+from intake.rules import BATCH_MAX_ROWS, DisputeStatus
 from intake.schemas import (
     BatchIn,
     BatchOut,
@@ -101,10 +99,7 @@ async def submit_dispute(
     clock: ClockDep,
     principal: BankOperator,
 ) -> DisputeOut:
-    errors = service.claimant_errors(body, principal.organisation)
-    if errors:
-        raise UnprocessableInput("the claimant is not your bank", errors=errors)
-    outcome = await _accept_one(session, outbox, clock.now(), principal, body)
+    outcome = await service.submit_dispute(session, outbox=outbox, now=clock.now(), principal=principal, item=body)
     if outcome.outcome == "rejected":
         raise Conflict(outcome.errors[0]["message"], errors=outcome.errors)
     if outcome.outcome == "existing":
@@ -113,23 +108,6 @@ async def submit_dispute(
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=outcome.dispute_id)
     response.headers["Location"] = f"/disputes/{dispute.id}"
     return dispute_out(dispute)
-
-
-async def _accept_one(
-    session: SessionDep, outbox: OutboxDep, now: datetime, principal: Principal, body: DisputeIn
-) -> service.RowOutcome:
-    # A concurrent submission of the same reference (or the same number row) wins the unique key: run again,
-    # and the second run sees the winner's dispute.
-    for _attempt in range(3):
-        try:
-            [outcome] = await service.accept_disputes(
-                session, outbox=outbox, now=now, submitter=service.submitter_of(principal), items=[body]
-            )
-            await session.commit()
-            return outcome
-        except IntegrityError:
-            await session.rollback()
-    raise Conflict("the same dispute is being submitted concurrently; retry")
 
 
 @router.get("/disputes", response_model=DisputePage, summary="List and search disputes (newest first)")
@@ -344,30 +322,20 @@ async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
                 field_problem("header.content-type", "unsupported content type", "不支持的内容类型", code="unsupported")
             ],
         )
-    if not rows or len(rows) > 10_000:
+    if not rows or len(rows) > BATCH_MAX_ROWS:
         raise UnprocessableInput(
-            "a batch holds 1 to 10,000 disputes",
-            errors=[field_problem("body", f"{len(rows)} rows", "每批 1 至 10000 条", code="size")],
+            f"a batch holds 1 to {BATCH_MAX_ROWS:,} disputes",
+            errors=[field_problem("body", f"{len(rows)} rows", f"每批 1 至 {BATCH_MAX_ROWS} 条", code="size")],
         )
     return rows, source
 
 
-async def _own_batch(session: SessionDep, principal: Principal, batch_id: str) -> Batch:
-    batch = (
-        await session.execute(select(Batch).where(Batch.id == batch_id, Batch.bank_code == principal.organisation))
-    ).scalar_one_or_none()
-    if batch is None:
-        raise NotFound("batch not found")
-    return batch
-
-
 @batch_router.get("/batches/{batch_id}", response_model=BatchOut, summary="A batch's progress and counts")
 async def get_batch(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchOut:
-    return batch_out(await _own_batch(session, principal, batch_id))
+    return batch_out(await queries.own_batch(session, principal=principal, batch_id=batch_id))
 
 
-async def _report_rows(session: SessionDep, batch_id: str) -> list[BatchRowOut]:
-    rows = await session.execute(select(BatchRow).where(BatchRow.batch_id == batch_id).order_by(BatchRow.row_number))
+def _report_rows(rows: list[BatchRow]) -> list[BatchRowOut]:
     return [
         BatchRowOut(
             row_number=r.row_number,
@@ -376,14 +344,14 @@ async def _report_rows(session: SessionDep, batch_id: str) -> list[BatchRowOut]:
             dispute_id=r.dispute_id,
             errors=r.errors,
         )
-        for r in rows.scalars()
+        for r in rows
     ]
 
 
 @batch_router.get("/batches/{batch_id}/report", response_model=BatchReportOut, summary="Every row's outcome")
 async def batch_report(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchReportOut:
-    batch = await _own_batch(session, principal, batch_id)
-    return BatchReportOut(batch=batch_out(batch), rows=await _report_rows(session, batch.id))
+    batch = await queries.own_batch(session, principal=principal, batch_id=batch_id)
+    return BatchReportOut(batch=batch_out(batch), rows=_report_rows(await queries.batch_rows(session, batch.id)))
 
 
 @batch_router.get(
@@ -393,6 +361,6 @@ async def batch_report(batch_id: str, session: SessionDep, principal: BankOperat
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def batch_report_csv(batch_id: str, session: SessionDep, principal: BankOperator) -> Response:
-    batch = await _own_batch(session, principal, batch_id)
-    rows = [r.model_dump() for r in await _report_rows(session, batch.id)]
+    batch = await queries.own_batch(session, principal=principal, batch_id=batch_id)
+    rows = [r.model_dump() for r in _report_rows(await queries.batch_rows(session, batch.id))]
     return download(report_csv(rows), media_type="text/csv; charset=utf-8", filename=f"batch-{batch.id}-report.csv")

@@ -7,6 +7,7 @@ probable duplicate until a clerk decides.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any, Literal
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.clock import SHANGHAI
-from courtlink_shared.errors import InvalidTransition, field_problem
+from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition, field_problem
 from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
 from courtlink_shared.events.intake import (
     DisputeFiled,
@@ -31,12 +32,23 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Dispute, Respondent
-from intake.rules import DisputeStatus, can_transition, can_withdraw, notice_template_for, submission_fingerprint
+from intake.rules import (
+    MEDIATION_CLOSING_OUTCOME,
+    DisputeStatus,
+    can_transition,
+    can_withdraw,
+    notice_template_for,
+    status_after_mediation_event,
+    submission_fingerprint,
+)
 from intake.schemas import DisputeIn
-from intake.timeline import add_entry
+from intake.timeline import add_entry, mediation_summary
+
+log = logging.getLogger(__name__)
 
 Outcome = Literal["accepted", "existing", "probable_duplicate", "rejected"]
 
@@ -93,6 +105,29 @@ def _conflict_error(reference: str) -> dict[str, Any]:
         "该银行业务编号已提交过且内容不同",
         code="conflict",
     )
+
+
+async def submit_dispute(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, principal: Principal, item: DisputeIn
+) -> RowOutcome:
+    """One dispute submitted through the API, committed; the claimant must be the caller's bank.
+
+    A concurrent submission of the same reference (or the same number row) wins the unique key: run again,
+    and the second run sees the winner's dispute.
+    """
+    errors = claimant_errors(item, principal.organisation)
+    if errors:
+        raise InvalidInput("the claimant is not your bank", errors=errors)
+    for _attempt in range(3):
+        try:
+            [outcome] = await accept_disputes(
+                session, outbox=outbox, now=now, submitter=submitter_of(principal), items=[item]
+            )
+            await session.commit()
+            return outcome
+        except IntegrityError:
+            await session.rollback()
+    raise Conflict("the same dispute is being submitted concurrently; retry")
 
 
 async def accept_disputes(
@@ -365,3 +400,39 @@ async def file_case(session: AsyncSession, *, outbox: Outbox, now: datetime, dis
         filed_at=now,
     )
     await outbox.emit(session, event, subject=dispute.id, time=now)
+
+
+async def follow_mediation(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    dispute: Dispute,
+    event_type: str,
+    event_time: datetime,
+    event_data: dict[str, Any],
+    confirmed: bool,
+    files_case: bool,
+) -> None:
+    """A mediation event for the dispute: on its timeline, its status moved when the rules allow, and the case
+    filed (转立案) when mediation failed and the claimant maintains the claim (`files_case`)."""
+    await add_entry(
+        session,
+        dispute_id=dispute.id,
+        at=event_time,
+        kind=event_type,
+        summary=mediation_summary(event_type, event_data),
+        detail=event_data,
+    )
+    target = status_after_mediation_event(event_type, confirmed=confirmed)
+    if event_type in MEDIATION_CLOSING_OUTCOME and dispute.mediation_closed_at is None:
+        dispute.mediation_closed_at = event_time
+        dispute.mediation_outcome = MEDIATION_CLOSING_OUTCOME[event_type]
+    if target is not None and target != dispute.status:
+        if can_transition(DisputeStatus(dispute.status), target):
+            dispute.status = target
+            dispute.updated_at = now
+        else:  # e.g. the bank withdrew while mediation was closing: keep the record, keep the status
+            log.info("dispute %s stays %s on %s", dispute.id, dispute.status, event_type)
+    if files_case and dispute.status == DisputeStatus.MEDIATION_FAILED:
+        await file_case(session, outbox=outbox, now=now, dispute=dispute)

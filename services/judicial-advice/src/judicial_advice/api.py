@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from judicial_advice import queries, service
 from judicial_advice.documents import advice_document, annual_report_csv, annual_report_document
 from judicial_advice.models import Advice
-from judicial_advice.rules import AdviceStatus
+from judicial_advice.rules import AdviceStatus, drafting_role
 from judicial_advice.schemas import (
     AdviceDetailOut,
     AdviceIn,
@@ -86,10 +86,8 @@ async def draft(
     body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, runtime: RuntimeDep, principal: Drafter
 ) -> AdviceOut:
     places: dict[str, str] = getattr(runtime.settings, "court_places", {})
-    role = Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in principal.roles else Role.TRIAL_JUDGE
-    a = await service.draft(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, role), court_places=places, body=body
-    )
+    actor = actor_of(principal, drafting_role(principal.roles))
+    a = await service.draft(session, outbox=outbox, now=clock.now(), actor=actor, court_places=places, body=body)
     await session.commit()
     return advice_out(a, clock.now())
 

@@ -3,12 +3,13 @@ deadline (normally at most two months from delivery), and the reply statistics o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from courtlink_shared.auth.principal import Role
 from courtlink_shared.deadlines.periods import Unit, period_end, reminder_after, reminder_before
 from courtlink_shared.figures import rate
 
@@ -147,3 +148,9 @@ def court_places_faults(court_places: Mapping[str, str], known_courts: Iterable[
         if len(courts) > 1
     ]
     return faults
+
+
+def drafting_role(roles: Collection[str]) -> Role:
+    """The role a draft is recorded in: the court's advice office (advice manager) when the drafter holds that
+    role, else the trial judge who met the problem in a case; both may draft in the court's name."""
+    return Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in roles else Role.TRIAL_JUDGE
