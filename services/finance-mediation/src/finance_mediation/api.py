@@ -1,4 +1,7 @@
-"""Finance-mediation's HTTP routes: parse, authorise, call the service layer; nothing else."""
+"""Finance-mediation's HTTP routes for cases: parse, authorise, call the service layer; nothing else.
+
+The web layer is `app.py` and the `api*.py` modules: this one (cases), `api_roster.py` (an organisation's
+roster) and `api_court.py` (the court's roster of organisations); no other module imports it."""
 
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, r
 from courtlink_shared.web.periods import PeriodDep
 from fastapi import APIRouter, Depends, Query
 
-from finance_mediation import queries, roster, service
-from finance_mediation.models import MediationCase, Mediator
+from finance_mediation import confirmation, queries, service
+from finance_mediation.models import MediationCase
 from finance_mediation.rules import CaseStatus
 from finance_mediation.schemas import (
     ActivityOut,
@@ -29,11 +32,6 @@ from finance_mediation.schemas import (
     DeclineIn,
     ExtensionIn,
     FailureIn,
-    MediatorIn,
-    MediatorOut,
-    MediatorPatch,
-    OrganisationIn,
-    OverviewOut,
     SessionIn,
     SignatureIn,
     StatisticsOut,
@@ -41,7 +39,6 @@ from finance_mediation.schemas import (
 )
 
 router = APIRouter(tags=["cases"])
-roster_router = APIRouter(tags=["roster"])
 
 MediatorP = Annotated[Principal, Depends(require_roles(Role.MEDIATOR))]
 OrgAdmin = Annotated[Principal, Depends(require_roles(Role.MEDIATION_ORG_ADMIN))]
@@ -99,68 +96,6 @@ def pool_view(out: CaseOut, c: MediationCase, principal: Principal) -> CaseOut:
     if not queries.seen_through_pool(principal, c):
         return out
     return out.model_copy(update={"parties": [mask_resident_id(p) for p in out.parties]})
-
-
-# --- roster ----------------------------------------------------------------------------------------------------
-
-
-@roster_router.put("/organisations/me", summary="Register or rename your mediation organisation")
-async def register_organisation(
-    body: OrganisationIn, session: SessionDep, clock: ClockDep, principal: OrgAdmin
-) -> dict[str, str]:
-    await roster.register_organisation(session, principal=principal, name=body.name, kind=body.kind, now=clock.now())
-    await session.commit()
-    return {"code": principal.organisation, "name": body.name, "kind": body.kind}
-
-
-def mediator_out(m: Mediator, active: int) -> MediatorOut:
-    return MediatorOut(
-        id=m.id,
-        organisation_code=m.organisation_code,
-        name=m.name,
-        specialties=m.specialties,
-        capacity=m.capacity,
-        affiliations=m.affiliations,
-        available=m.available,
-        active_cases=active,
-    )
-
-
-@roster_router.post("/mediators", status_code=201, response_model=MediatorOut, summary="Add a mediator to your roster")
-async def add_mediator(body: MediatorIn, session: SessionDep, principal: OrgAdmin) -> MediatorOut:
-    mediator = await roster.add_mediator(session, principal=principal, fields=body.model_dump())
-    await session.commit()
-    return mediator_out(mediator, 0)
-
-
-@roster_router.patch("/mediators/{mediator_id}", response_model=MediatorOut, summary="Change a mediator's roster entry")
-async def change_mediator(
-    mediator_id: str, body: MediatorPatch, session: SessionDep, principal: OrgAdmin
-) -> MediatorOut:
-    mediator = await roster.change_mediator(
-        session, principal=principal, mediator_id=mediator_id, changes=body.model_dump(exclude_none=True)
-    )
-    await session.commit()
-    return mediator_out(mediator, await queries.load_of(session, mediator))
-
-
-@roster_router.get("/mediators", response_model=list[MediatorOut], summary="Your organisation's roster with loads")
-async def list_mediators(session: SessionDep, principal: OrgAdmin) -> list[MediatorOut]:
-    return [mediator_out(m, active) for m, active in await queries.mediators_with_loads(session, principal=principal)]
-
-
-@roster_router.get("/overview", response_model=OverviewOut, summary="Your organisation's load and overdue cases")
-async def overview(session: SessionDep, clock: ClockDep, principal: OrgAdmin) -> OverviewOut:
-    now = clock.now()
-    mediators = await list_mediators(session, principal)
-    overdue = [
-        pool_view(case_out(c, now), c, principal)
-        for c in await queries.overdue_cases(session, principal=principal, now=now)
-    ]
-    return OverviewOut(organisation_code=principal.organisation, mediators=mediators, overdue_cases=overdue)
-
-
-# --- cases -----------------------------------------------------------------------------------------------------
 
 
 @router.get("/cases", response_model=list[CaseOut], summary="Your cases, the nearest deadline first")
@@ -351,7 +286,7 @@ async def request_confirmation(
     case_id: str, body: ConfirmationIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Applicant
 ) -> CaseOut:
     c = await _mine(session, principal, case_id)
-    await service.request_confirmation(
+    await confirmation.request_confirmation(
         session, outbox=outbox, now=clock.now(), case=c, applicants=body.applicants, actor=principal.subject
     )
     await session.commit()
@@ -361,7 +296,7 @@ async def request_confirmation(
 @router.post("/cases/{case_id}/confirmation/acceptance", response_model=CaseOut, summary="The court accepts it")
 async def accept_confirmation(case_id: str, session: SessionDep, clock: ClockDep, principal: Judge) -> CaseOut:
     c = await _mine(session, principal, case_id)
-    await service.accept_confirmation(session, now=clock.now(), case=c, actor=principal.subject)
+    await confirmation.accept_confirmation(session, now=clock.now(), case=c, actor=principal.subject)
     await session.commit()
     return case_out(c, clock.now())
 
@@ -371,7 +306,7 @@ async def decide_confirmation(
     case_id: str, body: DecisionIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Judge
 ) -> CaseOut:
     c = await _mine(session, principal, case_id)
-    await service.decide_confirmation(
+    await confirmation.decide_confirmation(
         session,
         outbox=outbox,
         now=clock.now(),

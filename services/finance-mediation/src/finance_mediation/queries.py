@@ -244,3 +244,13 @@ async def statistics(
 def suspended_days(c: MediationCase, now: datetime) -> Decimal:
     seconds = c.suspended_seconds + (int((now - c.suspended_since).total_seconds()) if c.suspended_since else 0)
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.01"))
+
+
+async def court_registrations(session: AsyncSession, *, principal: Principal) -> list[CourtRegistration]:
+    """The organisations on the caller's court's roster, by code."""
+    rows = await session.execute(
+        select(CourtRegistration)
+        .where(CourtRegistration.court_code == principal.organisation)
+        .order_by(CourtRegistration.organisation_code)
+    )
+    return list(rows.scalars())

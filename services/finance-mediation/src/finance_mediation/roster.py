@@ -1,6 +1,6 @@
-"""A mediation organisation's own roster: registering the organisation, adding and changing its mediators.
-
-The court's roster of organisations (特邀调解组织名册) is `court_api.py`; this is the organisation's side.
+"""The rosters: a mediation organisation's own (registering the organisation, adding and changing its
+mediators) and the court's roster of specially invited mediation organisations (特邀调解组织名册), on which the
+court's intake clerks (立案庭) register the organisations that serve it; only those see the court's pool.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.auth.principal import Principal
-from courtlink_shared.errors import Conflict, InvalidTransition
+from courtlink_shared.errors import Conflict, InvalidTransition, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance_mediation import queries
-from finance_mediation.models import Mediator, Organisation
+from finance_mediation.models import CourtRegistration, Mediator, Organisation
 
 
 async def register_organisation(
@@ -46,3 +46,29 @@ async def change_mediator(
     for key, value in changes.items():
         setattr(mediator, key, value)
     return mediator
+
+
+async def register_with_court(
+    session: AsyncSession, *, principal: Principal, organisation_code: str, now: datetime
+) -> tuple[CourtRegistration, bool]:
+    """Put an organisation on the caller's court's roster; a repeat answers the registration there already
+    (second member False: nothing was created)."""
+    found = await session.get(CourtRegistration, (principal.organisation, organisation_code))
+    if found is not None:
+        return found, False
+    registration = CourtRegistration(
+        court_code=principal.organisation,
+        organisation_code=organisation_code,
+        registered_at=now,
+        registered_by=principal.subject,
+    )
+    session.add(registration)
+    return registration, True
+
+
+async def unregister_from_court(session: AsyncSession, *, principal: Principal, organisation_code: str) -> None:
+    """Take an organisation off the caller's court's roster (the cases it holds stay with it)."""
+    found = await session.get(CourtRegistration, (principal.organisation, organisation_code))
+    if found is None:
+        raise NotFound("this organisation is not registered with your court")
+    await session.delete(found)

@@ -11,9 +11,9 @@ from courtlink_shared.messaging.consumer import EventHandler, PermanentEventErro
 from courtlink_shared.runtime import ServiceRuntime
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.lifecycle import follow_mediation
 from intake.queries import dispute_for_update
 from intake.rules import STATUS_AFTER_MEDIATION_EVENT
-from intake.service import follow_mediation
 
 
 def mediation_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:

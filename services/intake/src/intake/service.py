@@ -17,18 +17,16 @@ from typing import Any, Literal
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.clock import SHANGHAI
-from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition, field_problem
+from courtlink_shared.errors import Conflict, InvalidInput, field_problem
 from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
 from courtlink_shared.events.intake import (
-    DisputeFiled,
     DisputeRouted,
     DisputeSnapshot,
     DisputeSubmitted,
-    DisputeWithdrawn,
     NoticeRef,
 )
-from courtlink_shared.identifiers.case_number import FIRST_INSTANCE_CIVIL, PRE_LITIGATION_MEDIATION
-from courtlink_shared.identifiers.case_number_allocation import allocate_case_number, allocate_case_numbers
+from courtlink_shared.identifiers.case_number import PRE_LITIGATION_MEDIATION
+from courtlink_shared.identifiers.case_number_allocation import allocate_case_numbers
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import select
@@ -37,16 +35,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Dispute, Respondent
 from intake.rules import (
-    MEDIATION_CLOSING_OUTCOME,
     DisputeStatus,
-    can_transition,
-    can_withdraw,
     notice_template_for,
-    status_after_mediation_event,
     submission_fingerprint,
 )
 from intake.schemas import DisputeIn
-from intake.timeline import add_entry, mediation_summary
+from intake.timeline import add_entry
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +169,8 @@ async def accept_disputes(
     await session.flush()
     for item, dispute in new:
         await _record_submission(session, outbox=outbox, now=now, submitter=submitter, dispute=dispute, item=item)
-    to_route = [(item, dispute) for item, dispute in new if dispute.probable_duplicate_of is None]
-    await _route(session, outbox=outbox, now=now, pairs=to_route)
+    to_route = [dispute for _item, dispute in new if dispute.probable_duplicate_of is None]
+    await route(session, outbox=outbox, now=now, disputes=to_route)
     return outcomes
 
 
@@ -274,7 +268,7 @@ def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
         bank_reference=dispute.bank_reference,
         dispute_type=dispute.dispute_type,
         claimant=Organisation(name=dispute.bank_name, code=dispute.bank_code),
-        respondents=[_party(r) for r in dispute.respondents],
+        respondents=[party_of(r) for r in dispute.respondents],
         claim=Claim(
             principal=dispute.principal,
             interest=dispute.interest,
@@ -289,15 +283,15 @@ def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
     )
 
 
-def _party(r: Respondent) -> Party:
+def party_of(r: Respondent) -> Party:
     return Party(kind=r.kind, name=r.name, id_number=r.id_number, phone=r.phone, address=r.address)
 
 
-async def _route(session: AsyncSession, *, outbox: Outbox, now: datetime, pairs: Sequence[tuple[Any, Dispute]]) -> None:
+async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, disputes: Sequence[Dispute]) -> None:
     """Give each dispute its pre-litigation mediation number and notice, and send it to mediation."""
     year = now.astimezone(SHANGHAI).year
     by_court: dict[str, list[Dispute]] = {}
-    for _, dispute in pairs:
+    for dispute in disputes:
         by_court.setdefault(dispute.court_code, []).append(dispute)
     for court, disputes in sorted(by_court.items()):
         numbers = await allocate_case_numbers(
@@ -325,114 +319,3 @@ async def _route(session: AsyncSession, *, outbox: Outbox, now: datetime, pairs:
                 routed_at=now,
             )
             await outbox.emit(session, event, subject=dispute.id, time=now)
-
-
-async def withdraw(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str, kind: str
-) -> None:
-    """The bank withdraws (kind "withdrawn") or a clerk rejects a duplicate (kind "rejected")."""
-    target = DisputeStatus.REJECTED if kind == "rejected" else DisputeStatus.WITHDRAWN
-    current = DisputeStatus(dispute.status)
-    allowed = can_transition(current, target) if kind == "rejected" else can_withdraw(current)
-    if not allowed:
-        raise InvalidTransition(f"a dispute in status {current} cannot be {kind}")
-    dispute.status = target
-    dispute.updated_at = now
-    summary = f"经审查认定为重复提交，不予受理：{reason}" if kind == "rejected" else f"银行撤回纠纷：{reason}"
-    await add_entry(
-        session,
-        dispute_id=dispute.id,
-        at=now,
-        kind=kind,
-        summary=summary,
-        actor=actor.subject,
-        detail={"reason": reason},
-    )
-    event = DisputeWithdrawn(dispute_id=dispute.id, reason=reason, by=actor, withdrawn_at=now)
-    await outbox.emit(session, event, subject=dispute.id, time=now)
-
-
-async def route_reviewed(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str
-) -> None:
-    """A clerk found a flagged dispute not to be a duplicate: route it after all."""
-    if not can_transition(DisputeStatus(dispute.status), DisputeStatus.ROUTED):
-        raise InvalidTransition(f"a dispute in status {dispute.status} cannot be routed")
-    await add_entry(
-        session,
-        dispute_id=dispute.id,
-        at=now,
-        kind="review_cleared",
-        summary=f"经审查不属于重复提交：{reason}",
-        actor=actor.subject,
-    )
-    dispute.probable_duplicate_of = None
-    await _route(session, outbox=outbox, now=now, pairs=[(None, dispute)])
-
-
-async def file_case(session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute) -> None:
-    """转立案: mediation failed and the claimant maintains the claim; give a first-instance case number."""
-    if not can_transition(DisputeStatus(dispute.status), DisputeStatus.FILED):
-        raise InvalidTransition(f"a dispute in status {dispute.status} cannot be filed")
-    number = await allocate_case_number(
-        session, court_code=dispute.court_code, type_code=FIRST_INSTANCE_CIVIL, year=now.astimezone(SHANGHAI).year
-    )
-    dispute.case_number = str(number)
-    dispute.status = DisputeStatus.FILED
-    dispute.filed_at = now
-    dispute.updated_at = now
-    await add_entry(
-        session,
-        dispute_id=dispute.id,
-        at=now,
-        kind="filed",
-        summary=f"调解不成，已转立案，案号{number}",
-        detail={"case_number": str(number)},
-    )
-    event = DisputeFiled(
-        dispute_id=dispute.id,
-        case_number=str(number),
-        court_code=dispute.court_code,
-        mediation_number=dispute.mediation_number,
-        claimant=Organisation(name=dispute.bank_name, code=dispute.bank_code),
-        respondents=[_party(r) for r in dispute.respondents],
-        claim=snapshot_of(dispute).claim,
-        filed_at=now,
-    )
-    await outbox.emit(session, event, subject=dispute.id, time=now)
-
-
-async def follow_mediation(
-    session: AsyncSession,
-    *,
-    outbox: Outbox,
-    now: datetime,
-    dispute: Dispute,
-    event_type: str,
-    event_time: datetime,
-    event_data: dict[str, Any],
-    confirmed: bool,
-    files_case: bool,
-) -> None:
-    """A mediation event for the dispute: on its timeline, its status moved when the rules allow, and the case
-    filed (转立案) when mediation failed and the claimant maintains the claim (`files_case`)."""
-    await add_entry(
-        session,
-        dispute_id=dispute.id,
-        at=event_time,
-        kind=event_type,
-        summary=mediation_summary(event_type, event_data),
-        detail=event_data,
-    )
-    target = status_after_mediation_event(event_type, confirmed=confirmed)
-    if event_type in MEDIATION_CLOSING_OUTCOME and dispute.mediation_closed_at is None:
-        dispute.mediation_closed_at = event_time
-        dispute.mediation_outcome = MEDIATION_CLOSING_OUTCOME[event_type]
-    if target is not None and target != dispute.status:
-        if can_transition(DisputeStatus(dispute.status), target):
-            dispute.status = target
-            dispute.updated_at = now
-        else:  # e.g. the bank withdrew while mediation was closing: keep the record, keep the status
-            log.info("dispute %s stays %s on %s", dispute.id, dispute.status, event_type)
-    if files_case and dispute.status == DisputeStatus.MEDIATION_FAILED:
-        await file_case(session, outbox=outbox, now=now, dispute=dispute)
