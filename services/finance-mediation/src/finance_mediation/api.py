@@ -50,50 +50,50 @@ Applicant = Annotated[Principal, Depends(require_roles(Role.MEDIATOR, Role.BANK_
 StatsReader = Annotated[Principal, Depends(require_roles(Role.ANALYST, Role.MEDIATION_ORG_ADMIN, Role.BANK_OPERATOR))]
 
 
-def case_out(c: MediationCase, now: datetime) -> CaseOut:
+def case_out(case: MediationCase, now: datetime) -> CaseOut:
     return CaseOut(
-        id=c.id,
-        dispute_id=c.dispute_id,
-        mediation_number=c.mediation_number,
-        status=CaseStatus(c.status),
-        dispute_type=c.dispute_type,
-        claimant_code=c.claimant_code,
-        court_code=c.court_code,
-        mediator_id=c.mediator_id,
-        organisation_code=c.organisation_code,
-        opened_at=c.opened_at,
-        assign_by=c.assign_by,
-        assigned_at=c.assigned_at,
-        accept_by=c.accept_by,
-        accepted_at=c.accepted_at,
-        due_at=c.due_at,
-        extension_days=c.extension_days,
-        suspended_days=queries.suspended_days(c, now),
-        agreement=c.agreement,
-        signatures=c.signatures,
-        agreement_effective_at=c.agreement_effective_at,
-        closed_at=c.closed_at,
-        outcome=c.outcome,
-        ground=c.ground,
-        reason=c.reason,
+        id=case.id,
+        dispute_id=case.dispute_id,
+        mediation_number=case.mediation_number,
+        status=CaseStatus(case.status),
+        dispute_type=case.dispute_type,
+        claimant_code=case.claimant_code,
+        court_code=case.court_code,
+        mediator_id=case.mediator_id,
+        organisation_code=case.organisation_code,
+        opened_at=case.opened_at,
+        assign_by=case.assign_by,
+        assigned_at=case.assigned_at,
+        accept_by=case.accept_by,
+        accepted_at=case.accepted_at,
+        due_at=case.due_at,
+        extension_days=case.extension_days,
+        suspended_days=queries.suspended_days(case, now),
+        agreement=case.agreement,
+        signatures=case.signatures,
+        agreement_effective_at=case.agreement_effective_at,
+        closed_at=case.closed_at,
+        outcome=case.outcome,
+        ground=case.ground,
+        reason=case.reason,
         confirmation=ConfirmationOut(
-            requested_at=c.confirmation_requested_at,
-            accepted_at=c.confirmation_accepted_at,
-            decided_at=c.confirmation_decided_at,
-            decision=c.confirmation_decision,
-            case_number=c.confirmation_case_number,
-            **queries.flags(c, now),
+            requested_at=case.confirmation_requested_at,
+            accepted_at=case.confirmation_accepted_at,
+            decided_at=case.confirmation_decided_at,
+            decision=case.confirmation_decision,
+            case_number=case.confirmation_case_number,
+            **queries.flags(case, now),
         ),
-        overdue=queries.is_overdue(c, now),
-        parties=service.parties_of(c),
-        ends_on=days_deadlines_end_on(deadlines := queries.deadlines_of(c)),
+        overdue=queries.is_overdue(case, now),
+        parties=service.parties_of(case),
+        ends_on=days_deadlines_end_on(deadlines := queries.deadlines_of(case)),
         calendar_warning=deadline_warning(*deadlines.values()),
     )
 
 
-def pool_view(out: CaseOut, c: MediationCase, principal: Principal) -> CaseOut:
+def pool_view(out: CaseOut, case: MediationCase, principal: Principal) -> CaseOut:
     """A case as the caller may see it: through the pool, the parties' ID numbers masked."""
-    if not queries.seen_through_pool(principal, c):
+    if not queries.seen_through_pool(principal, case):
         return out
     return out.model_copy(update={"parties": [mask_resident_id(p) for p in out.parties]})
 
@@ -115,15 +115,15 @@ async def list_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut, summary="A case with its activity")
 async def get_case(case_id: str, session: SessionDep, clock: ClockDep, principal: Reader) -> CaseDetailOut:
-    c = await queries.get_case(session, principal=principal, case_id=case_id)
-    if queries.seen_through_pool(principal, c):
-        shown = pool_view(case_out(c, clock.now()), c, principal)
-        return CaseDetailOut(**shown.model_dump(), dispute=queries.pool_snapshot(c.dispute), activities=[])
+    case = await queries.get_case(session, principal=principal, case_id=case_id)
+    if queries.seen_through_pool(principal, case):
+        shown = pool_view(case_out(case, clock.now()), case, principal)
+        return CaseDetailOut(**shown.model_dump(), dispute=queries.pool_snapshot(case.dispute), activities=[])
     activities = [
         ActivityOut(at=a.at, kind=a.kind, actor=a.actor, detail=a.detail)
-        for a in await queries.activities_of(session, c.id)
+        for a in await queries.activities_of(session, case.id)
     ]
-    return CaseDetailOut(**case_out(c, clock.now()).model_dump(), dispute=c.dispute, activities=activities)
+    return CaseDetailOut(**case_out(case, clock.now()).model_dump(), dispute=case.dispute, activities=activities)
 
 
 async def _mine(session: SessionDep, principal: Principal, case_id: str) -> MediationCase:
@@ -134,190 +134,196 @@ async def _mine(session: SessionDep, principal: Principal, case_id: str) -> Medi
 async def assign(
     case_id: str, body: AssignmentIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: OrgAdmin
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     mediator = await queries.own_mediator(session, principal=principal, mediator_id=body.mediator_id)
     await service.assign_manually(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
+        case=case,
         mediator=mediator,
         actor=actor_of(principal, Role.MEDIATION_ORG_ADMIN),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/accept", response_model=CaseOut, summary="The mediator accepts the case")
 async def accept(
     case_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.accept(session, outbox=outbox, now=clock.now(), case=c, mediator_id=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.accept(session, outbox=outbox, now=clock.now(), case=case, mediator_id=principal.subject)
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/decline", response_model=CaseOut, summary="The mediator declines; the case moves on")
 async def decline(
     case_id: str, body: DeclineIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.reassign(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
+        case=case,
         actor=principal.subject,
         reason=f"declined by {principal.subject}: {body.reason}",
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/contacts", status_code=201, response_model=CaseOut, summary="Record a contact attempt")
 async def contact(case_id: str, body: ContactIn, session: SessionDep, clock: ClockDep, principal: MediatorP) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.record_contact(
         session,
         now=clock.now(),
-        case=c,
+        case=case,
         actor=principal.subject,
         detail={"kind": "contact", **body.model_dump(mode="json")},
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/sessions", status_code=201, response_model=CaseOut, summary="Record a session")
 async def mediation_session(
     case_id: str, body: SessionIn, session: SessionDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.record_contact(
         session,
         now=clock.now(),
-        case=c,
+        case=case,
         actor=principal.subject,
         detail={"kind": "session", **body.model_dump(mode="json")},
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/extensions", response_model=CaseOut, summary="Extend with every party's consent")
 async def extend(
     case_id: str, body: ExtensionIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.extend(
-        session, outbox=outbox, now=clock.now(), case=c, days=body.days, consents=body.consents, actor=principal.subject
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        case=case,
+        days=body.days,
+        consents=body.consents,
+        actor=principal.subject,
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/suspension", response_model=CaseOut, summary="Appraisal starts: the period stops")
 async def suspend(
     case_id: str, body: SuspensionIn, session: SessionDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.suspend(session, now=clock.now(), case=c, reason=body.reason, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.suspend(session, now=clock.now(), case=case, reason=body.reason, actor=principal.subject)
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/resumption", response_model=CaseOut, summary="Appraisal ends: the period runs again")
 async def resume(case_id: str, session: SessionDep, clock: ClockDep, principal: MediatorP) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.resume(session, now=clock.now(), case=c, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.resume(session, now=clock.now(), case=case, actor=principal.subject)
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/agreement", response_model=CaseOut, summary="Record the agreement for signature")
 async def agreement(
     case_id: str, body: AgreementIn, session: SessionDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.draft_agreement(
         session,
         now=clock.now(),
-        case=c,
+        case=case,
         settled_amount=body.settled_amount,
         instalments=body.instalments,
         actor=principal.subject,
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/signatures", response_model=CaseOut, summary="A party signed the agreement")
 async def signature(
     case_id: str, body: SignatureIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.sign(session, outbox=outbox, now=clock.now(), case=c, party=body.party, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.sign(session, outbox=outbox, now=clock.now(), case=case, party=body.party, actor=principal.subject)
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/failure", response_model=CaseOut, summary="Close the mediation as failed")
 async def failure(
     case_id: str, body: FailureIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.fail(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
+        case=case,
         ground=body.ground,
         reason=body.reason,
         claimant_maintains_claim=body.claimant_maintains_claim,
         actor=principal.subject,
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/confirmation", response_model=CaseOut, summary="Both parties apply for 司法确认")
 async def request_confirmation(
     case_id: str, body: ConfirmationIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Applicant
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await confirmation.request_confirmation(
-        session, outbox=outbox, now=clock.now(), case=c, applicants=body.applicants, actor=principal.subject
+        session, outbox=outbox, now=clock.now(), case=case, applicants=body.applicants, actor=principal.subject
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/confirmation/acceptance", response_model=CaseOut, summary="The court accepts it")
 async def accept_confirmation(case_id: str, session: SessionDep, clock: ClockDep, principal: Judge) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await confirmation.accept_confirmation(session, now=clock.now(), case=c, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await confirmation.accept_confirmation(session, now=clock.now(), case=case, actor=principal.subject)
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/confirmation/decision", response_model=CaseOut, summary="Confirm or dismiss")
 async def decide_confirmation(
     case_id: str, body: DecisionIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Judge
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await confirmation.decide_confirmation(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
+        case=case,
         decision=body.decision,
         reasons=body.reasons,
         president_extension=body.president_extension,
         actor=actor_of(principal, Role.TRIAL_JUDGE),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.get(

@@ -36,12 +36,12 @@ class CourtRegistrationOut(BaseModel):
     registered_by: str
 
 
-def _out(r: CourtRegistration) -> CourtRegistrationOut:
+def _out(registration: CourtRegistration) -> CourtRegistrationOut:
     return CourtRegistrationOut(
-        court_code=r.court_code,
-        organisation_code=r.organisation_code,
-        registered_at=r.registered_at,
-        registered_by=r.registered_by,
+        court_code=registration.court_code,
+        organisation_code=registration.organisation_code,
+        registered_at=registration.registered_at,
+        registered_by=registration.registered_by,
     )
 
 

@@ -26,15 +26,15 @@ async def register_organisation(
     return {"code": principal.organisation, "name": body.name, "kind": body.kind}
 
 
-def mediator_out(m: Mediator, active: int) -> MediatorOut:
+def mediator_out(mediator: Mediator, active: int) -> MediatorOut:
     return MediatorOut(
-        id=m.id,
-        organisation_code=m.organisation_code,
-        name=m.name,
-        specialties=m.specialties,
-        capacity=m.capacity,
-        affiliations=m.affiliations,
-        available=m.available,
+        id=mediator.id,
+        organisation_code=mediator.organisation_code,
+        name=mediator.name,
+        specialties=mediator.specialties,
+        capacity=mediator.capacity,
+        affiliations=mediator.affiliations,
+        available=mediator.available,
         active_cases=active,
     )
 

@@ -52,14 +52,14 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else MediationCase.id.is_(None)
 
 
-def seen_through_pool(principal: Principal, c: MediationCase) -> bool:
+def seen_through_pool(principal: Principal, mediation_case: MediationCase) -> bool:
     """Whether the caller sees this case only as an organisation looking into its court's pool: then only what
     it takes to decide on the case is shown, not the parties' ID numbers, phones or addresses."""
-    if c.organisation_code == principal.organisation and Role.MEDIATION_ORG_ADMIN in principal.roles:
+    if mediation_case.organisation_code == principal.organisation and Role.MEDIATION_ORG_ADMIN in principal.roles:
         return False
-    if Role.BANK_OPERATOR in principal.roles and c.claimant_code == principal.organisation:
+    if Role.BANK_OPERATOR in principal.roles and mediation_case.claimant_code == principal.organisation:
         return False
-    if principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST} and c.court_code == principal.organisation:
+    if principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST} and mediation_case.court_code == principal.organisation:
         return False
     return Role.MEDIATION_ORG_ADMIN in principal.roles
 
@@ -86,48 +86,50 @@ async def get_case(
     return found
 
 
-def next_deadline(c: MediationCase) -> datetime | None:
+def next_deadline(mediation_case: MediationCase) -> datetime | None:
     """The deadline the case is working towards now."""
     return (
-        {CaseStatus.OPENED: c.assign_by, CaseStatus.ASSIGNED: c.accept_by}.get(CaseStatus(c.status), c.due_at)
-        if c.status not in CLOSED
+        {CaseStatus.OPENED: mediation_case.assign_by, CaseStatus.ASSIGNED: mediation_case.accept_by}.get(
+            CaseStatus(mediation_case.status), mediation_case.due_at
+        )
+        if mediation_case.status not in CLOSED
         else None
     )
 
 
-def deadlines_of(c: MediationCase) -> dict[str, datetime | None]:
+def deadlines_of(mediation_case: MediationCase) -> dict[str, datetime | None]:
     """Every deadline of the case by name: assignment, acceptance, the mediation period, judicial confirmation."""
     return {
-        "assign_by": c.assign_by,
-        "accept_by": c.accept_by,
-        "due_at": c.due_at,
+        "assign_by": mediation_case.assign_by,
+        "accept_by": mediation_case.accept_by,
+        "due_at": mediation_case.due_at,
         **confirmation_deadlines(
-            agreement_effective_at=c.agreement_effective_at,
-            requested_at=c.confirmation_requested_at,
-            accepted_at=c.confirmation_accepted_at,
-            decision_extended=c.confirmation_extended,
+            agreement_effective_at=mediation_case.agreement_effective_at,
+            requested_at=mediation_case.confirmation_requested_at,
+            accepted_at=mediation_case.confirmation_accepted_at,
+            decision_extended=mediation_case.confirmation_extended,
         ),
     }
 
 
-def is_overdue(c: MediationCase, now: datetime) -> bool:
-    deadline = next_deadline(c)
-    return deadline is not None and deadline < now and c.status != CaseStatus.SUSPENDED
+def is_overdue(mediation_case: MediationCase, now: datetime) -> bool:
+    deadline = next_deadline(mediation_case)
+    return deadline is not None and deadline < now and mediation_case.status != CaseStatus.SUSPENDED
 
 
-def flags(c: MediationCase, now: datetime) -> dict[str, bool]:
-    f = confirmation_flags(
+def flags(mediation_case: MediationCase, now: datetime) -> dict[str, bool]:
+    window = confirmation_flags(
         now=now,
-        agreement_effective_at=c.agreement_effective_at,
-        requested_at=c.confirmation_requested_at,
-        accepted_at=c.confirmation_accepted_at,
-        decided_at=c.confirmation_decided_at,
-        decision_extended=c.confirmation_extended,
+        agreement_effective_at=mediation_case.agreement_effective_at,
+        requested_at=mediation_case.confirmation_requested_at,
+        accepted_at=mediation_case.confirmation_accepted_at,
+        decided_at=mediation_case.confirmation_decided_at,
+        decision_extended=mediation_case.confirmation_extended,
     )
     return {
-        "application_window_closed": f.application_window_closed,
-        "acceptance_overdue": f.acceptance_overdue,
-        "decision_overdue": f.decision_overdue,
+        "application_window_closed": window.application_window_closed,
+        "acceptance_overdue": window.acceptance_overdue,
+        "decision_overdue": window.decision_overdue,
     }
 
 
@@ -241,8 +243,10 @@ async def statistics(
     return stats, {str(k): int(v) for k, v in per_mediator.items()}, per_bank
 
 
-def suspended_days(c: MediationCase, now: datetime) -> Decimal:
-    seconds = c.suspended_seconds + (int((now - c.suspended_since).total_seconds()) if c.suspended_since else 0)
+def suspended_days(mediation_case: MediationCase, now: datetime) -> Decimal:
+    seconds = mediation_case.suspended_seconds + (
+        int((now - mediation_case.suspended_since).total_seconds()) if mediation_case.suspended_since else 0
+    )
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.01"))
 
 

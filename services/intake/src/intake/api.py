@@ -93,13 +93,13 @@ async def submit_dispute(
     clock: ClockDep,
     principal: BankOperator,
 ) -> DisputeOut:
-    outcome = await service.submit_dispute(session, outbox=outbox, now=clock.now(), principal=principal, item=body)
-    if outcome.outcome == "rejected":
-        raise Conflict(outcome.errors[0]["message"], errors=outcome.errors)
-    if outcome.outcome == "existing":
+    row = await service.submit_dispute(session, outbox=outbox, now=clock.now(), principal=principal, item=body)
+    if row.outcome == "rejected":
+        raise Conflict(row.errors[0]["message"], errors=row.errors)
+    if row.outcome == "existing":
         response.status_code = status.HTTP_200_OK
-    assert outcome.dispute_id is not None
-    dispute = await queries.get_dispute(session, principal=principal, dispute_id=outcome.dispute_id)
+    assert row.dispute_id is not None
+    dispute = await queries.get_dispute(session, principal=principal, dispute_id=row.dispute_id)
     response.headers["Location"] = f"/disputes/{dispute.id}"
     return dispute_out(dispute)
 
@@ -169,7 +169,6 @@ async def withdraw(
         dispute=dispute,
         actor=actor_of(principal, "bank_operator"),
         reason=body.reason,
-        kind="withdrawn",
     )
     await session.commit()
     return dispute_out(dispute)
@@ -186,8 +185,8 @@ async def review_duplicate(
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
     actor = actor_of(principal, "intake_clerk")
     if body.decision == "reject":
-        await lifecycle.withdraw(
-            session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason, kind="rejected"
+        await lifecycle.reject(
+            session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason
         )
     else:
         await lifecycle.route_reviewed(

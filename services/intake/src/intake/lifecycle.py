@@ -32,22 +32,62 @@ log = logging.getLogger(__name__)
 
 
 async def withdraw(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str, kind: str
+    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str
 ) -> None:
-    """The bank withdraws (kind "withdrawn") or a clerk rejects a duplicate (kind "rejected")."""
-    target = DisputeStatus.REJECTED if kind == "rejected" else DisputeStatus.WITHDRAWN
+    """The bank withdraws its dispute, until it is filed or otherwise closed."""
     current = DisputeStatus(dispute.status)
-    allowed = can_transition(current, target) if kind == "rejected" else can_withdraw(current)
-    if not allowed:
-        raise InvalidTransition(f"a dispute in status {current} cannot be {kind}")
-    dispute.status = target
+    if not can_withdraw(current):
+        raise InvalidTransition(f"a dispute in status {current} cannot be withdrawn")
+    await _end(
+        session,
+        outbox=outbox,
+        now=now,
+        dispute=dispute,
+        actor=actor,
+        reason=reason,
+        status=DisputeStatus.WITHDRAWN,
+        summary=f"银行撤回纠纷：{reason}",
+    )
+
+
+async def reject(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str
+) -> None:
+    """A clerk rejects a probable duplicate (不予受理); for mediation it ends as a withdrawal does."""
+    current = DisputeStatus(dispute.status)
+    if not can_transition(current, DisputeStatus.REJECTED):
+        raise InvalidTransition(f"a dispute in status {current} cannot be rejected")
+    await _end(
+        session,
+        outbox=outbox,
+        now=now,
+        dispute=dispute,
+        actor=actor,
+        reason=reason,
+        status=DisputeStatus.REJECTED,
+        summary=f"经审查认定为重复提交，不予受理：{reason}",
+    )
+
+
+async def _end(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    dispute: Dispute,
+    actor: Actor,
+    reason: str,
+    status: DisputeStatus,
+    summary: str,
+) -> None:
+    # Both end the dispute before any case exists, so both tell mediation the same way: DisputeWithdrawn.
+    dispute.status = status
     dispute.updated_at = now
-    summary = f"经审查认定为重复提交，不予受理：{reason}" if kind == "rejected" else f"银行撤回纠纷：{reason}"
     await add_entry(
         session,
         dispute_id=dispute.id,
         at=now,
-        kind=kind,
+        kind=status.value,
         summary=summary,
         actor=actor.subject,
         detail={"reason": reason},

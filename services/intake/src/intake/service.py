@@ -283,8 +283,14 @@ def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
     )
 
 
-def party_of(r: Respondent) -> Party:
-    return Party(kind=r.kind, name=r.name, id_number=r.id_number, phone=r.phone, address=r.address)
+def party_of(respondent: Respondent) -> Party:
+    return Party(
+        kind=respondent.kind,
+        name=respondent.name,
+        id_number=respondent.id_number,
+        phone=respondent.phone,
+        address=respondent.address,
+    )
 
 
 async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, disputes: Sequence[Dispute]) -> None:

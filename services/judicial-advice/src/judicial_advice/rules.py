@@ -58,12 +58,12 @@ def can_transition(current: AdviceStatus, target: AdviceStatus) -> bool:
     return target in _TRANSITIONS.get(current, frozenset())
 
 
-def advice_number(place: str, year: int, n: int) -> str:
+def advice_number(place: str, year: int, sequence: int) -> str:
     """The printed number of a 司法建议书, e.g. 吉法建〔2026〕3号; refuses a sequence number below 1 (numbers
     start at 1) and an empty place (every court has its own)."""
-    if n < 1 or not place:
-        raise ValueError(f"an advice number needs a place and a sequence number from 1, not {place!r} and {n}")
-    return f"{place}法建〔{year}〕{n}号"
+    if sequence < 1 or not place:
+        raise ValueError(f"an advice number needs a place and a sequence number from 1, not {place!r} and {sequence}")
+    return f"{place}法建〔{year}〕{sequence}号"
 
 
 def number_scope(court_code: str) -> str:
