@@ -1,22 +1,21 @@
 """Finance-mediation's HTTP routes for cases: parse, authorise, call the service layer; nothing else.
 
 The web layer is `app.py` and the `api*.py` modules: this one (cases), `api_roster.py` (an organisation's
-roster) and `api_court.py` (the court's roster of organisations); no other module imports it."""
+roster), `api_court.py` (the court's roster of organisations) and `api_views.py` (how a case is shown); no
+other module imports it."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from courtlink_shared.auth.actors import actor_of
+from courtlink_shared.auth.actors import actor_in, actor_of
 from courtlink_shared.auth.principal import Principal, Role
-from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
-from courtlink_shared.identifiers.resident_id import mask_resident_id
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, require_roles
 from courtlink_shared.web.periods import PeriodDep
 from fastapi import APIRouter, Depends, Query
 
 from finance_mediation import confirmation, queries, service
+from finance_mediation.api_views import case_out, pool_view
 from finance_mediation.models import MediationCase
 from finance_mediation.rules import CaseStatus
 from finance_mediation.schemas import (
@@ -26,7 +25,6 @@ from finance_mediation.schemas import (
     CaseDetailOut,
     CaseOut,
     ConfirmationIn,
-    ConfirmationOut,
     ContactIn,
     DecisionIn,
     DeclineIn,
@@ -48,54 +46,6 @@ Reader = Annotated[
 ]
 Applicant = Annotated[Principal, Depends(require_roles(Role.MEDIATOR, Role.BANK_OPERATOR))]
 StatsReader = Annotated[Principal, Depends(require_roles(Role.ANALYST, Role.MEDIATION_ORG_ADMIN, Role.BANK_OPERATOR))]
-
-
-def case_out(case: MediationCase, now: datetime) -> CaseOut:
-    return CaseOut(
-        id=case.id,
-        dispute_id=case.dispute_id,
-        mediation_number=case.mediation_number,
-        status=CaseStatus(case.status),
-        dispute_type=case.dispute_type,
-        claimant_code=case.claimant_code,
-        court_code=case.court_code,
-        mediator_id=case.mediator_id,
-        organisation_code=case.organisation_code,
-        opened_at=case.opened_at,
-        assign_by=case.assign_by,
-        assigned_at=case.assigned_at,
-        accept_by=case.accept_by,
-        accepted_at=case.accepted_at,
-        due_at=case.due_at,
-        extension_days=case.extension_days,
-        suspended_days=queries.suspended_days(case, now),
-        agreement=case.agreement,
-        signatures=case.signatures,
-        agreement_effective_at=case.agreement_effective_at,
-        closed_at=case.closed_at,
-        outcome=case.outcome,
-        ground=case.ground,
-        reason=case.reason,
-        confirmation=ConfirmationOut(
-            requested_at=case.confirmation_requested_at,
-            accepted_at=case.confirmation_accepted_at,
-            decided_at=case.confirmation_decided_at,
-            decision=case.confirmation_decision,
-            case_number=case.confirmation_case_number,
-            **queries.flags(case, now),
-        ),
-        overdue=queries.is_overdue(case, now),
-        parties=service.parties_of(case),
-        ends_on=days_deadlines_end_on(deadlines := queries.deadlines_of(case)),
-        calendar_warning=deadline_warning(*deadlines.values()),
-    )
-
-
-def pool_view(out: CaseOut, case: MediationCase, principal: Principal) -> CaseOut:
-    """A case as the caller may see it: through the pool, the parties' ID numbers masked."""
-    if not queries.seen_through_pool(principal, case):
-        return out
-    return out.model_copy(update={"parties": [mask_resident_id(p) for p in out.parties]})
 
 
 @router.get("/cases", response_model=list[CaseOut], summary="Your cases, the nearest deadline first")
@@ -153,7 +103,7 @@ async def accept(
     case_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
     case = await _mine(session, principal, case_id)
-    await service.accept(session, outbox=outbox, now=clock.now(), case=case, mediator_id=principal.subject)
+    await service.accept(session, outbox=outbox, now=clock.now(), case=case, actor=actor_of(principal, Role.MEDIATOR))
     await session.commit()
     return case_out(case, clock.now())
 
@@ -168,7 +118,7 @@ async def decline(
         outbox=outbox,
         now=clock.now(),
         case=case,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
         reason=f"declined by {principal.subject}: {body.reason}",
     )
     await session.commit()
@@ -182,7 +132,7 @@ async def contact(case_id: str, body: ContactIn, session: SessionDep, clock: Clo
         session,
         now=clock.now(),
         case=case,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
         detail={"kind": "contact", **body.model_dump(mode="json")},
     )
     await session.commit()
@@ -198,7 +148,7 @@ async def mediation_session(
         session,
         now=clock.now(),
         case=case,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
         detail={"kind": "session", **body.model_dump(mode="json")},
     )
     await session.commit()
@@ -217,7 +167,7 @@ async def extend(
         case=case,
         days=body.days,
         consents=body.consents,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
     )
     await session.commit()
     return case_out(case, clock.now())
@@ -228,7 +178,9 @@ async def suspend(
     case_id: str, body: SuspensionIn, session: SessionDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
     case = await _mine(session, principal, case_id)
-    await service.suspend(session, now=clock.now(), case=case, reason=body.reason, actor=principal.subject)
+    await service.suspend(
+        session, now=clock.now(), case=case, reason=body.reason, actor=actor_of(principal, Role.MEDIATOR)
+    )
     await session.commit()
     return case_out(case, clock.now())
 
@@ -236,7 +188,7 @@ async def suspend(
 @router.post("/cases/{case_id}/resumption", response_model=CaseOut, summary="Appraisal ends: the period runs again")
 async def resume(case_id: str, session: SessionDep, clock: ClockDep, principal: MediatorP) -> CaseOut:
     case = await _mine(session, principal, case_id)
-    await service.resume(session, now=clock.now(), case=case, actor=principal.subject)
+    await service.resume(session, now=clock.now(), case=case, actor=actor_of(principal, Role.MEDIATOR))
     await session.commit()
     return case_out(case, clock.now())
 
@@ -252,7 +204,7 @@ async def agreement(
         case=case,
         settled_amount=body.settled_amount,
         instalments=body.instalments,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
     )
     await session.commit()
     return case_out(case, clock.now())
@@ -263,7 +215,9 @@ async def signature(
     case_id: str, body: SignatureIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
     case = await _mine(session, principal, case_id)
-    await service.sign(session, outbox=outbox, now=clock.now(), case=case, party=body.party, actor=principal.subject)
+    await service.sign(
+        session, outbox=outbox, now=clock.now(), case=case, party=body.party, actor=actor_of(principal, Role.MEDIATOR)
+    )
     await session.commit()
     return case_out(case, clock.now())
 
@@ -281,7 +235,7 @@ async def failure(
         ground=body.ground,
         reason=body.reason,
         claimant_maintains_claim=body.claimant_maintains_claim,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
     )
     await session.commit()
     return case_out(case, clock.now())
@@ -293,7 +247,12 @@ async def request_confirmation(
 ) -> CaseOut:
     case = await _mine(session, principal, case_id)
     await confirmation.request_confirmation(
-        session, outbox=outbox, now=clock.now(), case=case, applicants=body.applicants, actor=principal.subject
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        case=case,
+        applicants=body.applicants,
+        actor=actor_in(principal, Role.MEDIATOR, Role.BANK_OPERATOR),
     )
     await session.commit()
     return case_out(case, clock.now())
@@ -302,7 +261,9 @@ async def request_confirmation(
 @router.post("/cases/{case_id}/confirmation/acceptance", response_model=CaseOut, summary="The court accepts it")
 async def accept_confirmation(case_id: str, session: SessionDep, clock: ClockDep, principal: Judge) -> CaseOut:
     case = await _mine(session, principal, case_id)
-    await confirmation.accept_confirmation(session, now=clock.now(), case=case, actor=principal.subject)
+    await confirmation.accept_confirmation(
+        session, now=clock.now(), case=case, actor=actor_of(principal, Role.TRIAL_JUDGE)
+    )
     await session.commit()
     return case_out(case, clock.now())
 

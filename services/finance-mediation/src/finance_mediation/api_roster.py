@@ -7,7 +7,8 @@ from courtlink_shared.web.dependencies import ClockDep, SessionDep
 from fastapi import APIRouter
 
 from finance_mediation import queries, roster
-from finance_mediation.api import OrgAdmin, case_out, pool_view
+from finance_mediation.api import OrgAdmin
+from finance_mediation.api_views import case_out, pool_view
 from finance_mediation.models import Mediator
 from finance_mediation.schemas import MediatorIn, MediatorOut, MediatorPatch, OrganisationIn, OverviewOut
 

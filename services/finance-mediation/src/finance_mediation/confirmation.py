@@ -20,7 +20,7 @@ from finance_mediation.service import log_activity, parties_of
 
 
 async def request_confirmation(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, applicants: list[str], actor: str
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, applicants: list[str], actor: Actor
 ) -> None:
     """Both parties apply jointly, within 30 days of the agreement taking effect."""
     if case.status != CaseStatus.SETTLED or case.agreement_effective_at is None:
@@ -45,7 +45,7 @@ async def request_confirmation(
     await outbox.emit(session, event, subject=case.dispute_id, time=now)
 
 
-async def accept_confirmation(session: AsyncSession, *, now: datetime, case: MediationCase, actor: str) -> None:
+async def accept_confirmation(session: AsyncSession, *, now: datetime, case: MediationCase, actor: Actor) -> None:
     if case.confirmation_requested_at is None or case.confirmation_accepted_at is not None:
         raise InvalidTransition("no application is waiting for acceptance")
     case.confirmation_accepted_at = now
@@ -79,7 +79,7 @@ async def decide_confirmation(
         )
         case.confirmation_case_number = number
     case.updated_at = now
-    await log_activity(session, case, now, "confirmation_decided", actor.subject, decision=decision, case_number=number)
+    await log_activity(session, case, now, "confirmation_decided", actor, decision=decision, case_number=number)
     event = ConfirmationDecided(
         dispute_id=case.dispute_id,
         case_id=case.id,

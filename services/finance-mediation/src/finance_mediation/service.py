@@ -64,9 +64,10 @@ def _field_error(field: str, message: str, message_zh: str) -> InvalidInput:
 
 
 async def log_activity(
-    session: AsyncSession, case: MediationCase, now: datetime, kind: str, actor: str | None, **detail: Any
+    session: AsyncSession, case: MediationCase, now: datetime, kind: str, actor: Actor | None, **detail: Any
 ) -> None:
-    session.add(Activity(case_id=case.id, at=now, kind=kind, actor=actor, detail=detail))
+    """One step on the case's activity log, recorded by its actor's subject (None: the system acted)."""
+    session.add(Activity(case_id=case.id, at=now, kind=kind, actor=actor.subject if actor else None, detail=detail))
 
 
 async def open_case(session: AsyncSession, *, outbox: Outbox, now: datetime, routed: DisputeRouted) -> MediationCase:
@@ -136,10 +137,9 @@ async def assign_manually(
     )
 
 
-async def accept(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, mediator_id: str
-) -> None:
+async def accept(session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, actor: Actor) -> None:
     """The mediator accepts: the 30-day period starts now."""
+    mediator_id = actor.subject
     if case.mediator_id != mediator_id:
         raise InvalidTransition("only the assigned mediator can accept this case")
     _move(case, CaseStatus.IN_MEDIATION, now)
@@ -147,7 +147,7 @@ async def accept(
     case.due_at = mediation_due(now)
     await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
     await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
-    await log_activity(session, case, now, "accepted", mediator_id)
+    await log_activity(session, case, now, "accepted", actor)
     event = MediationAccepted(
         dispute_id=case.dispute_id, case_id=case.id, mediator_id=mediator_id, accepted_at=now, due_at=case.due_at
     )
@@ -155,7 +155,7 @@ async def accept(
 
 
 async def reassign(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, reason: str, actor: str | None
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, reason: str, actor: Actor | None
 ) -> None:
     """The assigned mediator declined or let the acceptance deadline pass: they are excluded and the case moves on."""
     if CaseStatus(case.status) != CaseStatus.ASSIGNED or case.mediator_id is None:
@@ -174,7 +174,7 @@ async def reassign(
 
 
 async def record_contact(
-    session: AsyncSession, *, now: datetime, case: MediationCase, actor: str, detail: dict[str, Any]
+    session: AsyncSession, *, now: datetime, case: MediationCase, actor: Actor, detail: dict[str, Any]
 ) -> None:
     """A contact attempt or a session (time, channel, minutes) in an accepted case."""
     if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED, CaseStatus.AWAITING_SIGNATURES):
@@ -190,7 +190,7 @@ async def extend(
     case: MediationCase,
     days: int,
     consents: list[Consent],
-    actor: str,
+    actor: Actor,
 ) -> None:
     """Extend the period; only with every party's recorded consent."""
     if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED):
@@ -225,7 +225,7 @@ async def extend(
     await outbox.emit(session, event, subject=case.dispute_id, time=now)
 
 
-async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, reason: str, actor: str) -> None:
+async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, reason: str, actor: Actor) -> None:
     """Appraisal or valuation starts: the period stands still."""
     _move(case, CaseStatus.SUSPENDED, now)
     case.suspended_since = now
@@ -233,7 +233,7 @@ async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, 
     await log_activity(session, case, now, "suspended", actor, reason=reason)
 
 
-async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, actor: str) -> None:
+async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, actor: Actor) -> None:
     """Appraisal is over: the time it took is added to the period."""
     if case.status != CaseStatus.SUSPENDED or case.suspended_since is None or case.accepted_at is None:
         raise InvalidTransition(f"a case that is {case.status} is not suspended")
@@ -254,7 +254,7 @@ async def draft_agreement(
     case: MediationCase,
     settled_amount: Decimal,
     instalments: list[Instalment],
-    actor: str,
+    actor: Actor,
 ) -> None:
     """The parties agreed: the agreement waits for every party's signature."""
     if not instalments_add_up(settled_amount, [i.amount for i in instalments]):
@@ -271,7 +271,7 @@ async def draft_agreement(
 
 
 async def sign(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, party: str, actor: str
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, party: str, actor: Actor
 ) -> None:
     """A party signs; the agreement takes effect when the last party signs, and the case is settled."""
     if CaseStatus(case.status) != CaseStatus.AWAITING_SIGNATURES or case.agreement is None:
@@ -305,7 +305,7 @@ async def fail(
     ground: str,
     reason: str,
     claimant_maintains_claim: bool,
-    actor: str | None,
+    actor: Actor | None,
 ) -> None:
     """Close without agreement; intake files the case if the claimant maintains the claim."""
     _move(case, CaseStatus.FAILED, now)

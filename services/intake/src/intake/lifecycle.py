@@ -22,7 +22,6 @@ from intake.rules import (
     MEDIATION_CLOSING_OUTCOME,
     DisputeStatus,
     can_transition,
-    can_withdraw,
     status_after_mediation_event,
 )
 from intake.service import party_of, route, snapshot_of
@@ -35,38 +34,25 @@ async def withdraw(
     session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str
 ) -> None:
     """The bank withdraws its dispute, until it is filed or otherwise closed."""
-    current = DisputeStatus(dispute.status)
-    if not can_withdraw(current):
-        raise InvalidTransition(f"a dispute in status {current} cannot be withdrawn")
     await _end(
-        session,
-        outbox=outbox,
-        now=now,
-        dispute=dispute,
-        actor=actor,
-        reason=reason,
-        status=DisputeStatus.WITHDRAWN,
-        summary=f"银行撤回纠纷：{reason}",
+        session, outbox=outbox, now=now, dispute=dispute, actor=actor, reason=reason, status=DisputeStatus.WITHDRAWN
     )
 
 
 async def reject(
     session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str
 ) -> None:
-    """A clerk rejects a probable duplicate (不予受理); for mediation it ends as a withdrawal does."""
-    current = DisputeStatus(dispute.status)
-    if not can_transition(current, DisputeStatus.REJECTED):
-        raise InvalidTransition(f"a dispute in status {current} cannot be rejected")
+    """A clerk rejects a probable duplicate (不予受理)."""
     await _end(
-        session,
-        outbox=outbox,
-        now=now,
-        dispute=dispute,
-        actor=actor,
-        reason=reason,
-        status=DisputeStatus.REJECTED,
-        summary=f"经审查认定为重复提交，不予受理：{reason}",
+        session, outbox=outbox, now=now, dispute=dispute, actor=actor, reason=reason, status=DisputeStatus.REJECTED
     )
+
+
+# How each way of ending a dispute before mediation reads on its timeline.
+_SUMMARIES = {
+    DisputeStatus.WITHDRAWN: "银行撤回纠纷：{reason}",
+    DisputeStatus.REJECTED: "经审查认定为重复提交，不予受理：{reason}",
+}
 
 
 async def _end(
@@ -78,9 +64,12 @@ async def _end(
     actor: Actor,
     reason: str,
     status: DisputeStatus,
-    summary: str,
 ) -> None:
     # Both end the dispute before any case exists, so both tell mediation the same way: DisputeWithdrawn.
+    summary = _SUMMARIES[status]
+    current = DisputeStatus(dispute.status)
+    if not can_transition(current, status):
+        raise InvalidTransition(f"a dispute in status {current} cannot be {status.value}")
     dispute.status = status
     dispute.updated_at = now
     await add_entry(
@@ -88,7 +77,7 @@ async def _end(
         dispute_id=dispute.id,
         at=now,
         kind=status.value,
-        summary=summary,
+        summary=summary.format(reason=reason),
         actor=actor.subject,
         detail={"reason": reason},
     )
