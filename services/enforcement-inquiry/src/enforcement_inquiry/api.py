@@ -62,36 +62,36 @@ def _settings(runtime: RuntimeDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _party(p: dict[str, str]) -> PartyOut:
-    return PartyOut(kind=p["kind"], name=p["name"], id_number=p["id_number"])
+def _party(party: dict[str, str]) -> PartyOut:
+    return PartyOut(kind=party["kind"], name=party["name"], id_number=party["id_number"])
 
 
-def inquiry_out(i: Inquiry, lines: list[QueryLine], now: datetime) -> InquiryOut:
-    advice = AdviceOut.model_validate(i.advice) if i.advice else None
+def inquiry_out(inquiry: Inquiry, lines: list[QueryLine], now: datetime) -> InquiryOut:
+    advice = AdviceOut.model_validate(inquiry.advice) if inquiry.advice else None
     return InquiryOut(
-        id=i.id,
-        court_code=i.court_code,
-        case_number=i.case_number,
-        parties_from_intake=i.parties_from_intake,
-        status=InquiryStatus(i.status),
-        urgent=i.urgent,
-        judge=i.judge,
-        respondents=[_party(p) for p in i.respondents],
-        claim_amount=i.claim_amount,
-        terms=i.terms,
-        questions=i.questions,
-        property_leads=i.property_leads,
-        submitted_at=i.submitted_at,
-        due_at=i.due_at,
-        overdue=i.overdue_at is not None or (i.advised_at is None and i.due_at < now),
-        ends_on=days_deadlines_end_on({"due_at": i.due_at}),
-        calendar_warning=deadline_warning(i.due_at),
-        officer=i.officer,
-        accepted_at=i.accepted_at,
-        assets_ready_at=i.assets_ready_at,
-        recoverable_estimate=service.estimate(i, lines),
+        id=inquiry.id,
+        court_code=inquiry.court_code,
+        case_number=inquiry.case_number,
+        parties_from_intake=inquiry.parties_from_intake,
+        status=InquiryStatus(inquiry.status),
+        urgent=inquiry.urgent,
+        judge=inquiry.judge,
+        respondents=[_party(p) for p in inquiry.respondents],
+        claim_amount=inquiry.claim_amount,
+        terms=inquiry.terms,
+        questions=inquiry.questions,
+        property_leads=inquiry.property_leads,
+        submitted_at=inquiry.submitted_at,
+        due_at=inquiry.due_at,
+        overdue=inquiry.overdue_at is not None or (inquiry.advised_at is None and inquiry.due_at < now),
+        ends_on=days_deadlines_end_on({"due_at": inquiry.due_at}),
+        calendar_warning=deadline_warning(inquiry.due_at),
+        officer=inquiry.officer,
+        accepted_at=inquiry.accepted_at,
+        assets_ready_at=inquiry.assets_ready_at,
+        recoverable_estimate=service.estimate(inquiry, lines),
         advice=advice,
-        acknowledged_at=i.acknowledged_at,
+        acknowledged_at=inquiry.acknowledged_at,
     )
 
 
@@ -284,17 +284,17 @@ async def statistics(
     return await queries.statistics(session, court_code=principal.organisation, period=reporting, now=clock.now())
 
 
-async def _query_out(session: AsyncSession, q: AssetQuery) -> AssetQueryOut:
-    lines = await bank_queries.lines_of_query(session, q.id)
+async def _query_out(session: AsyncSession, asset_query: AssetQuery) -> AssetQueryOut:
+    lines = await bank_queries.lines_of_query(session, asset_query.id)
     return AssetQueryOut(
-        id=q.id,
-        court_code=q.court_code,
-        bank_code=q.bank_code,
-        bank_name=q.bank_name,
-        status=QueryStatus(q.status),
-        requested_at=q.requested_at,
-        expires_at=q.expires_at,
-        answered_at=q.answered_at,
+        id=asset_query.id,
+        court_code=asset_query.court_code,
+        bank_code=asset_query.bank_code,
+        bank_name=asset_query.bank_name,
+        status=QueryStatus(asset_query.status),
+        requested_at=asset_query.requested_at,
+        expires_at=asset_query.expires_at,
+        answered_at=asset_query.answered_at,
         subjects=[SubjectOut(line_id=line.id, party=_party(line.party)) for line in lines],
     )
 

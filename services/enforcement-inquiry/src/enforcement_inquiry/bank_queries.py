@@ -170,14 +170,14 @@ async def lines_of_query(session: AsyncSession, query_id: str) -> list[QueryLine
 
 def _answer_faults(body: AnswerIn, lines: dict[str, QueryLine]) -> list[tuple[str, str, str]]:
     faults: list[tuple[str, str, str]] = []
-    for i, answer in enumerate(body.lines):
+    for index, answer in enumerate(body.lines):
         line = lines.get(answer.line_id)
         if line is None:
-            faults.append((f"body.lines.{i}.line_id", "not a line of this query", "不是本次查询的条目"))
+            faults.append((f"body.lines.{index}.line_id", "not a line of this query", "不是本次查询的条目"))
         elif answer.id_number != line.party["id_number"]:
             faults.append(
                 (
-                    f"body.lines.{i}.id_number",
+                    f"body.lines.{index}.id_number",
                     "the accounts are not the respondent's: only the respondent of the line can be reported",
                     "账户持有人不是该条目的被执行人，不得报送",
                 )

@@ -122,8 +122,8 @@ async def statistics(session: AsyncSession, *, court_code: str, period: Period, 
 
 def _bank_figures(queries: list[AssetQuery]) -> list[BankFiguresOut]:
     per_bank: dict[str, list[AssetQuery]] = defaultdict(list)
-    for q in queries:
-        per_bank[q.bank_code].append(q)
+    for asset_query in queries:
+        per_bank[asset_query.bank_code].append(asset_query)
     result = []
     for bank, items in sorted(per_bank.items()):
         answer_times = [q.answered_at - q.requested_at for q in items if q.answered_at is not None]

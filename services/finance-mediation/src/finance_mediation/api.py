@@ -1,23 +1,22 @@
-"""Finance-mediation's HTTP routes: parse, authorise, call the service layer; nothing else."""
+"""Finance-mediation's HTTP routes for cases: parse, authorise, call the service layer; nothing else.
+
+The web layer is `app.py` and the `api*.py` modules: this one (cases), `api_roster.py` (an organisation's
+roster), `api_court.py` (the court's roster of organisations) and `api_views.py` (how a case is shown); no
+other module imports it."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from courtlink_shared.auth.actors import actor_of
+from courtlink_shared.auth.actors import actor_in, actor_of
 from courtlink_shared.auth.principal import Principal, Role
-from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
-from courtlink_shared.identifiers.resident_id import mask_resident_id
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, SessionDep, require_roles
 from courtlink_shared.web.periods import PeriodDep
-from courtlink_shared.web.problems import Conflict, InvalidTransition, NotFound
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 
-from finance_mediation import queries, service
-from finance_mediation.assignment import active_cases
-from finance_mediation.models import MediationCase, Mediator, Organisation
+from finance_mediation import confirmation, queries, service
+from finance_mediation.api_views import case_out, pool_view
+from finance_mediation.models import MediationCase
 from finance_mediation.rules import CaseStatus
 from finance_mediation.schemas import (
     ActivityOut,
@@ -26,17 +25,11 @@ from finance_mediation.schemas import (
     CaseDetailOut,
     CaseOut,
     ConfirmationIn,
-    ConfirmationOut,
     ContactIn,
     DecisionIn,
     DeclineIn,
     ExtensionIn,
     FailureIn,
-    MediatorIn,
-    MediatorOut,
-    MediatorPatch,
-    OrganisationIn,
-    OverviewOut,
     SessionIn,
     SignatureIn,
     StatisticsOut,
@@ -44,7 +37,6 @@ from finance_mediation.schemas import (
 )
 
 router = APIRouter(tags=["cases"])
-roster_router = APIRouter(tags=["roster"])
 
 MediatorP = Annotated[Principal, Depends(require_roles(Role.MEDIATOR))]
 OrgAdmin = Annotated[Principal, Depends(require_roles(Role.MEDIATION_ORG_ADMIN))]
@@ -54,138 +46,6 @@ Reader = Annotated[
 ]
 Applicant = Annotated[Principal, Depends(require_roles(Role.MEDIATOR, Role.BANK_OPERATOR))]
 StatsReader = Annotated[Principal, Depends(require_roles(Role.ANALYST, Role.MEDIATION_ORG_ADMIN, Role.BANK_OPERATOR))]
-
-
-def case_out(c: MediationCase, now: datetime) -> CaseOut:
-    return CaseOut(
-        id=c.id,
-        dispute_id=c.dispute_id,
-        mediation_number=c.mediation_number,
-        status=CaseStatus(c.status),
-        dispute_type=c.dispute_type,
-        claimant_code=c.claimant_code,
-        court_code=c.court_code,
-        mediator_id=c.mediator_id,
-        organisation_code=c.organisation_code,
-        opened_at=c.opened_at,
-        assign_by=c.assign_by,
-        assigned_at=c.assigned_at,
-        accept_by=c.accept_by,
-        accepted_at=c.accepted_at,
-        due_at=c.due_at,
-        extension_days=c.extension_days,
-        suspended_days=queries.suspended_days(c, now),
-        agreement=c.agreement,
-        signatures=c.signatures,
-        agreement_effective_at=c.agreement_effective_at,
-        closed_at=c.closed_at,
-        outcome=c.outcome,
-        ground=c.ground,
-        reason=c.reason,
-        confirmation=ConfirmationOut(
-            requested_at=c.confirmation_requested_at,
-            accepted_at=c.confirmation_accepted_at,
-            decided_at=c.confirmation_decided_at,
-            decision=c.confirmation_decision,
-            case_number=c.confirmation_case_number,
-            **queries.flags(c, now),
-        ),
-        overdue=queries.is_overdue(c, now),
-        parties=service.parties_of(c),
-        ends_on=days_deadlines_end_on(deadlines := queries.deadlines_of(c)),
-        calendar_warning=deadline_warning(*deadlines.values()),
-    )
-
-
-def pool_view(out: CaseOut, c: MediationCase, principal: Principal) -> CaseOut:
-    """A case as the caller may see it: through the pool, the parties' ID numbers masked."""
-    if not queries.seen_through_pool(principal, c):
-        return out
-    return out.model_copy(update={"parties": [mask_resident_id(p) for p in out.parties]})
-
-
-# --- roster ----------------------------------------------------------------------------------------------------
-
-
-@roster_router.put("/organisations/me", summary="Register or rename your mediation organisation")
-async def register_organisation(
-    body: OrganisationIn, session: SessionDep, clock: ClockDep, principal: OrgAdmin
-) -> dict[str, str]:
-    org = await session.get(Organisation, principal.organisation)
-    if org is None:
-        session.add(Organisation(code=principal.organisation, name=body.name, kind=body.kind, created_at=clock.now()))
-    else:
-        org.name, org.kind = body.name, body.kind
-    await session.commit()
-    return {"code": principal.organisation, "name": body.name, "kind": body.kind}
-
-
-def mediator_out(m: Mediator, active: int) -> MediatorOut:
-    return MediatorOut(
-        id=m.id,
-        organisation_code=m.organisation_code,
-        name=m.name,
-        specialties=m.specialties,
-        capacity=m.capacity,
-        affiliations=m.affiliations,
-        available=m.available,
-        active_cases=active,
-    )
-
-
-@roster_router.post("/mediators", status_code=201, response_model=MediatorOut, summary="Add a mediator to your roster")
-async def add_mediator(body: MediatorIn, session: SessionDep, principal: OrgAdmin) -> MediatorOut:
-    if await session.get(Organisation, principal.organisation) is None:
-        raise InvalidTransition("register your organisation first (PUT /organisations/me)")
-    if await session.get(Mediator, body.id) is not None:
-        raise Conflict(f"mediator {body.id} already exists")
-    mediator = Mediator(organisation_code=principal.organisation, **body.model_dump())
-    session.add(mediator)
-    await session.commit()
-    return mediator_out(mediator, 0)
-
-
-async def _own_mediator(session: SessionDep, principal: Principal, mediator_id: str) -> Mediator:
-    mediator = await session.get(Mediator, mediator_id)
-    if mediator is None or mediator.organisation_code != principal.organisation:
-        raise NotFound("mediator not found")
-    return mediator
-
-
-@roster_router.patch("/mediators/{mediator_id}", response_model=MediatorOut, summary="Change a mediator's roster entry")
-async def change_mediator(
-    mediator_id: str, body: MediatorPatch, session: SessionDep, principal: OrgAdmin
-) -> MediatorOut:
-    mediator = await _own_mediator(session, principal, mediator_id)
-    for key, value in body.model_dump(exclude_none=True).items():
-        setattr(mediator, key, value)
-    await session.commit()
-    return mediator_out(mediator, (await active_cases(session, [mediator.id])).get(mediator.id, 0))
-
-
-@roster_router.get("/mediators", response_model=list[MediatorOut], summary="Your organisation's roster with loads")
-async def list_mediators(session: SessionDep, principal: OrgAdmin) -> list[MediatorOut]:
-    mediators = list(
-        (
-            await session.execute(
-                select(Mediator).where(Mediator.organisation_code == principal.organisation).order_by(Mediator.id)
-            )
-        ).scalars()
-    )
-    counts = await active_cases(session, [m.id for m in mediators])
-    return [mediator_out(m, counts.get(m.id, 0)) for m in mediators]
-
-
-@roster_router.get("/overview", response_model=OverviewOut, summary="Your organisation's load and overdue cases")
-async def overview(session: SessionDep, clock: ClockDep, principal: OrgAdmin) -> OverviewOut:
-    now = clock.now()
-    mediators = await list_mediators(session, principal)
-    cases = await queries.list_cases(session, principal=principal, status=None, limit=10_000)
-    overdue = [pool_view(case_out(c, now), c, principal) for c in cases if queries.is_overdue(c, now)]
-    return OverviewOut(organisation_code=principal.organisation, mediators=mediators, overdue_cases=overdue)
-
-
-# --- cases -----------------------------------------------------------------------------------------------------
 
 
 @router.get("/cases", response_model=list[CaseOut], summary="Your cases, the nearest deadline first")
@@ -205,15 +65,15 @@ async def list_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut, summary="A case with its activity")
 async def get_case(case_id: str, session: SessionDep, clock: ClockDep, principal: Reader) -> CaseDetailOut:
-    c = await queries.get_case(session, principal=principal, case_id=case_id)
-    if queries.seen_through_pool(principal, c):
-        shown = pool_view(case_out(c, clock.now()), c, principal)
-        return CaseDetailOut(**shown.model_dump(), dispute=queries.pool_snapshot(c.dispute), activities=[])
+    case = await queries.get_case(session, principal=principal, case_id=case_id)
+    if queries.seen_through_pool(principal, case):
+        shown = pool_view(case_out(case, clock.now()), case, principal)
+        return CaseDetailOut(**shown.model_dump(), dispute=queries.pool_snapshot(case.dispute), activities=[])
     activities = [
         ActivityOut(at=a.at, kind=a.kind, actor=a.actor, detail=a.detail)
-        for a in await queries.activities_of(session, c.id)
+        for a in await queries.activities_of(session, case.id)
     ]
-    return CaseDetailOut(**case_out(c, clock.now()).model_dump(), dispute=c.dispute, activities=activities)
+    return CaseDetailOut(**case_out(case, clock.now()).model_dump(), dispute=case.dispute, activities=activities)
 
 
 async def _mine(session: SessionDep, principal: Principal, case_id: str) -> MediationCase:
@@ -224,190 +84,207 @@ async def _mine(session: SessionDep, principal: Principal, case_id: str) -> Medi
 async def assign(
     case_id: str, body: AssignmentIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: OrgAdmin
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    mediator = await _own_mediator(session, principal, body.mediator_id)
+    case = await _mine(session, principal, case_id)
+    mediator = await queries.own_mediator(session, principal=principal, mediator_id=body.mediator_id)
     await service.assign_manually(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
+        case=case,
         mediator=mediator,
         actor=actor_of(principal, Role.MEDIATION_ORG_ADMIN),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/accept", response_model=CaseOut, summary="The mediator accepts the case")
 async def accept(
     case_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.accept(session, outbox=outbox, now=clock.now(), case=c, mediator_id=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.accept(session, outbox=outbox, now=clock.now(), case=case, actor=actor_of(principal, Role.MEDIATOR))
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/decline", response_model=CaseOut, summary="The mediator declines; the case moves on")
 async def decline(
     case_id: str, body: DeclineIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.reassign(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
-        actor=principal.subject,
+        case=case,
+        actor=actor_of(principal, Role.MEDIATOR),
         reason=f"declined by {principal.subject}: {body.reason}",
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/contacts", status_code=201, response_model=CaseOut, summary="Record a contact attempt")
 async def contact(case_id: str, body: ContactIn, session: SessionDep, clock: ClockDep, principal: MediatorP) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.record_contact(
         session,
         now=clock.now(),
-        case=c,
-        actor=principal.subject,
+        case=case,
+        actor=actor_of(principal, Role.MEDIATOR),
         detail={"kind": "contact", **body.model_dump(mode="json")},
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/sessions", status_code=201, response_model=CaseOut, summary="Record a session")
 async def mediation_session(
     case_id: str, body: SessionIn, session: SessionDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.record_contact(
         session,
         now=clock.now(),
-        case=c,
-        actor=principal.subject,
+        case=case,
+        actor=actor_of(principal, Role.MEDIATOR),
         detail={"kind": "session", **body.model_dump(mode="json")},
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/extensions", response_model=CaseOut, summary="Extend with every party's consent")
 async def extend(
     case_id: str, body: ExtensionIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.extend(
-        session, outbox=outbox, now=clock.now(), case=c, days=body.days, consents=body.consents, actor=principal.subject
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        case=case,
+        days=body.days,
+        consents=body.consents,
+        actor=actor_of(principal, Role.MEDIATOR),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/suspension", response_model=CaseOut, summary="Appraisal starts: the period stops")
 async def suspend(
     case_id: str, body: SuspensionIn, session: SessionDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.suspend(session, now=clock.now(), case=c, reason=body.reason, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.suspend(
+        session, now=clock.now(), case=case, reason=body.reason, actor=actor_of(principal, Role.MEDIATOR)
+    )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/resumption", response_model=CaseOut, summary="Appraisal ends: the period runs again")
 async def resume(case_id: str, session: SessionDep, clock: ClockDep, principal: MediatorP) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.resume(session, now=clock.now(), case=c, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.resume(session, now=clock.now(), case=case, actor=actor_of(principal, Role.MEDIATOR))
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/agreement", response_model=CaseOut, summary="Record the agreement for signature")
 async def agreement(
     case_id: str, body: AgreementIn, session: SessionDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.draft_agreement(
         session,
         now=clock.now(),
-        case=c,
+        case=case,
         settled_amount=body.settled_amount,
         instalments=body.instalments,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/signatures", response_model=CaseOut, summary="A party signed the agreement")
 async def signature(
     case_id: str, body: SignatureIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.sign(session, outbox=outbox, now=clock.now(), case=c, party=body.party, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await service.sign(
+        session, outbox=outbox, now=clock.now(), case=case, party=body.party, actor=actor_of(principal, Role.MEDIATOR)
+    )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/failure", response_model=CaseOut, summary="Close the mediation as failed")
 async def failure(
     case_id: str, body: FailureIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: MediatorP
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
+    case = await _mine(session, principal, case_id)
     await service.fail(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
+        case=case,
         ground=body.ground,
         reason=body.reason,
         claimant_maintains_claim=body.claimant_maintains_claim,
-        actor=principal.subject,
+        actor=actor_of(principal, Role.MEDIATOR),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/confirmation", response_model=CaseOut, summary="Both parties apply for 司法确认")
 async def request_confirmation(
     case_id: str, body: ConfirmationIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Applicant
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.request_confirmation(
-        session, outbox=outbox, now=clock.now(), case=c, applicants=body.applicants, actor=principal.subject
+    case = await _mine(session, principal, case_id)
+    await confirmation.request_confirmation(
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        case=case,
+        applicants=body.applicants,
+        actor=actor_in(principal, Role.MEDIATOR, Role.BANK_OPERATOR),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/confirmation/acceptance", response_model=CaseOut, summary="The court accepts it")
 async def accept_confirmation(case_id: str, session: SessionDep, clock: ClockDep, principal: Judge) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.accept_confirmation(session, now=clock.now(), case=c, actor=principal.subject)
+    case = await _mine(session, principal, case_id)
+    await confirmation.accept_confirmation(
+        session, now=clock.now(), case=case, actor=actor_of(principal, Role.TRIAL_JUDGE)
+    )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.post("/cases/{case_id}/confirmation/decision", response_model=CaseOut, summary="Confirm or dismiss")
 async def decide_confirmation(
     case_id: str, body: DecisionIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Judge
 ) -> CaseOut:
-    c = await _mine(session, principal, case_id)
-    await service.decide_confirmation(
+    case = await _mine(session, principal, case_id)
+    await confirmation.decide_confirmation(
         session,
         outbox=outbox,
         now=clock.now(),
-        case=c,
+        case=case,
         decision=body.decision,
         reasons=body.reasons,
         president_extension=body.president_extension,
         actor=actor_of(principal, Role.TRIAL_JUDGE),
     )
     await session.commit()
-    return case_out(c, clock.now())
+    return case_out(case, clock.now())
 
 
 @router.get(

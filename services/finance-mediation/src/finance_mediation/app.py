@@ -10,8 +10,9 @@ from courtlink_shared.runtime import ConsumerSpec, ServiceParts, ServiceRuntime
 from courtlink_shared.web.app_factory import create_service_app
 from fastapi import FastAPI
 
-from finance_mediation.api import roster_router, router
-from finance_mediation.court_api import court_router
+from finance_mediation.api import router
+from finance_mediation.api_court import court_router
+from finance_mediation.api_roster import roster_router
 from finance_mediation.handlers import deadline_handlers, intake_handlers
 from finance_mediation.settings import Settings
 

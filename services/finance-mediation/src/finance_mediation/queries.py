@@ -15,7 +15,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from finance_mediation.models import Activity, CourtRegistration, MediationCase
+from finance_mediation.assignment import active_cases
+from finance_mediation.models import Activity, CourtRegistration, MediationCase, Mediator
 from finance_mediation.rules import (
     CLOSED,
     CaseStatus,
@@ -51,14 +52,14 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else MediationCase.id.is_(None)
 
 
-def seen_through_pool(principal: Principal, c: MediationCase) -> bool:
+def seen_through_pool(principal: Principal, mediation_case: MediationCase) -> bool:
     """Whether the caller sees this case only as an organisation looking into its court's pool: then only what
     it takes to decide on the case is shown, not the parties' ID numbers, phones or addresses."""
-    if c.organisation_code == principal.organisation and Role.MEDIATION_ORG_ADMIN in principal.roles:
+    if mediation_case.organisation_code == principal.organisation and Role.MEDIATION_ORG_ADMIN in principal.roles:
         return False
-    if Role.BANK_OPERATOR in principal.roles and c.claimant_code == principal.organisation:
+    if Role.BANK_OPERATOR in principal.roles and mediation_case.claimant_code == principal.organisation:
         return False
-    if principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST} and c.court_code == principal.organisation:
+    if principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST} and mediation_case.court_code == principal.organisation:
         return False
     return Role.MEDIATION_ORG_ADMIN in principal.roles
 
@@ -85,48 +86,50 @@ async def get_case(
     return found
 
 
-def next_deadline(c: MediationCase) -> datetime | None:
+def next_deadline(mediation_case: MediationCase) -> datetime | None:
     """The deadline the case is working towards now."""
     return (
-        {CaseStatus.OPENED: c.assign_by, CaseStatus.ASSIGNED: c.accept_by}.get(CaseStatus(c.status), c.due_at)
-        if c.status not in CLOSED
+        {CaseStatus.OPENED: mediation_case.assign_by, CaseStatus.ASSIGNED: mediation_case.accept_by}.get(
+            CaseStatus(mediation_case.status), mediation_case.due_at
+        )
+        if mediation_case.status not in CLOSED
         else None
     )
 
 
-def deadlines_of(c: MediationCase) -> dict[str, datetime | None]:
+def deadlines_of(mediation_case: MediationCase) -> dict[str, datetime | None]:
     """Every deadline of the case by name: assignment, acceptance, the mediation period, judicial confirmation."""
     return {
-        "assign_by": c.assign_by,
-        "accept_by": c.accept_by,
-        "due_at": c.due_at,
+        "assign_by": mediation_case.assign_by,
+        "accept_by": mediation_case.accept_by,
+        "due_at": mediation_case.due_at,
         **confirmation_deadlines(
-            agreement_effective_at=c.agreement_effective_at,
-            requested_at=c.confirmation_requested_at,
-            accepted_at=c.confirmation_accepted_at,
-            decision_extended=c.confirmation_extended,
+            agreement_effective_at=mediation_case.agreement_effective_at,
+            requested_at=mediation_case.confirmation_requested_at,
+            accepted_at=mediation_case.confirmation_accepted_at,
+            decision_extended=mediation_case.confirmation_extended,
         ),
     }
 
 
-def is_overdue(c: MediationCase, now: datetime) -> bool:
-    deadline = next_deadline(c)
-    return deadline is not None and deadline < now and c.status != CaseStatus.SUSPENDED
+def is_overdue(mediation_case: MediationCase, now: datetime) -> bool:
+    deadline = next_deadline(mediation_case)
+    return deadline is not None and deadline < now and mediation_case.status != CaseStatus.SUSPENDED
 
 
-def flags(c: MediationCase, now: datetime) -> dict[str, bool]:
-    f = confirmation_flags(
+def flags(mediation_case: MediationCase, now: datetime) -> dict[str, bool]:
+    window = confirmation_flags(
         now=now,
-        agreement_effective_at=c.agreement_effective_at,
-        requested_at=c.confirmation_requested_at,
-        accepted_at=c.confirmation_accepted_at,
-        decided_at=c.confirmation_decided_at,
-        decision_extended=c.confirmation_extended,
+        agreement_effective_at=mediation_case.agreement_effective_at,
+        requested_at=mediation_case.confirmation_requested_at,
+        accepted_at=mediation_case.confirmation_accepted_at,
+        decided_at=mediation_case.confirmation_decided_at,
+        decision_extended=mediation_case.confirmation_extended,
     )
     return {
-        "application_window_closed": f.application_window_closed,
-        "acceptance_overdue": f.acceptance_overdue,
-        "decision_overdue": f.decision_overdue,
+        "application_window_closed": window.application_window_closed,
+        "acceptance_overdue": window.acceptance_overdue,
+        "decision_overdue": window.decision_overdue,
     }
 
 
@@ -145,6 +148,39 @@ async def list_cases(
     closed_last = case((MediationCase.status.in_([s.value for s in CLOSED]), 1), else_=0)
     query = query.order_by(closed_last, deadline.asc().nulls_last(), MediationCase.opened_at).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+# An organisation's overview reads at most this many of its cases; far above any organisation's caseload.
+OVERVIEW_LIMIT = 10_000
+
+
+async def overdue_cases(session: AsyncSession, *, principal: Principal, now: datetime) -> list[MediationCase]:
+    """The caller's cases past a deadline (an organisation's overview), in work-queue order."""
+    cases = await list_cases(session, principal=principal, status=None, limit=OVERVIEW_LIMIT)
+    return [c for c in cases if is_overdue(c, now)]
+
+
+async def own_mediator(session: AsyncSession, *, principal: Principal, mediator_id: str) -> Mediator:
+    """One of the caller's organisation's mediators; another organisation's answers NotFound."""
+    mediator = await session.get(Mediator, mediator_id)
+    if mediator is None or mediator.organisation_code != principal.organisation:
+        raise NotFound("mediator not found")
+    return mediator
+
+
+async def mediators_with_loads(session: AsyncSession, *, principal: Principal) -> list[tuple[Mediator, int]]:
+    """The caller's organisation's roster, each mediator with its count of active cases."""
+    rows = await session.execute(
+        select(Mediator).where(Mediator.organisation_code == principal.organisation).order_by(Mediator.id)
+    )
+    mediators = list(rows.scalars())
+    counts = await active_cases(session, [m.id for m in mediators])
+    return [(m, counts.get(m.id, 0)) for m in mediators]
+
+
+async def load_of(session: AsyncSession, mediator: Mediator) -> int:
+    """A mediator's count of active cases."""
+    return (await active_cases(session, [mediator.id])).get(mediator.id, 0)
 
 
 async def activities_of(session: AsyncSession, case_id: str) -> list[Activity]:
@@ -207,6 +243,18 @@ async def statistics(
     return stats, {str(k): int(v) for k, v in per_mediator.items()}, per_bank
 
 
-def suspended_days(c: MediationCase, now: datetime) -> Decimal:
-    seconds = c.suspended_seconds + (int((now - c.suspended_since).total_seconds()) if c.suspended_since else 0)
+def suspended_days(mediation_case: MediationCase, now: datetime) -> Decimal:
+    seconds = mediation_case.suspended_seconds + (
+        int((now - mediation_case.suspended_since).total_seconds()) if mediation_case.suspended_since else 0
+    )
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.01"))
+
+
+async def court_registrations(session: AsyncSession, *, principal: Principal) -> list[CourtRegistration]:
+    """The organisations on the caller's court's roster, by code."""
+    rows = await session.execute(
+        select(CourtRegistration)
+        .where(CourtRegistration.court_code == principal.organisation)
+        .order_by(CourtRegistration.organisation_code)
+    )
+    return list(rows.scalars())

@@ -69,15 +69,19 @@ class MediatorLoad:
     available: bool = True
 
 
-def can_take(m: MediatorLoad, *, claimant_code: str) -> bool:
+def can_take(load: MediatorLoad, *, claimant_code: str) -> bool:
     """The rules no assignment may break, manual ones included: available, under capacity, and never a mediator
     affiliated with the claimant bank."""
-    return m.available and m.active_cases < m.capacity and claimant_code not in m.affiliations
+    return load.available and load.active_cases < load.capacity and claimant_code not in load.affiliations
 
 
-def eligible(m: MediatorLoad, *, dispute_type: str, claimant_code: str, excluded: Iterable[str] = ()) -> bool:
+def eligible(load: MediatorLoad, *, dispute_type: str, claimant_code: str, excluded: Iterable[str] = ()) -> bool:
     """For automatic assignment, also: the specialty matches and the mediator has not declined the case before."""
-    return can_take(m, claimant_code=claimant_code) and dispute_type in m.specialties and m.id not in set(excluded)
+    return (
+        can_take(load, claimant_code=claimant_code)
+        and dispute_type in load.specialties
+        and load.id not in set(excluded)
+    )
 
 
 def choose_mediator(
@@ -91,7 +95,9 @@ def choose_mediator(
     ]
     if not candidates:
         return None
-    return min(candidates, key=lambda m: (Decimal(m.active_cases) / Decimal(m.capacity), m.active_cases, m.id))
+    return min(
+        candidates, key=lambda load: (Decimal(load.active_cases) / Decimal(load.capacity), load.active_cases, load.id)
+    )
 
 
 # --- deadlines -------------------------------------------------------------------------------------------------

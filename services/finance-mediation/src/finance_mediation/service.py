@@ -8,15 +8,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import InvalidInput, InvalidTransition
 from courtlink_shared.events.common import Actor, Instalment
 from courtlink_shared.events.intake import DisputeRouted
 from courtlink_shared.events.mediation import (
     Agreement,
-    ConfirmationDecided,
-    ConfirmationRequested,
     Consent,
     MediationAccepted,
     MediationExtended,
@@ -25,8 +22,6 @@ from courtlink_shared.events.mediation import (
     MediationSettled,
     MediationWithdrawn,
 )
-from courtlink_shared.identifiers.case_number import JUDICIAL_CONFIRMATION
-from courtlink_shared.identifiers.case_number_allocation import allocate_case_number
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +40,6 @@ from finance_mediation.rules import (
     can_take,
     can_transition,
     instalments_add_up,
-    may_apply_for_confirmation,
     mediation_due,
 )
 
@@ -69,10 +63,11 @@ def _field_error(field: str, message: str, message_zh: str) -> InvalidInput:
     return InvalidInput.on_fields((field, message, message_zh))
 
 
-async def _log(
-    session: AsyncSession, case: MediationCase, now: datetime, kind: str, actor: str | None, **detail: Any
+async def log_activity(
+    session: AsyncSession, case: MediationCase, now: datetime, kind: str, actor: Actor | None, **detail: Any
 ) -> None:
-    session.add(Activity(case_id=case.id, at=now, kind=kind, actor=actor, detail=detail))
+    """One step on the case's activity log, recorded by its actor's subject (None: the system acted)."""
+    session.add(Activity(case_id=case.id, at=now, kind=kind, actor=actor.subject if actor else None, detail=detail))
 
 
 async def open_case(session: AsyncSession, *, outbox: Outbox, now: datetime, routed: DisputeRouted) -> MediationCase:
@@ -142,10 +137,9 @@ async def assign_manually(
     )
 
 
-async def accept(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, mediator_id: str
-) -> None:
+async def accept(session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, actor: Actor) -> None:
     """The mediator accepts: the 30-day period starts now."""
+    mediator_id = actor.subject
     if case.mediator_id != mediator_id:
         raise InvalidTransition("only the assigned mediator can accept this case")
     _move(case, CaseStatus.IN_MEDIATION, now)
@@ -153,7 +147,7 @@ async def accept(
     case.due_at = mediation_due(now)
     await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
     await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
-    await _log(session, case, now, "accepted", mediator_id)
+    await log_activity(session, case, now, "accepted", actor)
     event = MediationAccepted(
         dispute_id=case.dispute_id, case_id=case.id, mediator_id=mediator_id, accepted_at=now, due_at=case.due_at
     )
@@ -161,13 +155,13 @@ async def accept(
 
 
 async def reassign(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, reason: str, actor: str | None
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, reason: str, actor: Actor | None
 ) -> None:
     """The assigned mediator declined or let the acceptance deadline pass: they are excluded and the case moves on."""
     if CaseStatus(case.status) != CaseStatus.ASSIGNED or case.mediator_id is None:
         raise InvalidTransition(f"a case that is {case.status} has no pending assignment")
     case.declined_by = [*case.declined_by, case.mediator_id]
-    await _log(session, case, now, "reassignment", actor, reason=reason, previous=case.mediator_id)
+    await log_activity(session, case, now, "reassignment", actor, reason=reason, previous=case.mediator_id)
     await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
     assigned = await assign_automatically(
         session, outbox=outbox, now=now, case=case, mode="reassignment", reason=reason
@@ -180,12 +174,12 @@ async def reassign(
 
 
 async def record_contact(
-    session: AsyncSession, *, now: datetime, case: MediationCase, actor: str, detail: dict[str, Any]
+    session: AsyncSession, *, now: datetime, case: MediationCase, actor: Actor, detail: dict[str, Any]
 ) -> None:
     """A contact attempt or a session (time, channel, minutes) in an accepted case."""
     if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED, CaseStatus.AWAITING_SIGNATURES):
         raise InvalidTransition(f"a case that is {case.status} takes no contacts or sessions")
-    await _log(session, case, now, detail.pop("kind"), actor, **detail)
+    await log_activity(session, case, now, detail.pop("kind"), actor, **detail)
 
 
 async def extend(
@@ -196,7 +190,7 @@ async def extend(
     case: MediationCase,
     days: int,
     consents: list[Consent],
-    actor: str,
+    actor: Actor,
 ) -> None:
     """Extend the period; only with every party's recorded consent."""
     if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED):
@@ -217,7 +211,9 @@ async def extend(
     if case.status == CaseStatus.IN_MEDIATION:
         await cancel_deadlines(session, kind=DUE_DEADLINE, subject=case.id, now=now)
         await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
-    await _log(session, case, now, "extended", actor, days=days, consents=[c.model_dump(mode="json") for c in consents])
+    await log_activity(
+        session, case, now, "extended", actor, days=days, consents=[c.model_dump(mode="json") for c in consents]
+    )
     event = MediationExtended(
         dispute_id=case.dispute_id,
         case_id=case.id,
@@ -229,15 +225,15 @@ async def extend(
     await outbox.emit(session, event, subject=case.dispute_id, time=now)
 
 
-async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, reason: str, actor: str) -> None:
+async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, reason: str, actor: Actor) -> None:
     """Appraisal or valuation starts: the period stands still."""
     _move(case, CaseStatus.SUSPENDED, now)
     case.suspended_since = now
     await cancel_deadlines(session, kind=DUE_DEADLINE, subject=case.id, now=now)
-    await _log(session, case, now, "suspended", actor, reason=reason)
+    await log_activity(session, case, now, "suspended", actor, reason=reason)
 
 
-async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, actor: str) -> None:
+async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, actor: Actor) -> None:
     """Appraisal is over: the time it took is added to the period."""
     if case.status != CaseStatus.SUSPENDED or case.suspended_since is None or case.accepted_at is None:
         raise InvalidTransition(f"a case that is {case.status} is not suspended")
@@ -248,7 +244,7 @@ async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, a
         case.accepted_at, extension_days=case.extension_days, suspended=timedelta(seconds=case.suspended_seconds)
     )
     await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
-    await _log(session, case, now, "resumed", actor, due_at=case.due_at.isoformat())
+    await log_activity(session, case, now, "resumed", actor, due_at=case.due_at.isoformat())
 
 
 async def draft_agreement(
@@ -258,7 +254,7 @@ async def draft_agreement(
     case: MediationCase,
     settled_amount: Decimal,
     instalments: list[Instalment],
-    actor: str,
+    actor: Actor,
 ) -> None:
     """The parties agreed: the agreement waits for every party's signature."""
     if not instalments_add_up(settled_amount, [i.amount for i in instalments]):
@@ -271,11 +267,11 @@ async def draft_agreement(
         "instalments": [i.model_dump(mode="json") for i in instalments],
     }
     case.signatures = []
-    await _log(session, case, now, "agreement_drafted", actor, **case.agreement)
+    await log_activity(session, case, now, "agreement_drafted", actor, **case.agreement)
 
 
 async def sign(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, party: str, actor: str
+    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, party: str, actor: Actor
 ) -> None:
     """A party signs; the agreement takes effect when the last party signs, and the case is settled."""
     if CaseStatus(case.status) != CaseStatus.AWAITING_SIGNATURES or case.agreement is None:
@@ -285,7 +281,7 @@ async def sign(
     if party in {s["party"] for s in case.signatures}:
         raise InvalidTransition("this party has already signed")
     case.signatures = [*case.signatures, {"party": party, "signed_at": now.isoformat()}]
-    await _log(session, case, now, "signed", actor, party=party)
+    await log_activity(session, case, now, "signed", actor, party=party)
     if {s["party"] for s in case.signatures} != set(parties_of(case)):
         return
     _move(case, CaseStatus.SETTLED, now)
@@ -309,13 +305,13 @@ async def fail(
     ground: str,
     reason: str,
     claimant_maintains_claim: bool,
-    actor: str | None,
+    actor: Actor | None,
 ) -> None:
     """Close without agreement; intake files the case if the claimant maintains the claim."""
     _move(case, CaseStatus.FAILED, now)
     case.ground, case.reason = ground, reason
     await _close(session, case, now, "failed")
-    await _log(session, case, now, "failed", actor, ground=ground, reason=reason)
+    await log_activity(session, case, now, "failed", actor, ground=ground, reason=reason)
     event = MediationFailed(
         dispute_id=case.dispute_id,
         case_id=case.id,
@@ -343,74 +339,3 @@ async def _close(session: AsyncSession, case: MediationCase, now: datetime, outc
     case.outcome = outcome
     for kind in (DUE_DEADLINE, ACCEPT_DEADLINE, ASSIGN_RETRY):
         await cancel_deadlines(session, kind=kind, subject=case.id, now=now)
-
-
-async def request_confirmation(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, applicants: list[str], actor: str
-) -> None:
-    """Both parties apply jointly, within 30 days of the agreement taking effect."""
-    if case.status != CaseStatus.SETTLED or case.agreement_effective_at is None:
-        raise InvalidTransition("only an effective agreement can be confirmed")
-    if case.confirmation_requested_at is not None:
-        raise InvalidTransition("judicial confirmation was already requested")
-    if not may_apply_for_confirmation(now=now, agreement_effective_at=case.agreement_effective_at):
-        raise InvalidTransition("the 30 days to apply for judicial confirmation have passed")
-    missing = set(parties_of(case)) - set(applicants)
-    if missing:
-        raise _field_error(
-            "applicants",
-            f"both sides must apply; missing: {', '.join(sorted(missing))}",
-            "司法确认须由双方当事人共同申请",
-        )
-    case.confirmation_requested_at = now
-    case.updated_at = now
-    await _log(session, case, now, "confirmation_requested", actor, applicants=applicants)
-    event = ConfirmationRequested(dispute_id=case.dispute_id, case_id=case.id, requested_at=now)
-    await outbox.emit(session, event, subject=case.dispute_id, time=now)
-
-
-async def accept_confirmation(session: AsyncSession, *, now: datetime, case: MediationCase, actor: str) -> None:
-    if case.confirmation_requested_at is None or case.confirmation_accepted_at is not None:
-        raise InvalidTransition("no application is waiting for acceptance")
-    case.confirmation_accepted_at = now
-    case.updated_at = now
-    await _log(session, case, now, "confirmation_accepted", actor)
-
-
-async def decide_confirmation(
-    session: AsyncSession,
-    *,
-    outbox: Outbox,
-    now: datetime,
-    case: MediationCase,
-    decision: str,
-    reasons: str,
-    president_extension: bool,
-    actor: Actor,
-) -> None:
-    """Confirmed (enforceable, with a 民特 case number) or dismissed."""
-    if case.confirmation_accepted_at is None or case.confirmation_decided_at is not None:
-        raise InvalidTransition("the application must be accepted and not yet decided")
-    case.confirmation_extended = president_extension
-    case.confirmation_decided_at = now
-    case.confirmation_decision = decision
-    number = None
-    if decision == "confirmed":
-        number = str(
-            await allocate_case_number(
-                session, court_code=case.court_code, type_code=JUDICIAL_CONFIRMATION, year=now.astimezone(SHANGHAI).year
-            )
-        )
-        case.confirmation_case_number = number
-    case.updated_at = now
-    await _log(session, case, now, "confirmation_decided", actor.subject, decision=decision, case_number=number)
-    event = ConfirmationDecided(
-        dispute_id=case.dispute_id,
-        case_id=case.id,
-        decision=decision,
-        case_number=number,
-        reasons=reasons,
-        by=actor,
-        decided_at=now,
-    )
-    await outbox.emit(session, event, subject=case.dispute_id, time=now)

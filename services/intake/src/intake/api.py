@@ -1,34 +1,27 @@
-"""Intake's HTTP routes: parse, authorise, call the service layer; nothing else."""
+"""Intake's HTTP routes for disputes: parse, authorise, call the service layer; nothing else.
+
+The web layer is `app.py` and the `api*.py` modules: this one (disputes) and `api_batches.py` (batch uploads
+and their reports); no other module imports it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
-from courtlink_shared.errors import field_errors, field_problem
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
 from courtlink_shared.web.documents import download, html_document
 from courtlink_shared.web.periods import EARLIEST, LATEST, PeriodDep
-from courtlink_shared.web.problems import Conflict, NotFound, UnprocessableInput
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from courtlink_shared.web.problems import Conflict, NotFound
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from intake import queries, service
-from intake.batches import BatchProcessor, store_batch
-from intake.csv_io import CsvError, parse_batch_csv, report_csv, template_csv
-from intake.models import Batch, BatchRow, Dispute
+from intake import lifecycle, queries, service
+from intake.models import Dispute
 from intake.notices import compose_notice, render_notice_html, render_notice_pdf
 from intake.rules import DisputeStatus
 from intake.schemas import (
-    BatchIn,
-    BatchOut,
-    BatchReportOut,
-    BatchRowOut,
     DisputeDetailOut,
     DisputeIn,
     DisputeOut,
@@ -39,7 +32,6 @@ from intake.schemas import (
     TimelineEntryOut,
     WithdrawIn,
 )
-from intake.xlsx_template import template_xlsx
 
 router = APIRouter(tags=["disputes"])
 BankOperator = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR))]
@@ -101,35 +93,15 @@ async def submit_dispute(
     clock: ClockDep,
     principal: BankOperator,
 ) -> DisputeOut:
-    errors = service.claimant_errors(body, principal.organisation)
-    if errors:
-        raise UnprocessableInput("the claimant is not your bank", errors=errors)
-    outcome = await _accept_one(session, outbox, clock.now(), principal, body)
-    if outcome.outcome == "rejected":
-        raise Conflict(outcome.errors[0]["message"], errors=outcome.errors)
-    if outcome.outcome == "existing":
+    row = await service.submit_dispute(session, outbox=outbox, now=clock.now(), principal=principal, item=body)
+    if row.outcome == "rejected":
+        raise Conflict(row.errors[0]["message"], errors=row.errors)
+    if row.outcome == "existing":
         response.status_code = status.HTTP_200_OK
-    assert outcome.dispute_id is not None
-    dispute = await queries.get_dispute(session, principal=principal, dispute_id=outcome.dispute_id)
+    assert row.dispute_id is not None
+    dispute = await queries.get_dispute(session, principal=principal, dispute_id=row.dispute_id)
     response.headers["Location"] = f"/disputes/{dispute.id}"
     return dispute_out(dispute)
-
-
-async def _accept_one(
-    session: SessionDep, outbox: OutboxDep, now: datetime, principal: Principal, body: DisputeIn
-) -> service.RowOutcome:
-    # A concurrent submission of the same reference (or the same number row) wins the unique key: run again,
-    # and the second run sees the winner's dispute.
-    for _attempt in range(3):
-        try:
-            [outcome] = await service.accept_disputes(
-                session, outbox=outbox, now=now, submitter=service.submitter_of(principal), items=[body]
-            )
-            await session.commit()
-            return outcome
-        except IntegrityError:
-            await session.rollback()
-    raise Conflict("the same dispute is being submitted concurrently; retry")
 
 
 @router.get("/disputes", response_model=DisputePage, summary="List and search disputes (newest first)")
@@ -190,14 +162,13 @@ async def withdraw(
     dispute_id: str, body: WithdrawIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: BankOperator
 ) -> DisputeOut:
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
-    await service.withdraw(
+    await lifecycle.withdraw(
         session,
         outbox=outbox,
         now=clock.now(),
         dispute=dispute,
         actor=actor_of(principal, "bank_operator"),
         reason=body.reason,
-        kind="withdrawn",
     )
     await session.commit()
     return dispute_out(dispute)
@@ -214,11 +185,11 @@ async def review_duplicate(
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
     actor = actor_of(principal, "intake_clerk")
     if body.decision == "reject":
-        await service.withdraw(
-            session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason, kind="rejected"
+        await lifecycle.reject(
+            session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason
         )
     else:
-        await service.route_reviewed(
+        await lifecycle.route_reviewed(
             session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason
         )
     await session.commit()
@@ -244,155 +215,3 @@ async def statistics(
         bank_code=principal.organisation if is_bank else None,
         **vars(stats),
     )
-
-
-# --- batches ---------------------------------------------------------------------------------------------------
-
-batch_router = APIRouter(tags=["batches"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def batch_out(batch: Batch) -> BatchOut:
-    return BatchOut(
-        id=batch.id,
-        status=batch.status,
-        source=batch.source,
-        total_rows=batch.total_rows,
-        processed_rows=batch.processed_rows,
-        accepted=batch.accepted,
-        existing=batch.existing,
-        probable_duplicates=batch.probable_duplicates,
-        rejected=batch.rejected,
-        created_at=batch.created_at,
-        completed_at=batch.completed_at,
-        report_url=f"/batches/{batch.id}/report",
-        report_csv_url=f"/batches/{batch.id}/report.csv",
-    )
-
-
-@batch_router.get(
-    "/batches/template.csv",
-    summary="The CSV template for batch uploads",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
-)
-async def batch_template(_: BankOperator) -> Response:
-    return download(template_csv(), media_type="text/csv; charset=utf-8", filename="courtlink-batch-template.csv")
-
-
-@batch_router.get(
-    "/batches/template.xlsx",
-    summary="The template as an Excel workbook with every column formatted as text (fill in, save as CSV UTF-8)",
-    response_class=Response,
-    responses={200: {"content": {XLSX: {}}}},
-)
-async def batch_template_xlsx(_: BankOperator) -> Response:
-    return download(template_xlsx(), media_type=XLSX, filename="courtlink-batch-template.xlsx")
-
-
-@batch_router.post(
-    "/batches",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=BatchOut,
-    summary='Submit a batch of up to 10,000 disputes as JSON ({"disputes": [...]}) or CSV (text/csv body)',
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {"schema": BatchIn.model_json_schema()},
-                "text/csv": {"schema": {"type": "string"}},
-            }
-        }
-    },
-)
-async def submit_batch(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    clock: ClockDep,
-    runtime: RuntimeDep,
-    principal: BankOperator,
-) -> BatchOut:
-    rows, source = await _batch_rows(request)
-    batch = await store_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
-    runtime.worker(BatchProcessor).submit(batch.id)
-    response.headers["Location"] = f"/batches/{batch.id}"
-    return batch_out(batch)
-
-
-async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if content_type in ("text/csv", "application/csv", "text/plain"):
-        try:
-            rows = parse_batch_csv(body)
-        except CsvError as exc:
-            raise UnprocessableInput(
-                str(exc), errors=[field_problem("body", str(exc), "CSV 文件无法读取，请使用模板", code="csv")]
-            ) from exc
-        source = "csv"
-    elif content_type == "application/json":
-        try:
-            rows = BatchIn.model_validate_json(body).disputes
-        except ValidationError as exc:
-            errors = [{**e, "field": f"body.{e['field']}"} for e in field_errors(exc.errors())]
-            raise UnprocessableInput(f"{len(errors)} field(s) are invalid", errors=errors) from exc
-        source = "json"
-    else:
-        raise UnprocessableInput(
-            "send the batch as application/json or text/csv",
-            errors=[
-                field_problem("header.content-type", "unsupported content type", "不支持的内容类型", code="unsupported")
-            ],
-        )
-    if not rows or len(rows) > 10_000:
-        raise UnprocessableInput(
-            "a batch holds 1 to 10,000 disputes",
-            errors=[field_problem("body", f"{len(rows)} rows", "每批 1 至 10000 条", code="size")],
-        )
-    return rows, source
-
-
-async def _own_batch(session: SessionDep, principal: Principal, batch_id: str) -> Batch:
-    batch = (
-        await session.execute(select(Batch).where(Batch.id == batch_id, Batch.bank_code == principal.organisation))
-    ).scalar_one_or_none()
-    if batch is None:
-        raise NotFound("batch not found")
-    return batch
-
-
-@batch_router.get("/batches/{batch_id}", response_model=BatchOut, summary="A batch's progress and counts")
-async def get_batch(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchOut:
-    return batch_out(await _own_batch(session, principal, batch_id))
-
-
-async def _report_rows(session: SessionDep, batch_id: str) -> list[BatchRowOut]:
-    rows = await session.execute(select(BatchRow).where(BatchRow.batch_id == batch_id).order_by(BatchRow.row_number))
-    return [
-        BatchRowOut(
-            row_number=r.row_number,
-            bank_reference=r.bank_reference,
-            outcome=r.outcome,
-            dispute_id=r.dispute_id,
-            errors=r.errors,
-        )
-        for r in rows.scalars()
-    ]
-
-
-@batch_router.get("/batches/{batch_id}/report", response_model=BatchReportOut, summary="Every row's outcome")
-async def batch_report(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchReportOut:
-    batch = await _own_batch(session, principal, batch_id)
-    return BatchReportOut(batch=batch_out(batch), rows=await _report_rows(session, batch.id))
-
-
-@batch_router.get(
-    "/batches/{batch_id}/report.csv",
-    summary="Every row's outcome, as CSV",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
-)
-async def batch_report_csv(batch_id: str, session: SessionDep, principal: BankOperator) -> Response:
-    batch = await _own_batch(session, principal, batch_id)
-    rows = [r.model_dump() for r in await _report_rows(session, batch.id)]
-    return download(report_csv(rows), media_type="text/csv; charset=utf-8", filename=f"batch-{batch.id}-report.csv")

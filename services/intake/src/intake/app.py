@@ -10,7 +10,8 @@ from courtlink_shared.runtime import ConsumerSpec, ServiceParts, ServiceRuntime
 from courtlink_shared.web.app_factory import create_service_app
 from fastapi import FastAPI
 
-from intake.api import batch_router, router
+from intake.api import router
+from intake.api_batches import batch_router
 from intake.batches import BatchProcessor
 from intake.handlers import mediation_handlers
 from intake.settings import Settings

@@ -169,16 +169,16 @@ class BatchProcessor:
                 else []
             )
             for offset, (row, (item, errors)) in enumerate(zip(rows, validated, strict=True)):
-                outcome = next(outcomes) if item is not None else None
-                kind = outcome.outcome if outcome else "rejected"
+                accepted = next(outcomes) if item is not None else None
+                kind = accepted.outcome if accepted else "rejected"
                 session.add(
                     BatchRow(
                         batch_id=batch.id,
                         row_number=first_row_number(batch) + start + offset,
                         bank_reference=str(row.get("bank_reference") or "")[:64] or None,
                         outcome=kind,
-                        dispute_id=outcome.dispute_id if outcome else None,
-                        errors=(outcome.errors if outcome else errors),
+                        dispute_id=accepted.dispute_id if accepted else None,
+                        errors=(accepted.errors if accepted else errors),
                     )
                 )
                 counter = {

@@ -18,7 +18,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from intake.models import Dispute, Respondent, TimelineEntry
+from intake.models import Batch, BatchRow, Dispute, Respondent, TimelineEntry
 from intake.rules import DisputeStatus, IntakeCounts, IntakeStatistics, intake_statistics
 
 
@@ -127,3 +127,24 @@ async def statistics(
     ).where(scope)
     accepted, routed, closed, settled, filed = (await session.execute(query)).one()
     return intake_statistics(IntakeCounts(accepted, routed, closed, settled, filed))
+
+
+async def dispute_for_update(session: AsyncSession, dispute_id: str) -> Dispute | None:
+    """A dispute locked for the event that changes it (unscoped: events come from the platform, not a caller)."""
+    query = await lock_for_update(session, select(Dispute).where(Dispute.id == dispute_id))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def own_batch(session: AsyncSession, *, principal: Principal, batch_id: str) -> Batch:
+    """One of the caller's bank's batches; another bank's answers NotFound."""
+    query = select(Batch).where(Batch.id == batch_id, Batch.bank_code == principal.organisation)
+    batch = (await session.execute(query)).scalar_one_or_none()
+    if batch is None:
+        raise NotFound("batch not found")
+    return batch
+
+
+async def batch_rows(session: AsyncSession, batch_id: str) -> list[BatchRow]:
+    """A batch's rows in upload order, each with its outcome."""
+    rows = await session.execute(select(BatchRow).where(BatchRow.batch_id == batch_id).order_by(BatchRow.row_number))
+    return list(rows.scalars())

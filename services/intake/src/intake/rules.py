@@ -84,6 +84,26 @@ STATUS_AFTER_MEDIATION_EVENT: dict[str, DisputeStatus | None] = {
 }
 
 
+# How a closing mediation event ends mediation, as the dispute records it.
+MEDIATION_CLOSING_OUTCOME = {
+    "mediation.case.settled": "settled",
+    "mediation.case.failed": "failed",
+    "mediation.case.withdrawn": "withdrawn",
+}
+
+
+def status_after_mediation_event(event_type: str, *, confirmed: bool) -> DisputeStatus | None:
+    """The status a mediation event moves the dispute to (None: timeline only); a confirmation decision
+    confirms the dispute only when the court confirmed the agreement (司法确认)."""
+    if event_type == "mediation.case.confirmation_decided" and confirmed:
+        return DisputeStatus.CONFIRMED
+    return STATUS_AFTER_MEDIATION_EVENT.get(event_type)
+
+
+# A batch holds at most this many disputes (JSON or CSV), so that one upload stays one bounded piece of work.
+BATCH_MAX_ROWS = 10_000
+
+
 def submission_fingerprint(submission: dict[str, Any]) -> str:
     """A stable hash of a submission's content: the same bank reference with the same fingerprint is a retry."""
     canonical = json.dumps(submission, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

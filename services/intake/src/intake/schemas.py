@@ -25,7 +25,7 @@ from courtlink_shared.web.inputs import (
 from courtlink_shared.web.spreadsheet_values import bilingual_error, calendar_date
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
-from intake.rules import DISPUTE_TYPES, DisputeStatus
+from intake.rules import BATCH_MAX_ROWS, DISPUTE_TYPES, DisputeStatus
 
 
 def _not_in_future(value: date) -> date:
@@ -105,7 +105,7 @@ class DisputeIn(StrictInput):
 class BatchIn(StrictInput):
     """Up to 10,000 disputes in one JSON batch."""
 
-    disputes: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
+    disputes: list[dict[str, Any]] = Field(min_length=1, max_length=BATCH_MAX_ROWS)
 
 
 class NoticeOut(BaseModel):

@@ -7,6 +7,7 @@ probable duplicate until a clerk decides.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,27 +17,32 @@ from typing import Any, Literal
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.clock import SHANGHAI
-from courtlink_shared.errors import InvalidTransition, field_problem
+from courtlink_shared.errors import Conflict, InvalidInput, field_problem
 from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
 from courtlink_shared.events.intake import (
-    DisputeFiled,
     DisputeRouted,
     DisputeSnapshot,
     DisputeSubmitted,
-    DisputeWithdrawn,
     NoticeRef,
 )
-from courtlink_shared.identifiers.case_number import FIRST_INSTANCE_CIVIL, PRE_LITIGATION_MEDIATION
-from courtlink_shared.identifiers.case_number_allocation import allocate_case_number, allocate_case_numbers
+from courtlink_shared.identifiers.case_number import PRE_LITIGATION_MEDIATION
+from courtlink_shared.identifiers.case_number_allocation import allocate_case_numbers
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Dispute, Respondent
-from intake.rules import DisputeStatus, can_transition, can_withdraw, notice_template_for, submission_fingerprint
+from intake.rules import (
+    DisputeStatus,
+    notice_template_for,
+    submission_fingerprint,
+)
 from intake.schemas import DisputeIn
 from intake.timeline import add_entry
+
+log = logging.getLogger(__name__)
 
 Outcome = Literal["accepted", "existing", "probable_duplicate", "rejected"]
 
@@ -95,6 +101,29 @@ def _conflict_error(reference: str) -> dict[str, Any]:
     )
 
 
+async def submit_dispute(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, principal: Principal, item: DisputeIn
+) -> RowOutcome:
+    """One dispute submitted through the API, committed; the claimant must be the caller's bank.
+
+    A concurrent submission of the same reference (or the same number row) wins the unique key: run again,
+    and the second run sees the winner's dispute.
+    """
+    errors = claimant_errors(item, principal.organisation)
+    if errors:
+        raise InvalidInput("the claimant is not your bank", errors=errors)
+    for _attempt in range(3):
+        try:
+            [outcome] = await accept_disputes(
+                session, outbox=outbox, now=now, submitter=submitter_of(principal), items=[item]
+            )
+            await session.commit()
+            return outcome
+        except IntegrityError:
+            await session.rollback()
+    raise Conflict("the same dispute is being submitted concurrently; retry")
+
+
 async def accept_disputes(
     session: AsyncSession,
     *,
@@ -140,8 +169,8 @@ async def accept_disputes(
     await session.flush()
     for item, dispute in new:
         await _record_submission(session, outbox=outbox, now=now, submitter=submitter, dispute=dispute, item=item)
-    to_route = [(item, dispute) for item, dispute in new if dispute.probable_duplicate_of is None]
-    await _route(session, outbox=outbox, now=now, pairs=to_route)
+    to_route = [dispute for _item, dispute in new if dispute.probable_duplicate_of is None]
+    await route(session, outbox=outbox, now=now, disputes=to_route)
     return outcomes
 
 
@@ -239,7 +268,7 @@ def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
         bank_reference=dispute.bank_reference,
         dispute_type=dispute.dispute_type,
         claimant=Organisation(name=dispute.bank_name, code=dispute.bank_code),
-        respondents=[_party(r) for r in dispute.respondents],
+        respondents=[party_of(r) for r in dispute.respondents],
         claim=Claim(
             principal=dispute.principal,
             interest=dispute.interest,
@@ -254,15 +283,21 @@ def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
     )
 
 
-def _party(r: Respondent) -> Party:
-    return Party(kind=r.kind, name=r.name, id_number=r.id_number, phone=r.phone, address=r.address)
+def party_of(respondent: Respondent) -> Party:
+    return Party(
+        kind=respondent.kind,
+        name=respondent.name,
+        id_number=respondent.id_number,
+        phone=respondent.phone,
+        address=respondent.address,
+    )
 
 
-async def _route(session: AsyncSession, *, outbox: Outbox, now: datetime, pairs: Sequence[tuple[Any, Dispute]]) -> None:
+async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, disputes: Sequence[Dispute]) -> None:
     """Give each dispute its pre-litigation mediation number and notice, and send it to mediation."""
     year = now.astimezone(SHANGHAI).year
     by_court: dict[str, list[Dispute]] = {}
-    for _, dispute in pairs:
+    for dispute in disputes:
         by_court.setdefault(dispute.court_code, []).append(dispute)
     for court, disputes in sorted(by_court.items()):
         numbers = await allocate_case_numbers(
@@ -290,78 +325,3 @@ async def _route(session: AsyncSession, *, outbox: Outbox, now: datetime, pairs:
                 routed_at=now,
             )
             await outbox.emit(session, event, subject=dispute.id, time=now)
-
-
-async def withdraw(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str, kind: str
-) -> None:
-    """The bank withdraws (kind "withdrawn") or a clerk rejects a duplicate (kind "rejected")."""
-    target = DisputeStatus.REJECTED if kind == "rejected" else DisputeStatus.WITHDRAWN
-    current = DisputeStatus(dispute.status)
-    allowed = can_transition(current, target) if kind == "rejected" else can_withdraw(current)
-    if not allowed:
-        raise InvalidTransition(f"a dispute in status {current} cannot be {kind}")
-    dispute.status = target
-    dispute.updated_at = now
-    summary = f"经审查认定为重复提交，不予受理：{reason}" if kind == "rejected" else f"银行撤回纠纷：{reason}"
-    await add_entry(
-        session,
-        dispute_id=dispute.id,
-        at=now,
-        kind=kind,
-        summary=summary,
-        actor=actor.subject,
-        detail={"reason": reason},
-    )
-    event = DisputeWithdrawn(dispute_id=dispute.id, reason=reason, by=actor, withdrawn_at=now)
-    await outbox.emit(session, event, subject=dispute.id, time=now)
-
-
-async def route_reviewed(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute, actor: Actor, reason: str
-) -> None:
-    """A clerk found a flagged dispute not to be a duplicate: route it after all."""
-    if not can_transition(DisputeStatus(dispute.status), DisputeStatus.ROUTED):
-        raise InvalidTransition(f"a dispute in status {dispute.status} cannot be routed")
-    await add_entry(
-        session,
-        dispute_id=dispute.id,
-        at=now,
-        kind="review_cleared",
-        summary=f"经审查不属于重复提交：{reason}",
-        actor=actor.subject,
-    )
-    dispute.probable_duplicate_of = None
-    await _route(session, outbox=outbox, now=now, pairs=[(None, dispute)])
-
-
-async def file_case(session: AsyncSession, *, outbox: Outbox, now: datetime, dispute: Dispute) -> None:
-    """转立案: mediation failed and the claimant maintains the claim; give a first-instance case number."""
-    if not can_transition(DisputeStatus(dispute.status), DisputeStatus.FILED):
-        raise InvalidTransition(f"a dispute in status {dispute.status} cannot be filed")
-    number = await allocate_case_number(
-        session, court_code=dispute.court_code, type_code=FIRST_INSTANCE_CIVIL, year=now.astimezone(SHANGHAI).year
-    )
-    dispute.case_number = str(number)
-    dispute.status = DisputeStatus.FILED
-    dispute.filed_at = now
-    dispute.updated_at = now
-    await add_entry(
-        session,
-        dispute_id=dispute.id,
-        at=now,
-        kind="filed",
-        summary=f"调解不成，已转立案，案号{number}",
-        detail={"case_number": str(number)},
-    )
-    event = DisputeFiled(
-        dispute_id=dispute.id,
-        case_number=str(number),
-        court_code=dispute.court_code,
-        mediation_number=dispute.mediation_number,
-        claimant=Organisation(name=dispute.bank_name, code=dispute.bank_code),
-        respondents=[_party(r) for r in dispute.respondents],
-        claim=snapshot_of(dispute).claim,
-        filed_at=now,
-    )
-    await outbox.emit(session, event, subject=dispute.id, time=now)

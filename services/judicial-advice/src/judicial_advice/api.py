@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from judicial_advice import queries, service
 from judicial_advice.documents import advice_document, annual_report_csv, annual_report_document
 from judicial_advice.models import Advice
-from judicial_advice.rules import AdviceStatus
+from judicial_advice.rules import AdviceStatus, drafting_role
 from judicial_advice.schemas import (
     AdviceDetailOut,
     AdviceIn,
@@ -42,30 +42,30 @@ Reader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES, Role.A
 CourtReader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES))]
 
 
-def advice_out(a: Advice, now: datetime) -> AdviceOut:
-    overdue = a.final_reply_at is None and a.reply_deadline is not None and a.reply_deadline < now
+def advice_out(advice: Advice, now: datetime) -> AdviceOut:
+    overdue = advice.final_reply_at is None and advice.reply_deadline is not None and advice.reply_deadline < now
     return AdviceOut(
-        id=a.id,
-        court_code=a.court_code,
-        status=AdviceStatus(a.status),
-        version=a.version,
-        number=a.number,
-        title=a.title,
-        recipient_name=a.recipient_name,
-        recipient_code=a.recipient_code,
-        superior_authority=a.superior_authority,
-        cc=a.cc,
-        content=a.content,
-        reply_months=a.reply_months,
-        issued_at=a.issued_at,
-        delivered_at=a.delivered_at,
-        reply_deadline=a.reply_deadline,
+        id=advice.id,
+        court_code=advice.court_code,
+        status=AdviceStatus(advice.status),
+        version=advice.version,
+        number=advice.number,
+        title=advice.title,
+        recipient_name=advice.recipient_name,
+        recipient_code=advice.recipient_code,
+        superior_authority=advice.superior_authority,
+        cc=advice.cc,
+        content=advice.content,
+        reply_months=advice.reply_months,
+        issued_at=advice.issued_at,
+        delivered_at=advice.delivered_at,
+        reply_deadline=advice.reply_deadline,
         overdue=overdue,
-        ends_on=days_deadlines_end_on({"reply_deadline": a.reply_deadline}),
-        calendar_warning=deadline_warning(a.reply_deadline),
-        final_reply_at=a.final_reply_at,
-        adoption=a.adoption,
-        archived_at=a.archived_at,
+        ends_on=days_deadlines_end_on({"reply_deadline": advice.reply_deadline}),
+        calendar_warning=deadline_warning(advice.reply_deadline),
+        final_reply_at=advice.final_reply_at,
+        adoption=advice.adoption,
+        archived_at=advice.archived_at,
     )
 
 
@@ -86,118 +86,123 @@ async def draft(
     body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, runtime: RuntimeDep, principal: Drafter
 ) -> AdviceOut:
     places: dict[str, str] = getattr(runtime.settings, "court_places", {})
-    role = Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in principal.roles else Role.TRIAL_JUDGE
-    a = await service.draft(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, role), court_places=places, body=body
-    )
+    actor = actor_of(principal, drafting_role(principal.roles))
+    advice = await service.draft(session, outbox=outbox, now=clock.now(), actor=actor, court_places=places, body=body)
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.put("/advices/{advice_id}", response_model=AdviceOut, summary="Revise a draft (a new version is kept)")
 async def revise(
     advice_id: str, body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Drafter
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.revise(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a, body=body
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        actor=actor_of(principal, Role.ADVICE_MANAGER),
+        advice=advice,
+        body=body,
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/submission", response_model=AdviceOut, summary="Submit for review")
 async def submit(
     advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Drafter
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.submit(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=advice
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/return", response_model=AdviceOut, summary="The committee returns it with comments")
 async def return_(
     advice_id: str, body: CommentsIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Committee
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.return_for_revision(
         session,
         outbox=outbox,
         now=clock.now(),
         actor=actor_of(principal, Role.JUDICIAL_COMMITTEE),
-        advice=a,
+        advice=advice,
         comments=body.comments,
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/approval", response_model=AdviceOut, summary="The judicial committee approves")
 async def approve(
     advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Committee
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.approve(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.JUDICIAL_COMMITTEE), advice=a
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.JUDICIAL_COMMITTEE), advice=advice
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/issue", response_model=AdviceOut, summary="The president signs; it is numbered")
 async def issue(
     advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: President
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
-    await service.issue(session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.PRESIDENT), advice=a)
+    advice = await _court_advice(session, principal, advice_id)
+    await service.issue(
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.PRESIDENT), advice=advice
+    )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/delivery", response_model=AdviceOut, summary="Record delivery; the deadline runs")
 async def deliver(
     advice_id: str, body: DeliveryIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Manager
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.deliver(
         session,
         outbox=outbox,
         now=clock.now(),
         actor=actor_of(principal, Role.ADVICE_MANAGER),
-        advice=a,
+        advice=advice,
         method=body.method,
         proof=body.proof,
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/acknowledgement", response_model=AdviceOut, summary="The agency signs for it")
 async def acknowledge(
     advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Agency
 ) -> AdviceOut:
-    a = await _addressed_advice(session, principal, advice_id)
+    advice = await _addressed_advice(session, principal, advice_id)
     await service.acknowledge(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.AGENCY_OFFICER), advice=a
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.AGENCY_OFFICER), advice=advice
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/replies", response_model=AdviceOut, summary="The agency's written reply")
 async def reply(
     advice_id: str, body: ReplyIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Agency
 ) -> AdviceOut:
-    a = await _addressed_advice(session, principal, advice_id)
+    advice = await _addressed_advice(session, principal, advice_id)
     await service.reply(
         session,
         outbox=outbox,
         now=clock.now(),
         actor=actor_of(principal, Role.AGENCY_OFFICER),
-        advice=a,
+        advice=advice,
         adoption=body.adoption,
         measures=body.measures,
         reasons=body.reasons,
@@ -205,7 +210,7 @@ async def reply(
         final=body.final,
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post(
@@ -214,30 +219,30 @@ async def reply(
 async def evaluate(
     advice_id: str, body: EvaluationIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Manager
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.evaluate(
         session,
         outbox=outbox,
         now=clock.now(),
         actor=actor_of(principal, Role.ADVICE_MANAGER),
-        advice=a,
+        advice=advice,
         effectiveness=body.effectiveness,
         return_visit=body.return_visit,
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/archive", response_model=AdviceOut, summary="Archive the file")
 async def archive(
     advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Manager
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.archive(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a
+        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=advice
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.post(
@@ -248,12 +253,12 @@ async def archive(
 async def escalate(
     advice_id: str, body: CommentsIn, session: SessionDep, clock: ClockDep, principal: Manager
 ) -> AdviceOut:
-    a = await _court_advice(session, principal, advice_id)
+    advice = await _court_advice(session, principal, advice_id)
     await service.escalate(
-        session, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=a, reason=body.comments
+        session, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=advice, reason=body.comments
     )
     await session.commit()
-    return advice_out(a, clock.now())
+    return advice_out(advice, clock.now())
 
 
 @router.get("/advices", response_model=list[AdviceOut], summary="Your court's advice, or the advice addressed to you")
@@ -266,12 +271,12 @@ async def list_advice(
 
 @router.get("/advices/{advice_id}", response_model=AdviceDetailOut, summary="One advice with its timeline")
 async def get_advice(advice_id: str, session: SessionDep, clock: ClockDep, principal: Reader) -> AdviceDetailOut:
-    a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
+    advice = await queries.get_advice(session, principal=principal, advice_id=advice_id)
     timeline = [
         TimelineOut(at=e.at, kind=e.kind, actor=e.actor, organisation=e.organisation, detail=e.detail)
-        for e in await queries.timeline_of(session, a.id)
+        for e in await queries.timeline_of(session, advice.id)
     ]
-    return AdviceDetailOut(**advice_out(a, clock.now()).model_dump(), timeline=timeline, versions=a.version)
+    return AdviceDetailOut(**advice_out(advice, clock.now()).model_dump(), timeline=timeline, versions=advice.version)
 
 
 @router.get("/statistics", response_model=StatisticsOut, summary="Issued, delivered, reply rates, overdue list")
@@ -297,8 +302,10 @@ async def statistics(
 
 @router.get("/advices/{advice_id}/document", response_class=HTMLResponse, summary="The 司法建议书 (HTML)")
 async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> HTMLResponse:
-    a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
-    return html_document(render_html(advice_document(a, court_name=runtime.settings.court_name(a.court_code))))
+    advice = await queries.get_advice(session, principal=principal, advice_id=advice_id)
+    return html_document(
+        render_html(advice_document(advice, court_name=runtime.settings.court_name(advice.court_code)))
+    )
 
 
 @router.get(
@@ -308,9 +315,9 @@ async def document_html(advice_id: str, session: SessionDep, runtime: RuntimeDep
     responses={200: {"content": {"application/pdf": {}}}},
 )
 async def document_pdf(advice_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> Response:
-    a = await queries.get_advice(session, principal=principal, advice_id=advice_id)
-    pdf = render_pdf(advice_document(a, court_name=runtime.settings.court_name(a.court_code)))
-    return download(pdf, media_type="application/pdf", filename=f"advice-{a.id}.pdf")
+    advice = await queries.get_advice(session, principal=principal, advice_id=advice_id)
+    pdf = render_pdf(advice_document(advice, court_name=runtime.settings.court_name(advice.court_code)))
+    return download(pdf, media_type="application/pdf", filename=f"advice-{advice.id}.pdf")
 
 
 @router.get(

@@ -17,8 +17,8 @@ _NUMERALS = "一二三四五六七八九十"
 ADOPTION_ZH = {"adopted": "采纳", "partly_adopted": "部分采纳", "not_adopted": "未采纳"}
 
 
-def _numeral(i: int) -> str:
-    return _NUMERALS[i] if i < len(_NUMERALS) else str(i + 1)
+def _numeral(number: int) -> str:
+    return _NUMERALS[number] if number < len(_NUMERALS) else str(number + 1)
 
 
 def advice_document(advice: Advice, *, court_name: str) -> CourtDocument:
@@ -52,29 +52,29 @@ def annual_report_csv(advices: Sequence[Advice]) -> bytes:
     writer.writerow(
         ["编号", "标题", "受文单位", "签发日期", "送达日期", "回复期限", "回复日期", "按期回复", "采纳情况", "成效评估"]
     )
-    for a in advices:
+    for advice in advices:
         local = {
-            k: getattr(a, k).astimezone(SHANGHAI).date().isoformat() if getattr(a, k) else ""
+            k: getattr(advice, k).astimezone(SHANGHAI).date().isoformat() if getattr(advice, k) else ""
             for k in ("issued_at", "delivered_at", "final_reply_at")
         }
-        local["reply_deadline"] = ends_on(a.reply_deadline).isoformat() if a.reply_deadline else ""
+        local["reply_deadline"] = ends_on(advice.reply_deadline).isoformat() if advice.reply_deadline else ""
         on_time = (
             ""
-            if a.final_reply_at is None or a.reply_deadline is None
-            else ("是" if a.final_reply_at <= a.reply_deadline else "否")
+            if advice.final_reply_at is None or advice.reply_deadline is None
+            else ("是" if advice.final_reply_at <= advice.reply_deadline else "否")
         )
         writer.writerow(
             [
-                a.number or "",
-                a.title,
-                a.recipient_name,
+                advice.number or "",
+                advice.title,
+                advice.recipient_name,
                 local["issued_at"],
                 local["delivered_at"],
                 local["reply_deadline"],
                 local["final_reply_at"],
                 on_time,
-                ADOPTION_ZH.get(a.adoption or "", ""),
-                (a.evaluation or {}).get("effectiveness", ""),
+                ADOPTION_ZH.get(advice.adoption or "", ""),
+                (advice.evaluation or {}).get("effectiveness", ""),
             ]
         )
     return out.getvalue().encode("utf-8-sig")
@@ -94,7 +94,7 @@ def annual_report_document(
         f"按期回复率{pct(figures.on_time_rate)}，采纳率（含部分采纳）{pct(figures.adoption_rate)}。",
         "各件司法建议情况如下：",
     ]
-    for a in advices:
-        status = ADOPTION_ZH.get(a.adoption or "", "尚未回复")
-        paragraphs.append(f"{a.number or '（未编号）'} 致{a.recipient_name}：{a.title}（{status}）")
+    for advice in advices:
+        status = ADOPTION_ZH.get(advice.adoption or "", "尚未回复")
+        paragraphs.append(f"{advice.number or '（未编号）'} 致{advice.recipient_name}：{advice.title}（{status}）")
     return CourtDocument(f"{year}年度司法建议工作情况报告", court_name, paragraphs, [court_name])

@@ -94,8 +94,8 @@ def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures,
 def per_recipient(advices: list[Advice]) -> dict[str, dict[str, int]]:
     """Issued and replied per recipient."""
     table: dict[str, dict[str, int]] = {}
-    for a in advices:
-        row = table.setdefault(a.recipient_name, {"issued": 0, "replied": 0})
+    for advice in advices:
+        row = table.setdefault(advice.recipient_name, {"issued": 0, "replied": 0})
         row["issued"] += 1
-        row["replied"] += a.final_reply_at is not None
+        row["replied"] += advice.final_reply_at is not None
     return table

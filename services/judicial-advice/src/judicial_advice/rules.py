@@ -3,12 +3,13 @@ deadline (normally at most two months from delivery), and the reply statistics o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from courtlink_shared.auth.principal import Role
 from courtlink_shared.deadlines.periods import Unit, period_end, reminder_after, reminder_before
 from courtlink_shared.figures import rate
 
@@ -57,12 +58,12 @@ def can_transition(current: AdviceStatus, target: AdviceStatus) -> bool:
     return target in _TRANSITIONS.get(current, frozenset())
 
 
-def advice_number(place: str, year: int, n: int) -> str:
+def advice_number(place: str, year: int, sequence: int) -> str:
     """The printed number of a 司法建议书, e.g. 吉法建〔2026〕3号; refuses a sequence number below 1 (numbers
     start at 1) and an empty place (every court has its own)."""
-    if n < 1 or not place:
-        raise ValueError(f"an advice number needs a place and a sequence number from 1, not {place!r} and {n}")
-    return f"{place}法建〔{year}〕{n}号"
+    if sequence < 1 or not place:
+        raise ValueError(f"an advice number needs a place and a sequence number from 1, not {place!r} and {sequence}")
+    return f"{place}法建〔{year}〕{sequence}号"
 
 
 def number_scope(court_code: str) -> str:
@@ -147,3 +148,9 @@ def court_places_faults(court_places: Mapping[str, str], known_courts: Iterable[
         if len(courts) > 1
     ]
     return faults
+
+
+def drafting_role(roles: Collection[str]) -> Role:
+    """The role a draft is recorded in: the court's advice office (advice manager) when the drafter holds that
+    role, else the trial judge who met the problem in a case; both may draft in the court's name."""
+    return Role.ADVICE_MANAGER if Role.ADVICE_MANAGER in roles else Role.TRIAL_JUDGE

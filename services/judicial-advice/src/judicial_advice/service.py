@@ -181,8 +181,8 @@ async def issue(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: 
     """The president signs; the advice gets the court's next number of the year, without gaps."""
     _move(advice, AdviceStatus.ISSUED, now)
     year = now.astimezone(SHANGHAI).year
-    n = await next_number(session, scope=number_scope(advice.court_code), year=year)
-    advice.number = advice_number(advice.place, year, n)
+    sequence = await next_number(session, scope=number_scope(advice.court_code), year=year)
+    advice.number = advice_number(advice.place, year, sequence)
     advice.issued_at = now
     event = events.AdviceIssued(advice_id=advice.id, by=actor, at=now, number=advice.number)
     await _record(session, outbox, advice, actor, now, "issued", event, number=advice.number)

@@ -9,11 +9,11 @@ from typing import Annotated
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.web.dependencies import ClockDep, SessionDep, require_roles
 from courtlink_shared.web.inputs import Code, StrictInput, check_organisation_code
-from courtlink_shared.web.problems import NotFound, UnprocessableInput
+from courtlink_shared.web.problems import UnprocessableInput
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select
 
+from finance_mediation import queries, roster
 from finance_mediation.models import CourtRegistration
 
 court_router = APIRouter(tags=["court roster"])
@@ -36,12 +36,12 @@ class CourtRegistrationOut(BaseModel):
     registered_by: str
 
 
-def _out(r: CourtRegistration) -> CourtRegistrationOut:
+def _out(registration: CourtRegistration) -> CourtRegistrationOut:
     return CourtRegistrationOut(
-        court_code=r.court_code,
-        organisation_code=r.organisation_code,
-        registered_at=r.registered_at,
-        registered_by=r.registered_by,
+        court_code=registration.court_code,
+        organisation_code=registration.organisation_code,
+        registered_at=registration.registered_at,
+        registered_by=registration.registered_by,
     )
 
 
@@ -58,12 +58,7 @@ def _code(organisation_code: str) -> str:
     summary="The mediation organisations registered to serve your court",
 )
 async def list_registrations(session: SessionDep, principal: CourtClerk) -> list[CourtRegistrationOut]:
-    rows = await session.execute(
-        select(CourtRegistration)
-        .where(CourtRegistration.court_code == principal.organisation)
-        .order_by(CourtRegistration.organisation_code)
-    )
-    return [_out(r) for r in rows.scalars()]
+    return [_out(r) for r in await queries.court_registrations(session, principal=principal)]
 
 
 @court_router.post(
@@ -76,19 +71,14 @@ async def list_registrations(session: SessionDep, principal: CourtClerk) -> list
 async def register(
     body: CourtRegistrationIn, response: Response, session: SessionDep, clock: ClockDep, principal: CourtClerk
 ) -> CourtRegistrationOut:
-    found = await session.get(CourtRegistration, (principal.organisation, body.organisation_code))
-    if found is not None:
-        response.status_code = status.HTTP_200_OK  # registered already: the same registration
-        return _out(found)
-    found = CourtRegistration(
-        court_code=principal.organisation,
-        organisation_code=body.organisation_code,
-        registered_at=clock.now(),
-        registered_by=principal.subject,
+    registration, created = await roster.register_with_court(
+        session, principal=principal, organisation_code=body.organisation_code, now=clock.now()
     )
-    session.add(found)
+    if not created:
+        response.status_code = status.HTTP_200_OK  # registered already: the same registration
+        return _out(registration)
     await session.commit()
-    return _out(found)
+    return _out(registration)
 
 
 @court_router.delete(
@@ -98,9 +88,6 @@ async def register(
     summary="Take a mediation organisation off your court's roster (cases it holds stay with it)",
 )
 async def unregister(organisation_code: str, session: SessionDep, principal: CourtClerk) -> Response:
-    found = await session.get(CourtRegistration, (principal.organisation, _code(organisation_code)))
-    if found is None:
-        raise NotFound("this organisation is not registered with your court")
-    await session.delete(found)
+    await roster.unregister_from_court(session, principal=principal, organisation_code=_code(organisation_code))
     await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
