@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from starlette.datastructures import FormData
 
-DEPOSIT_BANK = ("91220101X20000000A", "丁银行")  # bank-d's organisation in the demo realm (IDENTITY.md)
+DEPOSIT_BANK = ("91220101X200000083", "丁银行")  # bank-d's organisation in the demo realm (IDENTITY.md)
 ACCOUNT = "6222021234567890123"
 
 
