@@ -212,3 +212,11 @@ def security_headers(response: Response, provider_origin: str) -> None:
 
 def set_session_cookie(response: Response, session: Session, secure: bool) -> None:
     response.set_cookie(COOKIE, session.id, httponly=True, samesite="lax", secure=secure, path="/")
+
+
+PREVIEW_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def sandboxed_preview(html: bytes) -> Response:
+    """A service's HTML document for the console's preview frame: sandboxed, no script, no links out."""
+    return Response(html, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": PREVIEW_POLICY})

@@ -11,13 +11,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.web.documents import download
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from console.backend import ServiceProblem
 from console.pages import found, part
-from console.web import User, console_of, render, requires
+from console.web import User, console_of, render, requires, sandboxed_preview
 
 router = APIRouter()
 SERVICE = "judicial-advice"
@@ -442,11 +443,7 @@ async def document(request: Request, advice_id: str, user: Reader) -> Response:
     upstream = await found(
         console_of(request).services.send(SERVICE, "GET", f"/advices/{advice_id}/document", user.token)
     )
-    return Response(
-        upstream.content,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
-    )
+    return sandboxed_preview(upstream.content)
 
 
 @router.get("/advice/{advice_id}/document.pdf")
@@ -454,8 +451,4 @@ async def document_pdf(request: Request, advice_id: str, user: Reader) -> Respon
     upstream = await found(
         console_of(request).services.send(SERVICE, "GET", f"/advices/{advice_id}/document.pdf", user.token)
     )
-    return Response(
-        upstream.content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="advice-{advice_id}.pdf"'},
-    )
+    return download(upstream.content, media_type="application/pdf", filename=f"advice-{advice_id}.pdf")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from courtlink_shared.web.documents import download
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
@@ -37,11 +38,7 @@ async def upload_form(request: Request, user: Bank) -> Response:
 async def template_csv(request: Request, user: Bank) -> Response:
     """Intake's CSV template, passed through."""
     upstream = await console_of(request).services.send("intake", "GET", "/batches/template.csv", user.token)
-    return Response(
-        upstream.content,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="courtlink-batch-template.csv"'},
-    )
+    return download(upstream.content, media_type="text/csv; charset=utf-8", filename="courtlink-batch-template.csv")
 
 
 @router.post("/batches")
@@ -100,11 +97,7 @@ async def batch_progress(request: Request, batch_id: str, user: Bank) -> Respons
 async def report_csv(request: Request, batch_id: str, user: Bank) -> Response:
     """Intake's CSV report, passed through under the user's own token."""
     upstream = await console_of(request).services.send("intake", "GET", f"/batches/{batch_id}/report.csv", user.token)
-    return Response(
-        upstream.content,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-report.csv"'},
-    )
+    return download(upstream.content, media_type="text/csv; charset=utf-8", filename=f"batch-{batch_id}-report.csv")
 
 
 async def _report(request: Request, user: User, batch_id: str) -> dict[str, Any]:

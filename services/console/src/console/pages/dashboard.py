@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.web.documents import download
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from console.backend import ServiceDown, ServiceProblem
@@ -144,8 +145,4 @@ async def annual_report(request: Request, fmt: Literal["csv", "pdf"], user: Lead
         "judicial-advice", "GET", f"/reports/annual.{fmt}", user.token, params={"year": raw}
     )
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/pdf"
-    return Response(
-        upstream.content,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="judicial-advice-{raw}.{fmt}"'},
-    )
+    return download(upstream.content, media_type=media, filename=f"judicial-advice-{raw}.{fmt}")

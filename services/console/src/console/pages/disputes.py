@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from courtlink_shared.web.documents import download
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from console.backend import ServiceDown, ServiceProblem
 from console.pages import found, part
-from console.web import User, console_of, render, requires
+from console.web import User, console_of, render, requires, sandboxed_preview
 
 router = APIRouter()
 Reader = Annotated[User, Depends(requires("bank_operator", "intake_clerk"))]
@@ -104,11 +105,7 @@ async def notice(request: Request, dispute_id: str, user: Reader) -> Response:
     upstream = await found(
         console_of(request).services.send("intake", "GET", f"/disputes/{dispute_id}/notice", user.token)
     )
-    return Response(
-        upstream.content,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
-    )
+    return sandboxed_preview(upstream.content)
 
 
 @router.get("/disputes/{dispute_id}/notice.pdf")
@@ -116,11 +113,7 @@ async def notice_pdf(request: Request, dispute_id: str, user: Reader) -> Respons
     upstream = await found(
         console_of(request).services.send("intake", "GET", f"/disputes/{dispute_id}/notice.pdf", user.token)
     )
-    return Response(
-        upstream.content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="notice-{dispute_id}.pdf"'},
-    )
+    return download(upstream.content, media_type="application/pdf", filename=f"notice-{dispute_id}.pdf")
 
 
 @router.post("/disputes/{dispute_id}/withdraw")

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.identifiers.normalise import InvalidIdentifier
+from courtlink_shared.web.documents import download
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from console.backend import ServiceProblem
 from console.pages import found
-from console.web import User, console_of, render, requires
+from console.web import User, console_of, render, requires, sandboxed_preview
 
 router = APIRouter()
 SERVICE = "enforcement-inquiry"
@@ -296,11 +297,7 @@ async def document_pdf(request: Request, inquiry_id: str, kind: str, user: Court
     upstream = await found(
         console_of(request).services.send(SERVICE, "GET", f"/inquiries/{inquiry_id}/{kind}.pdf", user.token)
     )
-    return Response(
-        upstream.content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="inquiry-{inquiry_id}-{kind}.pdf"'},
-    )
+    return download(upstream.content, media_type="application/pdf", filename=f"inquiry-{inquiry_id}-{kind}.pdf")
 
 
 @router.get("/inquiries/{inquiry_id}/documents/{kind}")
@@ -311,11 +308,7 @@ async def document_html(request: Request, inquiry_id: str, kind: str, user: Cour
     upstream = await found(
         console_of(request).services.send(SERVICE, "GET", f"/inquiries/{inquiry_id}/{kind}.html", user.token)
     )
-    return Response(
-        upstream.content,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
-    )
+    return sandboxed_preview(upstream.content)
 
 
 # --- the bank's side -------------------------------------------------------------------------------------------
