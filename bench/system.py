@@ -1,18 +1,22 @@
 """System benchmark: intake and finance-mediation as real processes (uvicorn) on real Kafka and PostgreSQL,
-against the limits of this machine measured in the same run.
+against the limits of this machine measured in the same run (issue 16's targets are printed beside each figure).
 
-    .venv/bin/python bench/system.py [--disputes 10000] [--rates 20,40] [--seconds 15] [--runs 3]
+    .venv/bin/python bench/system.py [--runs 3] [--disputes 10000] [--batches 10] [--rates 50,100,200,400]
+                                     [--seconds 30] [--sections batch,batches,singles,limits,sqlite]
 
-1. Batch intake: one batch of N disputes (JSON) posted to intake; measured until every one has a mediation case
-   opened: rows per second, and per dispute the latency from the batch's submission to its case being opened
-   (p50, p99).
-2. Single submissions at steady offered rates (open loop: requests leave on schedule whatever the answers do):
-   p50/p99 of the HTTP answer, and of submission → mediation case opened, per rate.
-3. The limits: aiokafka producing N messages of the same size as a routed-dispute event to the same broker (the
-   platform's producer settings: acks=all, idempotent), and asyncpg COPY of N rows of the same size into
-   PostgreSQL; printed beside the system's batch rate as ratios.
+Sections, each on fresh databases so that one does not slow the next:
+- batch: one batch of N disputes (JSON) → every dispute's mediation case opened: rows per second, per-dispute
+  latency from submission (p50, p99), and `GET /batches/{id}` (what a progress bar polls) while it runs.
+- batches: `--batches` batches of N from two banks submitted together → every case opened and assigned: seconds,
+  rate, latency p99; intake's peak resident memory; when intake has consumed mediation's replies (opened,
+  assigned) for all of them; then intake's statistics over all of them (p50, p99 of 20 reads).
+- singles: single submissions offered open loop at each rate for `--seconds`: HTTP answer p50/p99 (from when each
+  request was due), submission → case opened p50/p99, and how many were refused (503/429) or failed.
+- limits: aiokafka producing N messages of a routed event's size (the platform's producer settings), asyncpg COPY
+  of N rows of a stored dispute's size; the batch rates are printed against them.
+- sqlite: intake alone on SQLite (the embedded default of `./run`), one batch of N until the batch is completed.
 
-Prints medians of the runs and writes bench/results/system.json.
+Prints medians of the runs (each run in brackets) and writes bench/results/system.json.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ import argparse
 import asyncio
 import os
 import statistics
+import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,19 +45,21 @@ from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import ServiceProcess, start_service, wait_ready
 from courtlink_shared.messaging.kafka import create_producer, ensure_topics
 from courtlink_shared.testing.factories import credit_code, dispute_routed, resident_id
-from courtlink_shared.testing.infrastructure import session_infrastructure
+from load import offer, request_bytes
 
 COURT = "吉7101"
-BANK = "91110000600037341L"
+BANKS = ("91110000600037341L", credit_code(7))
 ORG = credit_code(5, prefix="52220101")
+MEDIATORS = 300  # × capacity 500: room for every case a full run opens
+SECTIONS = ("batch", "batches", "singles", "limits", "sqlite")
 
 
-def _dispute(n: int, run: str) -> dict[str, Any]:
+def _dispute(n: int, run: str, bank: str = BANKS[0]) -> dict[str, Any]:
     return {
         "bank_reference": f"B-{run}-{n}",
         "dispute_type": "金融借款合同纠纷",
-        "claimant": {"name": "示例银行股份有限公司", "code": BANK},
-        "respondents": [{"kind": "person", "name": f"借款人{n}", "id_number": resident_id(n)}],
+        "claimant": {"name": "示例银行股份有限公司", "code": bank},
+        "respondents": [{"kind": "person", "name": f"借款人{n}", "id_number": resident_id(n % 900_000)}],
         "claim": {"principal": "50000.00", "interest": "0.00", "penalty": "0.00", "fees": "0.00", "total": "50000.00"},
         "contract_number": f"HT-{run}-{n}",
         "default_date": "2026-03-01",
@@ -60,118 +68,246 @@ def _dispute(n: int, run: str) -> dict[str, Any]:
 
 
 def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 @dataclass
 class System:
     intake: ServiceProcess
-    mediation: ServiceProcess
-    mediation_db: str  # asyncpg DSN
+    mediation: ServiceProcess | None
+    intake_db: str  # asyncpg DSN ("" on SQLite)
+    mediation_db: str
     keys: Path
+    databases: list[str]
 
     def auth(self, role: Role, org: str, subject: str = "bench") -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_token(self.keys, subject=subject, roles=[role], organisation=org)}"}
-
-
-async def _start(server_url: str, bootstrap: str, keys: Path, log_dir: Path) -> tuple[System, list[str]]:
-    admin = await asyncpg.connect(_dsn(server_url, "postgres"))
-    names = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    for name in names:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    prefix = f"bench{uuid.uuid4().hex[:8]}."
-    ports = listen_ports(2)
-    common = {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAFKA_TOPIC_PREFIX": prefix,
-        "AUTH_JWKS_FILE": str(keys / "jwks.json"),
-        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-    }
-    base = server_url.rsplit("/", 1)[0]
-    intake = start_service("intake", ports[0], env={**common, "DATABASE_URL": f"{base}/{names[0]}"}, log_dir=log_dir)
-    mediation = start_service(
-        "finance-mediation", ports[1], env={**common, "DATABASE_URL": f"{base}/{names[1]}"}, log_dir=log_dir
-    )
-    await asyncio.to_thread(wait_ready, [intake, mediation], 120)
-    system = System(intake, mediation, _dsn(server_url, names[1]), keys)
-    admin_headers = system.auth(Role.MEDIATION_ORG_ADMIN, ORG)
-    async with httpx.AsyncClient(base_url=mediation.url, timeout=30) as http:
-        org = {"name": "调解室", "kind": "financial_dispute_mediation_room"}
-        (await http.put("/organisations/me", json=org, headers=admin_headers)).raise_for_status()
-        for i in range(50):
-            mediator = {"id": f"m{i}", "name": f"调解员{i}", "specialties": ["金融借款合同纠纷"], "capacity": 500}
-            (await http.post("/mediators", json=mediator, headers=admin_headers)).raise_for_status()
-    return system, names
 
 
 def _dsn(server_url: str, database: str) -> str:
     return server_url.rsplit("/", 1)[0].replace("postgresql+asyncpg", "postgresql") + f"/{database}"
 
 
-async def _opened(system: System, expected: int, timeout: float = 900) -> dict[str, datetime]:
-    """dispute id → when its mediation case was opened, once `expected` cases exist."""
-    conn = await asyncpg.connect(system.mediation_db)
+async def _start(server_url: str, bootstrap: str, keys: Path, *, sqlite: bool = False) -> System:
+    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    common = {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_TOPIC_PREFIX": prefix,
+        "AUTH_JWKS_FILE": str(keys / "jwks.json"),
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+    }
+    log_dir = Path("var/bench-logs")
+    if sqlite:
+        port = listen_ports(1)[0]
+        db_file = Path(tempfile.mkdtemp(prefix="bench-sqlite-")) / "intake.db"
+        intake = start_service(
+            "intake", port, env={**common, "DATABASE_URL": f"sqlite+aiosqlite:///{db_file}"}, log_dir=log_dir
+        )
+        await asyncio.to_thread(wait_ready, [intake], 120)
+        return System(intake, None, "", "", keys, [])
+    admin = await asyncpg.connect(_dsn(server_url, "postgres"))
+    names = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    for name in names:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    ports = listen_ports(2)
+    base = server_url.rsplit("/", 1)[0]
+    intake = start_service("intake", ports[0], env={**common, "DATABASE_URL": f"{base}/{names[0]}"}, log_dir=log_dir)
+    mediation = start_service(
+        "finance-mediation", ports[1], env={**common, "DATABASE_URL": f"{base}/{names[1]}"}, log_dir=log_dir
+    )
+    await asyncio.to_thread(wait_ready, [intake, mediation], 120)
+    system = System(intake, mediation, _dsn(server_url, names[0]), _dsn(server_url, names[1]), keys, names)
+    admin_headers = system.auth(Role.MEDIATION_ORG_ADMIN, ORG)
+    async with httpx.AsyncClient(base_url=mediation.url, timeout=30) as http:
+        org = {"name": "调解室", "kind": "financial_dispute_mediation_room"}
+        (await http.put("/organisations/me", json=org, headers=admin_headers)).raise_for_status()
+        for i in range(MEDIATORS):
+            mediator = {"id": f"m{i}", "name": f"调解员{i}", "specialties": ["金融借款合同纠纷"], "capacity": 500}
+            (await http.post("/mediators", json=mediator, headers=admin_headers)).raise_for_status()
+    return system
+
+
+async def _stop(system: System, server_url: str) -> None:
+    services = [s for s in (system.intake, system.mediation) if s is not None]
+    await asyncio.gather(*(asyncio.to_thread(s.stop) for s in services))
+    if system.databases:
+        admin = await asyncpg.connect(_dsn(server_url, "postgres"))
+        for name in system.databases:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _wait_count(dsn: str, sql: str, expected: int, timeout: float = 1200) -> float:
+    """Poll until `sql` counts `expected`; returns time.time() when it did."""
+    conn = await asyncpg.connect(dsn)
     try:
         started = time.monotonic()
-        while await conn.fetchval("SELECT count(*) FROM cases") < expected:
+        while await conn.fetchval(sql) < expected:
             if time.monotonic() - started > timeout:
-                raise TimeoutError("the cases were not all opened")
-            await asyncio.sleep(0.1)
+                raise TimeoutError(f"{sql} did not reach {expected}")
+            await asyncio.sleep(0.05)
+        return time.time()
+    finally:
+        await conn.close()
+
+
+async def _opened_at(system: System) -> dict[str, datetime]:
+    conn = await asyncpg.connect(system.mediation_db)
+    try:
         rows = await conn.fetch("SELECT dispute_id, opened_at FROM cases")
         return {r["dispute_id"]: r["opened_at"] for r in rows}
     finally:
         await conn.close()
 
 
-async def batch_intake(system: System, disputes: int) -> dict[str, float]:
-    run = uuid.uuid4().hex[:6]
-    body = {"disputes": [_dispute(n, run) for n in range(disputes)]}
+async def _post_batch(system: System, body: dict[str, Any], bank: str) -> tuple[str, datetime]:
     async with httpx.AsyncClient(base_url=system.intake.url, timeout=300) as http:
         submitted = datetime.now(UTC)
-        response = await http.post("/batches", json=body, headers=system.auth(Role.BANK_OPERATOR, BANK))
+        response = await http.post("/batches", json=body, headers=system.auth(Role.BANK_OPERATOR, bank))
         response.raise_for_status()
-    opened = await _opened(system, disputes)
+        return str(response.json()["id"]), submitted
+
+
+async def _poll_progress(system: System, batch_id: str, done: asyncio.Event) -> list[float]:
+    """GET /batches/{id} every 100 ms until done, as a progress bar does: each answer's milliseconds."""
+    timings: list[float] = []
+    headers = system.auth(Role.BANK_OPERATOR, BANKS[0])
+    async with httpx.AsyncClient(base_url=system.intake.url, timeout=30) as http:
+        while not done.is_set():
+            began = time.perf_counter()
+            (await http.get(f"/batches/{batch_id}", headers=headers)).raise_for_status()
+            timings.append((time.perf_counter() - began) * 1000)
+            await asyncio.sleep(0.1)
+    return timings
+
+
+async def section_batch(system: System, disputes: int) -> dict[str, float]:
+    run = uuid.uuid4().hex[:6]
+    body = {"disputes": [_dispute(n, run) for n in range(disputes)]}
+    batch_id, submitted = await _post_batch(system, body, BANKS[0])
+    done = asyncio.Event()
+    poller = asyncio.create_task(_poll_progress(system, batch_id, done))
+    await _wait_count(system.mediation_db, "SELECT count(*) FROM cases", disputes)
+    done.set()
+    progress = await poller
+    opened = await _opened_at(system)
     latencies = [(at - submitted).total_seconds() for at in opened.values()]
     return {
         "rows_per_second": disputes / max(latencies),
         "p50_seconds": _percentile(latencies, 0.5),
         "p99_seconds": _percentile(latencies, 0.99),
+        "progress_read_p50_ms": _percentile(progress, 0.5),
+        "progress_read_p99_ms": _percentile(progress, 0.99),
     }
 
 
-async def steady_submissions(system: System, rate: float, seconds: float, already: int) -> dict[str, float]:
+async def _sample_rss(pid: int, done: asyncio.Event) -> float:
+    peak = 0.0
+    while not done.is_set():
+        peak = max(peak, _rss_mb(pid))
+        await asyncio.sleep(0.2)
+    return peak
+
+
+async def section_batches(system: System, disputes: int, batches: int) -> dict[str, float]:
+    run = uuid.uuid4().hex[:6]
+    bodies = [
+        ({"disputes": [_dispute(b * disputes + n, run, BANKS[b % 2]) for n in range(disputes)]}, BANKS[b % 2])
+        for b in range(batches)
+    ]
+    total = disputes * batches
+    done = asyncio.Event()
+    rss = asyncio.create_task(_sample_rss(system.intake.process.pid, done))
+    started = time.time()
+    posted = await asyncio.gather(*(_post_batch(system, body, bank) for body, bank in bodies))
+    assigned = await _wait_count(system.mediation_db, "SELECT count(*) FROM cases WHERE mediator_id IS NOT NULL", total)
+    # intake has followed mediation when every dispute's "opened" and "assigned" steps are in its inbox
+    followed = await _wait_count(system.intake_db, "SELECT count(*) FROM inbox", 2 * total)
+    done.set()
+    peak = await rss
+    submitted_at = min(at for _, at in posted)
+    latencies = [(at - submitted_at).total_seconds() for at in (await _opened_at(system)).values()]
+    reads = await _statistics_reads(system)
+    return {
+        "disputes": total,
+        "seconds_to_all_assigned": assigned - started,
+        "disputes_per_second": total / (assigned - started),
+        "p99_seconds": _percentile(latencies, 0.99),
+        "intake_followed_seconds": followed - started,
+        "intake_peak_rss_mb": peak,
+        "statistics_p50_ms": _percentile(reads, 0.5),
+        "statistics_p99_ms": _percentile(reads, 0.99),
+    }
+
+
+async def _statistics_reads(system: System, count: int = 20) -> list[float]:
+    headers = system.auth(Role.INTAKE_CLERK, COURT)
+    timings: list[float] = []
+    async with httpx.AsyncClient(base_url=system.intake.url, timeout=30) as http:
+        for _ in range(count):
+            began = time.perf_counter()
+            year = {"from": "2026-01-01", "to": "2026-12-31"}  # the year, as the dashboard asks
+            (await http.get("/statistics", params=year, headers=headers)).raise_for_status()
+            timings.append((time.perf_counter() - began) * 1000)
+    return timings
+
+
+async def section_singles(system: System, rate: float, seconds: float) -> dict[str, float]:
     run = uuid.uuid4().hex[:6]
     count = int(rate * seconds)
-    answers: list[float] = []
-    sent_at: dict[str, datetime] = {}
-    headers = system.auth(Role.BANK_OPERATOR, BANK)
-    async with httpx.AsyncClient(base_url=system.intake.url, timeout=60) as http:
-        start = time.perf_counter()
-
-        async def submit(n: int) -> None:
-            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
-            began, when = time.perf_counter(), datetime.now(UTC)
-            response = await http.post("/disputes", json=_dispute(100_000 + n, run), headers=headers)
-            answers.append(time.perf_counter() - began)
-            response.raise_for_status()
-            sent_at[response.json()["id"]] = when
-
-        await asyncio.gather(*(submit(n) for n in range(count)))
-    opened = await _opened(system, already + count)
-    end_to_end = [(opened[d] - at).total_seconds() for d, at in sent_at.items()]
+    headers = system.auth(Role.BANK_OPERATOR, BANKS[0])
+    requests = [request_bytes(system.intake.url, "/disputes", _dispute(n, run), headers) for n in range(count)]
+    before = set(await _opened_at(system))
+    result = await offer(system.intake.url, requests, rate)
+    answers = [a for a in result.answers if a is not None]
+    accepted = {a.body["id"]: a.sent_at for a in answers if a.status == 201}
+    refused = sum(1 for a in answers if a.status in (429, 503))
+    errors = sum(1 for a in answers if a.status not in (201, 429, 503)) + result.failures
+    await _wait_count(system.mediation_db, "SELECT count(*) FROM cases", len(before) + len(accepted))
+    opened = await _opened_at(system)
+    end_to_end = [opened[d].timestamp() - at for d, at in accepted.items()]
+    ok = [a.seconds for a in answers if a.status == 201]
+    refusals = [a.seconds for a in answers if a.status in (429, 503)]
     return {
         "offered_per_second": rate,
-        "answer_p50_ms": _percentile(answers, 0.5) * 1000,
-        "answer_p99_ms": _percentile(answers, 0.99) * 1000,
+        "answered_per_second": len(accepted) / seconds,
+        "answer_p50_ms": _percentile(ok, 0.5) * 1000,
+        "answer_p99_ms": _percentile(ok, 0.99) * 1000,
         "case_opened_p50_ms": _percentile(end_to_end, 0.5) * 1000,
         "case_opened_p99_ms": _percentile(end_to_end, 0.99) * 1000,
+        "refused": refused,
+        "refusal_p99_ms": _percentile(refusals, 0.99) * 1000 if refusals else 0.0,
+        "errors": errors,
     }
+
+
+async def section_sqlite(system: System, disputes: int) -> dict[str, float]:
+    run = uuid.uuid4().hex[:6]
+    body = {"disputes": [_dispute(n, run) for n in range(disputes)]}
+    batch_id, _ = await _post_batch(system, body, BANKS[0])
+    started = time.perf_counter()
+    headers = system.auth(Role.BANK_OPERATOR, BANKS[0])
+    async with httpx.AsyncClient(base_url=system.intake.url, timeout=60) as http:
+        # polled as a bank's progress bar polls it
+        while (await http.get(f"/batches/{batch_id}", headers=headers)).json()["status"] == "processing":  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+    return {"rows_per_second": disputes / (time.perf_counter() - started)}
 
 
 def _event_size() -> bytes:
-    event = dispute_routed(1, bank=BANK, court=COURT)
+    event = dispute_routed(1, bank=BANKS[0], court=COURT)
     return (
         make_envelope(event, source="intake", subject=event.dispute_id, time=event.routed_at).model_dump_json().encode()
     )
@@ -196,10 +332,13 @@ async def kafka_limit(bootstrap: str, messages: int) -> float:
         await producer.stop()
 
 
-async def copy_limit(server_url: str, database: str, rows: int) -> float:
-    """Rows per second asyncpg COPY writes into PostgreSQL, rows as large as a dispute's."""
+async def copy_limit(server_url: str, rows: int) -> float:
+    """Rows per second asyncpg COPY writes into PostgreSQL, rows as large as a stored dispute's."""
     payload = str(_dispute(1, "copy")) * 2  # a stored dispute: its fields plus the snapshot
-    conn = await asyncpg.connect(_dsn(server_url, database))
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(_dsn(server_url, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    conn = await asyncpg.connect(_dsn(server_url, name))
     try:
         await conn.execute("CREATE TABLE copy_limit (id text PRIMARY KEY, payload text NOT NULL)")
         records = [(str(uuid.uuid4()), payload) for _ in range(rows)]
@@ -208,81 +347,133 @@ async def copy_limit(server_url: str, database: str, rows: int) -> float:
         return rows / (time.perf_counter() - started)
     finally:
         await conn.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 async def one_run(server_url: str, bootstrap: str, args: argparse.Namespace, keys: Path) -> dict[str, Any]:
-    system, databases = await _start(server_url, bootstrap, keys, Path("var/bench-logs"))
-    try:
-        batch = await batch_intake(system, args.disputes)
-        steady, opened = {}, args.disputes
+    result: dict[str, Any] = {}
+
+    async def on_fresh_system(body: Callable[[System], Any], *, sqlite: bool = False) -> Any:
+        system = await _start(server_url, bootstrap, keys, sqlite=sqlite)
+        try:
+            return await body(system)
+        finally:
+            await _stop(system, server_url)
+
+    if "batch" in args.sections:
+        result["batch"] = await on_fresh_system(lambda s: section_batch(s, args.disputes))
+    if "batches" in args.sections:
+        result["batches"] = await on_fresh_system(lambda s: section_batches(s, args.disputes, args.batches))
+    if "singles" in args.sections:
+        result["singles"] = {}
         for rate in _rates(args):
-            steady[f"{rate:g}"] = await steady_submissions(system, rate, args.seconds, opened)
-            opened += int(rate * args.seconds)
-    finally:
-        await asyncio.gather(asyncio.to_thread(system.intake.stop), asyncio.to_thread(system.mediation.stop))
-    limits = {
-        "kafka_messages_per_second": await kafka_limit(bootstrap, args.disputes),
-        "copy_rows_per_second": await copy_limit(server_url, databases[0], args.disputes),
-    }
-    admin = await asyncpg.connect(_dsn(server_url, "postgres"))
-    for name in databases:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
-    return {"batch": batch, "steady": steady, "limits": limits}
+            result["singles"][f"{rate:g}"] = await on_fresh_system(
+                lambda s, rate=rate: section_singles(s, rate, args.seconds)
+            )
+    if "limits" in args.sections:
+        result["limits"] = {
+            "kafka_messages_per_second": await kafka_limit(bootstrap, args.disputes),
+            "copy_rows_per_second": await copy_limit(server_url, args.disputes),
+        }
+    if "sqlite" in args.sections:
+        result["sqlite"] = await on_fresh_system(lambda s: section_sqlite(s, args.disputes), sqlite=True)
+    return result
 
 
 def _rates(args: argparse.Namespace) -> list[float]:
-    return [float(r) for r in args.rates.split(",")]
+    return [float(r) for r in args.rates.split(",") if r]
+
+
+def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
+    """Medians of the runs, each run in brackets, the targets beside them."""
+
+    def values(path: tuple[str, ...]) -> list[float]:
+        out = []
+        for r in runs:
+            value: Any = r
+            for key in path:
+                value = value[key]
+            out.append(float(value))
+        return out
+
+    def line(label: str, path: tuple[str, ...], fmt: str, target: str = "") -> None:
+        if path[0] not in runs[0]:
+            return
+        each = values(path)
+        shown = ", ".join(fmt.format(v) for v in each)
+        print(f"  {label:<52} {fmt.format(statistics.median(each)):>10}   ({shown})  {target}")
+
+    print(f"System benchmark, {args.runs} runs: median (each run)   target")
+    line(f"batch of {args.disputes:,} → cases opened, rows/s", ("batch", "rows_per_second"), "{:,.0f}", "≥ 3,500")
+    line("  per dispute, submission → case opened, p50 s", ("batch", "p50_seconds"), "{:.2f}")
+    line("  per dispute, submission → case opened, p99 s", ("batch", "p99_seconds"), "{:.2f}")
+    line("  GET /batches/{id} while processing, p50 ms", ("batch", "progress_read_p50_ms"), "{:.1f}", "a few ms")
+    line("  GET /batches/{id} while processing, p99 ms", ("batch", "progress_read_p99_ms"), "{:.1f}")
+    n = args.batches * args.disputes
+    line(
+        f"{n:,} disputes in {args.batches} batches, 2 banks → assigned, s",
+        ("batches", "seconds_to_all_assigned"),
+        "{:.1f}",
+        "≤ 30",
+    )
+    line("  disputes/s end to end", ("batches", "disputes_per_second"), "{:,.0f}", "≥ 3,300")
+    line("  per dispute, first submission → case opened, p99 s", ("batches", "p99_seconds"), "{:.1f}")
+    line("  intake has followed mediation's replies, s", ("batches", "intake_followed_seconds"), "{:.1f}", "≤ 30")
+    line("  intake peak resident memory, MB", ("batches", "intake_peak_rss_mb"), "{:.0f}", "< 400")
+    line(f"  GET /statistics over {n:,} disputes, p50 ms", ("batches", "statistics_p50_ms"), "{:.1f}", "< 50")
+    line(f"  GET /statistics over {n:,} disputes, p99 ms", ("batches", "statistics_p99_ms"), "{:.1f}")
+    for rate in (f"{r:g}" for r in _rates(args) if "singles" in runs[0]):
+        print(f"  single submissions offered at {rate}/s for {args.seconds:g} s:")
+        target = "(at 200/s: < 50)" if rate == "200" else ""
+        line("    answered (201) per second", ("singles", rate, "answered_per_second"), "{:.0f}")
+        line("    HTTP answer p50 ms", ("singles", rate, "answer_p50_ms"), "{:.1f}")
+        line("    HTTP answer p99 ms", ("singles", rate, "answer_p99_ms"), "{:.1f}", target)
+        line("    submission → case opened p50 ms", ("singles", rate, "case_opened_p50_ms"), "{:.0f}")
+        line(
+            "    submission → case opened p99 ms",
+            ("singles", rate, "case_opened_p99_ms"),
+            "{:.0f}",
+            "(at 200/s: < 250)" if rate == "200" else "",
+        )
+        line("    refused (503/429)", ("singles", rate, "refused"), "{:.0f}")
+        line("    refusal answer p99 ms", ("singles", rate, "refusal_p99_ms"), "{:.1f}")
+        line("    errors (other answers, no answer)", ("singles", rate, "errors"), "{:.0f}", "0")
+    line("limit: aiokafka, same-size messages/s", ("limits", "kafka_messages_per_second"), "{:,.0f}")
+    line("limit: asyncpg COPY, same-size rows/s", ("limits", "copy_rows_per_second"), "{:,.0f}")
+    if "limits" in runs[0]:
+        kafka = statistics.median(values(("limits", "kafka_messages_per_second")))
+        copy = statistics.median(values(("limits", "copy_rows_per_second")))
+        for section, key in (("batch", "rows_per_second"), ("batches", "disputes_per_second")):
+            if section in runs[0]:
+                rate = statistics.median(values((section, key)))
+                print(
+                    f"  {section}: system ÷ Kafka limit {rate / kafka:.3f} (target ≥ 0.11)   "
+                    f"system ÷ COPY limit {rate / copy:.3f}"
+                )
+    line(f"SQLite: batch of {args.disputes:,} processed, rows/s", ("sqlite", "rows_per_second"), "{:,.0f}")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--disputes", type=int, default=10_000)
-    parser.add_argument(
-        "--rates", default="20,40", help="offered single submissions per second, comma separated (one phase each)"
-    )
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--disputes", type=int, default=10_000, help="disputes per batch")
+    parser.add_argument("--batches", type=int, default=10, help="batches submitted together (two banks)")
+    parser.add_argument("--rates", default="50,100,200,400", help="offered single submissions per second")
+    parser.add_argument("--seconds", type=float, default=30.0, help="seconds per offered rate")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
+    parser.add_argument("--name", default="system", help="results file: bench/results/<name>.json")
     args = parser.parse_args()
+    args.sections = args.sections.split(",")
     keys = generate_key_pair(Path("var/bench-keys")).parent
+    from courtlink_shared.testing.infrastructure import session_infrastructure
+
     with session_infrastructure() as infra:
-        runs = [
-            await one_run(infra.postgres_server_url, infra.kafka_bootstrap_servers, args, keys)
-            for _ in range(args.runs)
-        ]
-
-    def median(section: str, key: str, rate: str | None = None) -> float:
-        return statistics.median((r[section][rate] if rate else r[section])[key] for r in runs)
-
-    def line(label: str, section: str, key: str, fmt: str, rate: str | None = None) -> str:
-        values = ", ".join(fmt.format((r[section][rate] if rate else r[section])[key]) for r in runs)
-        return f"  {label:<58} {fmt.format(median(section, key, rate)):>10}   ({values})"
-
-    system_rate = median("batch", "rows_per_second")
-    kafka, copy = median("limits", "kafka_messages_per_second"), median("limits", "copy_rows_per_second")
-    print(f"System benchmark, {args.disputes:,} disputes, {args.runs} runs: median (each run)")
-    print(line("batch → mediation cases opened, rows/s", "batch", "rows_per_second", "{:,.0f}"))
-    print(line("  per dispute, submission → case opened, p50 s", "batch", "p50_seconds", "{:.2f}"))
-    print(line("  per dispute, submission → case opened, p99 s", "batch", "p99_seconds", "{:.2f}"))
-    for rate in (f"{r:g}" for r in _rates(args)):
-        print(f"  single submissions offered at {rate}/s for {args.seconds:g} s:")
-        print(line("  HTTP answer p50 ms", "steady", "answer_p50_ms", "{:.1f}", rate))
-        print(line("  HTTP answer p99 ms", "steady", "answer_p99_ms", "{:.1f}", rate))
-        print(line("  submission → case opened p50 ms", "steady", "case_opened_p50_ms", "{:.0f}", rate))
-        print(line("  submission → case opened p99 ms", "steady", "case_opened_p99_ms", "{:.0f}", rate))
-    print(line("limit: aiokafka, same-size messages/s", "limits", "kafka_messages_per_second", "{:,.0f}"))
-    print(line("limit: asyncpg COPY, same-size rows/s", "limits", "copy_rows_per_second", "{:,.0f}"))
-    print(f"  system ÷ Kafka limit: {system_rate / kafka:.3f}    system ÷ COPY limit: {system_rate / copy:.3f}")
-    write_result(
-        "system",
-        {
-            "disputes": args.disputes,
-            "rates": _rates(args),
-            "seconds": args.seconds,
-            "runs": runs,
-            "ratios": {"system_to_kafka": system_rate / kafka, "system_to_copy": system_rate / copy},
-        },
-    )
+        runs = []
+        for _ in range(args.runs):
+            runs.append(await one_run(infra.postgres_server_url, infra.kafka_bootstrap_servers, args, keys))
+    report(args, runs)
+    write_result(args.name, {"arguments": dict(vars(args)), "runs": runs})
 
 
 if __name__ == "__main__":

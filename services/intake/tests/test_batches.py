@@ -163,10 +163,14 @@ async def test_a_batch_of_1000_with_bad_rows_routes_exactly_the_valid_ones(
     assert len(await all_disputes(api)) == 950, "sending the same batch again creates nothing"
 
 
+ROWS = 5000
+
+
 async def test_a_restart_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     settings: Settings, keys_dir: Path, api: Api
 ) -> None:
-    rows, faults = batch_of(1000, start=20_000)
+    # large enough that the first instance is still at it when it stops, however fast a chunk goes
+    rows, faults = batch_of(ROWS, start=20_000)
     headers = api.bank()
     first_app = create_app(settings)
     async with LifespanManager(first_app) as manager:
@@ -176,7 +180,7 @@ async def test_a_restart_in_the_middle_of_a_batch_loses_and_doubles_nothing(
             await eventually(lambda: _processed_some(client, batch_id, headers), what="processing to start")
     # the first instance stopped mid-batch; the fixture's app (a second instance) resumes unfinished batches on start
     progress = (await api.client.get(f"/batches/{batch_id}", headers=headers)).json()
-    assert progress["processed_rows"] < 1000, "the restart must really interrupt the batch"
+    assert progress["processed_rows"] < ROWS, "the restart must really interrupt the batch"
     second_app = create_app(settings)
     async with LifespanManager(second_app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
@@ -184,10 +188,10 @@ async def test_a_restart_in_the_middle_of_a_batch_loses_and_doubles_nothing(
             batch = await wait_completed(client, batch_id, headers)
             resent = (await client.post("/batches", json={"disputes": rows}, headers=headers)).json()
     assert resent["id"] == batch_id
-    assert batch["accepted"] + batch["rejected"] == 1000
+    assert batch["accepted"] + batch["rejected"] == ROWS
     assert batch["rejected"] == len(faults)
     disputes = await all_disputes(api)
-    assert len(disputes) == 1000 - len(faults)
+    assert len(disputes) == ROWS - len(faults)
     assert len({d["bank_reference"] for d in disputes}) == len(disputes)
 
 

@@ -17,16 +17,17 @@ from courtlink_shared.errors import Conflict, field_errors
 from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Batch, BatchRow
+from intake.models import Batch, BatchInput, BatchRow
+from intake.queries import batch_inputs
 from intake.schemas import DisputeIn
 from intake.service import Submitter, accept_disputes, claimant_errors
 
 log = logging.getLogger(__name__)
-CHUNK_ROWS = 250
+CHUNK_ROWS = 500
 
 
 def batch_fingerprint(rows: list[dict[str, Any]]) -> str:
@@ -36,7 +37,7 @@ def batch_fingerprint(rows: list[dict[str, Any]]) -> str:
 async def create_batch(
     session: AsyncSession, *, principal: Principal, rows: list[dict[str, Any]], source: str, now: datetime
 ) -> Batch:
-    """Store a batch (or return the same batch sent before by this bank). The caller commits."""
+    """Store a batch with its rows (or return the same batch sent before by this bank). The caller commits."""
     fingerprint = batch_fingerprint(rows)
     existing = (
         await session.execute(
@@ -51,7 +52,6 @@ async def create_batch(
         submitted_by=principal.subject,
         source=source,
         fingerprint=fingerprint,
-        payload=rows,
         total_rows=len(rows),
         processed_rows=0,
         accepted=0,
@@ -62,6 +62,10 @@ async def create_batch(
         created_at=now,
     )
     session.add(batch)
+    await session.flush()
+    await session.execute(
+        insert(BatchInput), [{"batch_id": batch.id, "position": i, "data": row} for i, row in enumerate(rows)]
+    )
     return batch
 
 
@@ -73,8 +77,8 @@ async def store_batch(
     Identical batches sent at the same moment all find no batch yet and race for the unique fingerprint: the
     losers roll back and, on the next round, read the winner's batch (committed before their insert failed)."""
     for _attempt in range(3):
-        batch = await create_batch(session, principal=principal, rows=rows, source=source, now=now)
         try:
+            batch = await create_batch(session, principal=principal, rows=rows, source=source, now=now)
             await session.commit()
             return batch
         except IntegrityError:
@@ -97,6 +101,14 @@ def _validate(row: dict[str, Any], bank_code: str) -> tuple[DisputeIn | None, li
 
 
 RESCAN_SECONDS = 5.0
+
+# Which of the batch's counters a row's outcome adds to.
+COUNTER_OF_OUTCOME = {
+    "accepted": "accepted",
+    "existing": "existing",
+    "probable_duplicate": "probable_duplicates",
+    "rejected": "rejected",
+}
 
 
 class BatchProcessor:
@@ -156,7 +168,7 @@ class BatchProcessor:
             if batch is None:
                 return False
             start = batch.processed_rows
-            rows = batch.payload[start : start + CHUNK_ROWS]
+            rows = await batch_inputs(session, batch.id, start=start, count=CHUNK_ROWS)
             now = runtime.clock.now()
             validated = [_validate(row, batch.bank_code) for row in rows]
             items = [item for item, _ in validated if item is not None]
@@ -168,26 +180,23 @@ class BatchProcessor:
                 if items
                 else []
             )
+            report: list[dict[str, Any]] = []
             for offset, (row, (item, errors)) in enumerate(zip(rows, validated, strict=True)):
                 accepted = next(outcomes) if item is not None else None
                 kind = accepted.outcome if accepted else "rejected"
-                session.add(
-                    BatchRow(
-                        batch_id=batch.id,
-                        row_number=first_row_number(batch) + start + offset,
-                        bank_reference=str(row.get("bank_reference") or "")[:64] or None,
-                        outcome=kind,
-                        dispute_id=accepted.dispute_id if accepted else None,
-                        errors=(accepted.errors if accepted else errors),
-                    )
+                report.append(
+                    {
+                        "batch_id": batch.id,
+                        "row_number": first_row_number(batch) + start + offset,
+                        "bank_reference": str(row.get("bank_reference") or "")[:64] or None,
+                        "outcome": kind,
+                        "dispute_id": accepted.dispute_id if accepted else None,
+                        "errors": accepted.errors if accepted else errors,
+                    }
                 )
-                counter = {
-                    "accepted": "accepted",
-                    "existing": "existing",
-                    "probable_duplicate": "probable_duplicates",
-                    "rejected": "rejected",
-                }[kind]
+                counter = COUNTER_OF_OUTCOME[kind]
                 setattr(batch, counter, getattr(batch, counter) + 1)
+            await session.execute(insert(BatchRow), report)
             batch.processed_rows = start + len(rows)
             if batch.processed_rows >= batch.total_rows:
                 batch.status = "completed"

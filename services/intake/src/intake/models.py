@@ -94,7 +94,8 @@ class TimelineEntry(Base):
 
 
 class Batch(Base):
-    """A batch upload; its raw rows are kept so that processing resumes after a restart."""
+    """A batch upload and its progress; its rows as uploaded are kept (BatchInput) so that processing resumes
+    after a restart."""
 
     __tablename__ = "batches"
     __table_args__ = (UniqueConstraint("bank_code", "fingerprint", name="uq_batches_fingerprint"),)
@@ -104,7 +105,6 @@ class Batch(Base):
     submitted_by: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(10))
     fingerprint: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[list[Any]]
     total_rows: Mapped[int]
     processed_rows: Mapped[int] = mapped_column(default=0)
     accepted: Mapped[int] = mapped_column(default=0)
@@ -114,6 +114,17 @@ class Batch(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class BatchInput(Base):
+    """One row of a batch as the bank uploaded it (position 0 is the first row). A row apiece, so that a worker
+    reads only its chunk and reading a batch's progress never touches its rows."""
+
+    __tablename__ = "batch_inputs"
+
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[dict[str, Any]]
 
 
 class BatchRow(Base):

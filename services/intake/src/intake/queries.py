@@ -18,7 +18,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from intake.models import Batch, BatchRow, Dispute, Respondent, TimelineEntry
+from intake.models import Batch, BatchInput, BatchRow, Dispute, Respondent, TimelineEntry
 from intake.rules import DisputeStatus, IntakeCounts, IntakeStatistics, intake_statistics
 
 
@@ -147,4 +147,14 @@ async def own_batch(session: AsyncSession, *, principal: Principal, batch_id: st
 async def batch_rows(session: AsyncSession, batch_id: str) -> list[BatchRow]:
     """A batch's rows in upload order, each with its outcome."""
     rows = await session.execute(select(BatchRow).where(BatchRow.batch_id == batch_id).order_by(BatchRow.row_number))
+    return list(rows.scalars())
+
+
+async def batch_inputs(session: AsyncSession, batch_id: str, *, start: int, count: int) -> list[dict[str, Any]]:
+    """Rows `start` to `start + count - 1` of a batch (0-based), as the bank uploaded them."""
+    rows = await session.execute(
+        select(BatchInput.data)
+        .where(BatchInput.batch_id == batch_id, BatchInput.position >= start, BatchInput.position < start + count)
+        .order_by(BatchInput.position)
+    )
     return list(rows.scalars())

@@ -29,7 +29,7 @@ from courtlink_shared.identifiers.case_number import PRE_LITIGATION_MEDIATION
 from courtlink_shared.identifiers.case_number_allocation import allocate_case_numbers
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,6 +124,17 @@ async def submit_dispute(
     raise Conflict("the same dispute is being submitted concurrently; retry")
 
 
+@dataclass
+class _NewDispute:
+    """A dispute accepted in this call, before it is written."""
+
+    id: str
+    item: DisputeIn
+    fingerprint: str
+    duplicate_of: str | None
+    mediation_number: str | None = None
+
+
 async def accept_disputes(
     session: AsyncSession,
     *,
@@ -135,13 +146,15 @@ async def accept_disputes(
 ) -> list[RowOutcome]:
     """Accept validated disputes of one bank: idempotent per bank reference, duplicates flagged, the rest routed.
 
-    Returns one outcome per item, in order. The caller commits.
+    Set-based, so that a batch's chunk costs a handful of statements whatever its size: two look-ups, one
+    number allocation per court, one multi-row insert per table. Returns one outcome per item, in order. The
+    caller commits.
     """
     fingerprints = [submission_fingerprint(item.model_dump(mode="json")) for item in items]
     known = await _known_references(session, submitter.bank_code, [i.bank_reference for i in items])
     probable = await _probable_duplicates(session, submitter.bank_code, items)
     outcomes: list[RowOutcome] = []
-    new: list[tuple[DisputeIn, Dispute]] = []
+    new: list[_NewDispute] = []
     for item, fingerprint in zip(items, fingerprints, strict=True):
         if item.bank_reference in known:
             existing_id, existing_fp = known[item.bank_reference]
@@ -150,28 +163,100 @@ async def accept_disputes(
             else:
                 outcomes.append(RowOutcome("rejected", errors=[_conflict_error(item.bank_reference)]))
             continue
-        dispute = _new_dispute(item, fingerprint, submitter, now, batch_id)
-        known[item.bank_reference] = (dispute.id, fingerprint)
-        duplicate_of = next(
-            (
-                probable[(item.contract_number, r.id_number)]
-                for r in item.respondents
-                if (item.contract_number, r.id_number) in probable
-            ),
-            None,
-        )
-        for respondent in item.respondents:
-            probable.setdefault((item.contract_number, respondent.id_number), dispute.id)
-        dispute.probable_duplicate_of = duplicate_of
-        session.add(dispute)
-        new.append((item, dispute))
-        outcomes.append(RowOutcome("probable_duplicate" if duplicate_of else "accepted", dispute.id))
-    await session.flush()
-    for item, dispute in new:
-        await _record_submission(session, outbox=outbox, now=now, submitter=submitter, dispute=dispute, item=item)
-    to_route = [dispute for _item, dispute in new if dispute.probable_duplicate_of is None]
-    await route(session, outbox=outbox, now=now, disputes=to_route)
+        dispute_id = str(uuid.uuid4())
+        known[item.bank_reference] = (dispute_id, fingerprint)
+        pairs = [(item.contract_number, r.id_number) for r in item.respondents]
+        duplicate_of = next((probable[pair] for pair in pairs if pair in probable), None)
+        for pair in pairs:
+            probable.setdefault(pair, dispute_id)
+        new.append(_NewDispute(dispute_id, item, fingerprint, duplicate_of))
+        outcomes.append(RowOutcome("probable_duplicate" if duplicate_of else "accepted", dispute_id))
+    to_route = [n for n in new if n.duplicate_of is None]
+    for dispute, number in zip(to_route, await _mediation_numbers(session, now, to_route), strict=True):
+        dispute.mediation_number = number
+    await _insert_disputes(session, new, submitter=submitter, now=now, batch_id=batch_id)
+    for dispute in new:
+        await _record_submission(session, outbox=outbox, now=now, submitter=submitter, dispute=dispute)
+        if dispute.mediation_number is not None:
+            snapshot = DisputeSnapshot.model_validate(dispute.item, from_attributes=True)
+            await _record_routing(
+                session,
+                outbox=outbox,
+                now=now,
+                dispute_id=dispute.id,
+                number=dispute.mediation_number,
+                snapshot=snapshot,
+            )
     return outcomes
+
+
+async def _mediation_numbers(session: AsyncSession, now: datetime, disputes: Sequence[_NewDispute]) -> list[str]:
+    """Pre-litigation mediation numbers for these disputes, in order: one allocation per court."""
+    year = now.astimezone(SHANGHAI).year
+    by_court: dict[str, list[int]] = {}
+    for index, dispute in enumerate(disputes):
+        by_court.setdefault(dispute.item.court_code, []).append(index)
+    numbers: list[str] = [""] * len(disputes)
+    for court, indexes in sorted(by_court.items()):
+        allocated = await allocate_case_numbers(
+            session, court_code=court, type_code=PRE_LITIGATION_MEDIATION, year=year, count=len(indexes)
+        )
+        for index, number in zip(indexes, allocated, strict=True):
+            numbers[index] = str(number)
+    return numbers
+
+
+async def _insert_disputes(
+    session: AsyncSession, new: Sequence[_NewDispute], *, submitter: Submitter, now: datetime, batch_id: str | None
+) -> None:
+    """The disputes and their respondents in one multi-row insert each; routed ones already carry their number."""
+    if not new:
+        return
+    disputes, respondents = [], []
+    for dispute in new:
+        item, claim, routed = dispute.item, dispute.item.claim, dispute.mediation_number is not None
+        disputes.append(
+            {
+                "id": dispute.id,
+                "bank_code": submitter.bank_code,
+                "bank_name": item.claimant.name,
+                "bank_reference": item.bank_reference,
+                "fingerprint": dispute.fingerprint,
+                "dispute_type": item.dispute_type,
+                "court_code": item.court_code,
+                "contract_number": item.contract_number,
+                "default_date": item.default_date,
+                "principal": claim.principal,
+                "interest": claim.interest,
+                "penalty": claim.penalty,
+                "fees": claim.fees,
+                "total": claim.total,
+                "evidence": [e.model_dump(mode="json") for e in item.evidence],
+                "warnings": _warnings(item),
+                "status": DisputeStatus.ROUTED if routed else DisputeStatus.PENDING_REVIEW,
+                "mediation_number": dispute.mediation_number,
+                "notice_template": notice_template_for(item.dispute_type) if routed else None,
+                "probable_duplicate_of": dispute.duplicate_of,
+                "batch_id": batch_id,
+                "submitted_at": now,
+                "routed_at": now if routed else None,
+                "updated_at": now,
+            }
+        )
+        respondents += [
+            {
+                "dispute_id": dispute.id,
+                "position": i,
+                "kind": r.kind,
+                "name": r.name,
+                "id_number": r.id_number,
+                "phone": r.phone,
+                "address": r.address,
+            }
+            for i, r in enumerate(item.respondents)
+        ]
+    await session.execute(insert(Dispute), disputes)
+    await session.execute(insert(Respondent), respondents)
 
 
 async def _known_references(session: AsyncSession, bank_code: str, references: list[str]) -> dict[str, tuple[str, str]]:
@@ -197,41 +282,10 @@ async def _probable_duplicates(
     return {(contract, id_number): dispute_id for contract, id_number, dispute_id in rows}
 
 
-def _new_dispute(
-    item: DisputeIn, fingerprint: str, submitter: Submitter, now: datetime, batch_id: str | None
-) -> Dispute:
-    claim = item.claim
-    return Dispute(
-        id=str(uuid.uuid4()),
-        bank_code=submitter.bank_code,
-        bank_name=item.claimant.name,
-        bank_reference=item.bank_reference,
-        fingerprint=fingerprint,
-        dispute_type=item.dispute_type,
-        court_code=item.court_code,
-        contract_number=item.contract_number,
-        default_date=item.default_date,
-        principal=claim.principal,
-        interest=claim.interest,
-        penalty=claim.penalty,
-        fees=claim.fees,
-        total=claim.total,
-        evidence=[e.model_dump(mode="json") for e in item.evidence],
-        warnings=_warnings(item),
-        status=DisputeStatus.PENDING_REVIEW,
-        batch_id=batch_id,
-        submitted_at=now,
-        updated_at=now,
-        respondents=[
-            Respondent(position=i, kind=r.kind, name=r.name, id_number=r.id_number, phone=r.phone, address=r.address)
-            for i, r in enumerate(item.respondents)
-        ],
-    )
-
-
 async def _record_submission(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, submitter: Submitter, dispute: Dispute, item: DisputeIn
+    session: AsyncSession, *, outbox: Outbox, now: datetime, submitter: Submitter, dispute: _NewDispute
 ) -> None:
+    item = dispute.item
     await add_entry(
         session,
         dispute_id=dispute.id,
@@ -239,25 +293,25 @@ async def _record_submission(
         kind="submitted",
         summary="银行提交纠纷，经校验已受理",
         actor=submitter.actor.subject,
-        detail={"bank_reference": dispute.bank_reference},
+        detail={"bank_reference": item.bank_reference},
     )
-    if dispute.probable_duplicate_of:
+    if dispute.duplicate_of:
         await add_entry(
             session,
             dispute_id=dispute.id,
             at=now,
             kind="flagged_duplicate",
             summary="疑似重复提交（同一合同与被申请人），待立案工作人员审查",
-            detail={"probable_duplicate_of": dispute.probable_duplicate_of},
+            detail={"probable_duplicate_of": dispute.duplicate_of},
         )
     event = DisputeSubmitted(
         dispute_id=dispute.id,
-        bank_code=dispute.bank_code,
-        bank_reference=dispute.bank_reference,
-        court_code=dispute.court_code,
-        dispute_type=dispute.dispute_type,
+        bank_code=submitter.bank_code,
+        bank_reference=item.bank_reference,
+        court_code=item.court_code,
+        dispute_type=item.dispute_type,
         submitted_at=now,
-        probable_duplicate_of=dispute.probable_duplicate_of,
+        probable_duplicate_of=dispute.duplicate_of,
     )
     await outbox.emit(session, event, subject=dispute.id, time=now)
 
@@ -294,7 +348,8 @@ def party_of(respondent: Respondent) -> Party:
 
 
 async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, disputes: Sequence[Dispute]) -> None:
-    """Give each dispute its pre-litigation mediation number and notice, and send it to mediation."""
+    """Give stored disputes (probable duplicates a clerk released) their pre-litigation mediation number and
+    notice, and send them to mediation. New disputes are routed as they are accepted (accept_disputes)."""
     year = now.astimezone(SHANGHAI).year
     by_court: dict[str, list[Dispute]] = {}
     for dispute in disputes:
@@ -309,19 +364,35 @@ async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, dispute
             dispute.status = DisputeStatus.ROUTED
             dispute.routed_at = now
             dispute.updated_at = now
-            await add_entry(
+            await _record_routing(
                 session,
+                outbox=outbox,
+                now=now,
                 dispute_id=dispute.id,
-                at=now,
-                kind="routed",
-                summary=f"已分流至诉前调解，编号{number}，已发出诉前调解告知书",
-                detail={"mediation_number": str(number)},
+                number=str(number),
+                snapshot=snapshot_of(dispute),
             )
-            event = DisputeRouted(
-                dispute_id=dispute.id,
-                mediation_number=dispute.mediation_number,
-                notice=NoticeRef(template=dispute.notice_template, issued_at=now, url=f"/disputes/{dispute.id}/notice"),
-                dispute=snapshot_of(dispute),
-                routed_at=now,
-            )
-            await outbox.emit(session, event, subject=dispute.id, time=now)
+
+
+async def _record_routing(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute_id: str, number: str, snapshot: DisputeSnapshot
+) -> None:
+    """The routing step in the timeline and the event that opens the mediation case."""
+    await add_entry(
+        session,
+        dispute_id=dispute_id,
+        at=now,
+        kind="routed",
+        summary=f"已分流至诉前调解，编号{number}，已发出诉前调解告知书",
+        detail={"mediation_number": number},
+    )
+    event = DisputeRouted(
+        dispute_id=dispute_id,
+        mediation_number=number,
+        notice=NoticeRef(
+            template=notice_template_for(snapshot.dispute_type), issued_at=now, url=f"/disputes/{dispute_id}/notice"
+        ),
+        dispute=snapshot,
+        routed_at=now,
+    )
+    await outbox.emit(session, event, subject=dispute_id, time=now)
