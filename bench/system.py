@@ -180,17 +180,22 @@ async def _post_batch(system: System, body: dict[str, Any], bank: str) -> tuple[
         return str(response.json()["id"]), submitted
 
 
-async def _poll_progress(system: System, batch_id: str, done: asyncio.Event) -> list[float]:
-    """GET /batches/{id} every 100 ms until done, as a progress bar does: each answer's milliseconds."""
+async def _poll_progress(system: System, batch_id: str, done: asyncio.Event) -> tuple[list[float], float]:
+    """GET /batches/{id} every 100 ms until done, as a progress bar does: each answer's milliseconds, and when
+    (time.time()) the batch was first seen completed."""
     timings: list[float] = []
+    completed = float("nan")
     headers = system.auth(Role.BANK_OPERATOR, BANKS[0])
     async with httpx.AsyncClient(base_url=system.intake.url, timeout=30) as http:
         while not done.is_set():
             began = time.perf_counter()
-            (await http.get(f"/batches/{batch_id}", headers=headers)).raise_for_status()
+            response = await http.get(f"/batches/{batch_id}", headers=headers)
             timings.append((time.perf_counter() - began) * 1000)
+            response.raise_for_status()
+            if response.json()["status"] == "completed" and completed != completed:
+                completed = time.time()
             await asyncio.sleep(0.1)
-    return timings
+    return timings, completed
 
 
 async def section_batch(system: System, disputes: int) -> dict[str, float]:
@@ -201,11 +206,12 @@ async def section_batch(system: System, disputes: int) -> dict[str, float]:
     poller = asyncio.create_task(_poll_progress(system, batch_id, done))
     await _wait_count(system.mediation_db, "SELECT count(*) FROM cases", disputes)
     done.set()
-    progress = await poller
+    progress, completed = await poller
     opened = await _opened_at(system)
     latencies = [(at - submitted).total_seconds() for at in opened.values()]
     return {
         "rows_per_second": disputes / max(latencies),
+        "intake_rows_per_second": disputes / (completed - submitted.timestamp()),
         "p50_seconds": _percentile(latencies, 0.5),
         "p99_seconds": _percentile(latencies, 0.99),
         "progress_read_p50_ms": _percentile(progress, 0.5),
@@ -406,6 +412,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
 
     print(f"System benchmark, {args.runs} runs: median (each run)   target")
     line(f"batch of {args.disputes:,} → cases opened, rows/s", ("batch", "rows_per_second"), "{:,.0f}", "≥ 3,500")
+    line("  intake alone (batch completed), rows/s", ("batch", "intake_rows_per_second"), "{:,.0f}")
     line("  per dispute, submission → case opened, p50 s", ("batch", "p50_seconds"), "{:.2f}")
     line("  per dispute, submission → case opened, p99 s", ("batch", "p99_seconds"), "{:.2f}")
     line("  GET /batches/{id} while processing, p50 ms", ("batch", "progress_read_p50_ms"), "{:.1f}", "a few ms")

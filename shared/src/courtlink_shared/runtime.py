@@ -23,7 +23,7 @@ from courtlink_shared.deadlines import calendar_store
 from courtlink_shared.deadlines.sweep import DeadlineHandler, DeadlineSweeper
 from courtlink_shared.events.platform import CalendarArrangementLoaded
 from courtlink_shared.events.topics import PLATFORM_CALENDAR, TOPICS, Topic
-from courtlink_shared.messaging.consumer import EventConsumer, EventHandler
+from courtlink_shared.messaging.consumer import AnyHandler, EventConsumer
 from courtlink_shared.messaging.kafka import ensure_topics
 from courtlink_shared.messaging.outbox import Outbox
 from courtlink_shared.messaging.relay import OutboxRelay
@@ -40,7 +40,7 @@ class ConsumerSpec:
 
     group: str
     topics: Sequence[Topic]
-    handlers: Mapping[str, EventHandler]
+    handlers: Mapping[str, AnyHandler]
 
 
 @dataclass

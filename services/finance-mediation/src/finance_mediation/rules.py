@@ -95,9 +95,9 @@ def choose_mediator(
     ]
     if not candidates:
         return None
-    return min(
-        candidates, key=lambda load: (Decimal(load.active_cases) / Decimal(load.capacity), load.active_cases, load.id)
-    )
+    # active/capacity as a float orders exactly (and ~10x faster than Decimal): for integers far below 2**26 two
+    # different ratios differ by more than a float's rounding, and equal ratios round to the same float
+    return min(candidates, key=lambda load: (load.active_cases / load.capacity, load.active_cases, load.id))
 
 
 # --- deadlines -------------------------------------------------------------------------------------------------

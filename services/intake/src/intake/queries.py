@@ -129,10 +129,12 @@ async def statistics(
     return intake_statistics(IntakeCounts(accepted, routed, closed, settled, filed))
 
 
-async def dispute_for_update(session: AsyncSession, dispute_id: str) -> Dispute | None:
-    """A dispute locked for the event that changes it (unscoped: events come from the platform, not a caller)."""
-    query = await lock_for_update(session, select(Dispute).where(Dispute.id == dispute_id))
-    return (await session.execute(query)).scalar_one_or_none()
+async def disputes_for_update(session: AsyncSession, dispute_ids: set[str]) -> dict[str, Dispute]:
+    """Disputes locked for the events that change them, by id (unscoped: events come from the platform, not a
+    caller). Locked in id order, so that two transactions locking overlapping sets cannot deadlock."""
+    query = select(Dispute).where(Dispute.id.in_(dispute_ids)).order_by(Dispute.id)
+    rows = (await session.execute(await lock_for_update(session, query))).scalars()
+    return {dispute.id: dispute for dispute in rows}
 
 
 async def own_batch(session: AsyncSession, *, principal: Principal, batch_id: str) -> Batch:

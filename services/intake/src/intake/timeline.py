@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.db.buffered_inserts import buffer_insert
 from courtlink_shared.deadlines.periods import ends_on
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import TimelineEntry
+
+TIMELINE = cast(Table, TimelineEntry.__table__)
 
 GROUND_ZH = {
     "party_withdrew_or_refused": "当事人撤回或拒绝调解",
@@ -69,7 +73,6 @@ async def add_entry(
     actor: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one step to a dispute's timeline (in the caller's transaction)."""
-    session.add(
-        TimelineEntry(dispute_id=dispute_id, at=at, kind=kind, summary=summary, actor=actor, detail=detail or {})
-    )
+    """Append one step to a dispute's timeline (in the caller's transaction, written when it commits)."""
+    row = {"dispute_id": dispute_id, "at": at, "kind": kind, "summary": summary, "actor": actor, "detail": detail or {}}
+    buffer_insert(session, TIMELINE, row)

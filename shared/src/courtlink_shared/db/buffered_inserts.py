@@ -38,6 +38,9 @@ def _write_before_commit(session: AsyncSession, table: Table, rows: list[dict[st
         # Runs in SQLAlchemy's greenlet, where sync-style execution is allowed. A listener left by a transaction
         # that rolled back finds another buffer (or none) and writes nothing.
         if rows and sync_session.info.get(key) is rows:
+            # before_commit runs ahead of the commit's own flush: flush first, so that rows referring to objects
+            # added in this transaction (a foreign key) find them
+            sync_session.flush()
             sync_session.execute(table.insert(), list(rows))
             rows.clear()
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,7 +44,41 @@ EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 """handler(session, envelope, data): do the work in `session`; the consumer commits it with the inbox record.
 Several events of one partition may share a transaction: a handler must not commit or roll back itself."""
 
-_Decoded = tuple[ConsumerRecord[bytes, bytes], Envelope, Any, EventHandler]
+
+@dataclass(frozen=True)
+class EventBatchHandler:
+    """Handles a run of consecutive events of one poll in one call, for set-based work (one look-up for all of
+    them instead of one each). `handle(session, events)` gets [(envelope, data), ...] in partition order and
+    must treat each event as `EventHandler` would, setting its context with `handling(envelope)`. An event that
+    fails alone is handled again alone, as a run of one."""
+
+    handle: Callable[[AsyncSession, list[tuple[Envelope, Any]]], Awaitable[None]]
+
+
+AnyHandler = EventHandler | EventBatchHandler
+
+_Decoded = tuple[ConsumerRecord[bytes, bytes], Envelope, Any, AnyHandler]
+
+
+@contextlib.contextmanager
+def handling(envelope: Envelope) -> Iterator[None]:
+    """The event's correlation and causation ids for what is emitted while handling it."""
+    tokens = (context.correlation_id.set(envelope.correlationid), context.causation_id.set(str(envelope.id)))
+    try:
+        yield
+    finally:
+        context.causation_id.reset(tokens[1])
+        context.correlation_id.reset(tokens[0])
+
+
+async def _call(handler: AnyHandler, session: AsyncSession, events: list[tuple[Envelope, Any]]) -> None:
+    """A batch handler gets the run; a plain handler each event in turn."""
+    if isinstance(handler, EventBatchHandler):
+        await handler.handle(session, events)
+        return
+    for envelope, data in events:
+        with handling(envelope):
+            await handler(session, envelope, data)
 
 
 class PermanentEventError(Exception):
@@ -81,7 +117,7 @@ class EventConsumer:
         session_factory: async_sessionmaker[AsyncSession],
         bootstrap_servers: str,
         topics: Iterable[Topic],
-        handlers: Mapping[str, EventHandler],
+        handlers: Mapping[str, AnyHandler],
         topic_prefix: str = "",
         timeout_seconds: float = 10.0,
         max_attempts: int = 5,
@@ -261,22 +297,15 @@ class EventConsumer:
                     )
                 ).scalars()
             )
-            fresh = [item for item in items if str(item[1].id) not in seen]
-            rows = []
-            for record, envelope, data, handler in fresh:
-                if str(envelope.id) in seen:
-                    continue  # the same event twice in one batch
-                seen.add(str(envelope.id))
-                tokens = (
-                    context.correlation_id.set(envelope.correlationid),
-                    context.causation_id.set(str(envelope.id)),
-                )
-                try:
-                    await handler(session, envelope, data)
-                finally:
-                    context.causation_id.reset(tokens[1])
-                    context.correlation_id.reset(tokens[0])
-                rows.append(self._inbox_row(record, envelope))
+            fresh = []
+            for item in items:
+                if str(item[1].id) not in seen:  # handled before, or the same event twice in one batch
+                    seen.add(str(item[1].id))
+                    fresh.append(item)
+            rows = [self._inbox_row(record, envelope) for record, envelope, _, _ in fresh]
+            # consecutive events with the same handler form a run, handled in one call (in partition order)
+            for handler, run in itertools.groupby(fresh, key=lambda item: item[3]):
+                await _call(handler, session, [(envelope, data) for _, envelope, data, _ in run])
             if rows:
                 await session.execute(inbox.insert(), rows)
             await session.commit()
@@ -297,7 +326,7 @@ class EventConsumer:
             "handled_at": datetime.now(UTC),
         }
 
-    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventData | None, EventHandler | None]:
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventData | None, AnyHandler | None]:
         try:  # structured mode, binary mode, or the legacy form of events written before the switch
             envelope = from_kafka(record.value, record.headers)
         except UnreadableEvent as exc:
@@ -313,11 +342,10 @@ class EventConsumer:
             raise _DeadLetter("invalid_data", exc) from exc
 
     async def _handle(
-        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, data: Any, handler: EventHandler
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, data: Any, handler: AnyHandler
     ) -> None:
         event_id = str(envelope.id)
-        tokens = (context.correlation_id.set(envelope.correlationid), context.causation_id.set(event_id))
-        try:
+        with handling(envelope):
             async with self._session_factory() as session:
                 seen = await session.execute(
                     select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id == event_id)
@@ -326,7 +354,7 @@ class EventConsumer:
                     self.duplicates += 1
                     EVENTS_HANDLED.labels(consumer=self.name, outcome="duplicate").inc()
                     return
-                await handler(session, envelope, data)
+                await _call(handler, session, [(envelope, data)])
                 await session.execute(inbox.insert().values(**self._inbox_row(record, envelope)))
                 try:
                     await session.commit()
@@ -336,9 +364,6 @@ class EventConsumer:
                     return
             self.handled += 1
             EVENTS_HANDLED.labels(consumer=self.name, outcome="handled").inc()
-        finally:
-            context.causation_id.reset(tokens[1])
-            context.correlation_id.reset(tokens[0])
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, error: BaseException | str, stop: asyncio.Event
