@@ -77,7 +77,9 @@ class ServiceRuntime:
             refetch_seconds=settings.auth_jwks_refetch_seconds,
             max_lifetime_seconds=settings.auth_max_token_lifetime_seconds,
         )
-        self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.engine: AsyncEngine = create_engine(
+            settings.database_url, pool_timeout=settings.database_pool_timeout_seconds
+        )
         self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
         self.relay = OutboxRelay(
             self.engine,

@@ -45,6 +45,15 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, gt=0, description="Largest request body of any route (413 beyond it) unless a route says."
     )
+    max_requests_in_flight: int = Field(
+        default=100, gt=0, description="Requests one process serves at once; more wait (see the next setting)."
+    )
+    max_request_wait_seconds: float = Field(
+        default=0.5, ge=0, description="How long a request waits for a free slot before it is answered 503 busy."
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long a request waits for a pooled database connection (then 503 busy)."
+    )
     log_level: str = Field(default="INFO", description="Python log level.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay polling fallback when no NOTIFY arrives.")
     relay_batch_size: int = Field(default=500, description="Outbox rows published per round trip.")

@@ -17,7 +17,7 @@ from courtlink_shared.web.problems import Conflict, NotFound
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import HTMLResponse
 
-from intake import lifecycle, queries, service
+from intake import lifecycle, queries, submissions
 from intake.models import Dispute
 from intake.notices import compose_notice, render_notice_html, render_notice_pdf
 from intake.rules import DisputeStatus
@@ -89,11 +89,11 @@ async def submit_dispute(
     body: DisputeIn,
     response: Response,
     session: SessionDep,
-    outbox: OutboxDep,
-    clock: ClockDep,
+    runtime: RuntimeDep,
     principal: BankOperator,
 ) -> DisputeOut:
-    row = await service.submit_dispute(session, outbox=outbox, now=clock.now(), principal=principal, item=body)
+    groups = runtime.worker(submissions.SubmissionGroups)
+    row = await submissions.submit_dispute(groups, principal=principal, item=body)
     if row.outcome == "rejected":
         raise Conflict(row.errors[0]["message"], errors=row.errors)
     if row.outcome == "existing":

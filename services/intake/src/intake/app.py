@@ -6,7 +6,7 @@ from pathlib import Path
 
 from courtlink_shared.clock import Clock
 from courtlink_shared.events.topics import MEDIATION_CASES
-from courtlink_shared.runtime import ConsumerSpec, ServiceParts, ServiceRuntime
+from courtlink_shared.runtime import ConsumerSpec, ServiceParts, ServiceRuntime, Worker
 from courtlink_shared.web.app_factory import create_service_app
 from fastapi import FastAPI
 
@@ -15,6 +15,7 @@ from intake.api_batches import batch_router
 from intake.batches import BatchProcessor
 from intake.handlers import mediation_handlers
 from intake.settings import Settings
+from intake.submissions import SubmissionGroups
 
 DESCRIPTION = (
     "Banks submit financial disputes; the court validates them, issues the pre-litigation mediation "
@@ -27,6 +28,10 @@ def _consumers(runtime: ServiceRuntime) -> list[ConsumerSpec]:
     return [ConsumerSpec(group="intake", topics=[MEDIATION_CASES], handlers=mediation_handlers(runtime))]
 
 
+def _workers(runtime: ServiceRuntime) -> list[Worker]:
+    return [BatchProcessor(runtime), SubmissionGroups(runtime)]
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The intake app: its lifespan migrates the database and starts the relay, the mediation consumer and
     the batch worker."""
@@ -36,7 +41,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="Courtlink intake",
         description=DESCRIPTION,
         routers=[batch_router, router],
-        parts=ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, workers=lambda rt: [BatchProcessor(rt)]),
+        parts=ServiceParts(
+            migrations_dir=MIGRATIONS,
+            consumers=_consumers,
+            workers=lambda rt: [BatchProcessor(rt), SubmissionGroups(rt)],
+        ),
         clock=clock,
         body_limits={
             "POST /disputes": settings.dispute_max_body_bytes,

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.clock import SHANGHAI
-from courtlink_shared.errors import Conflict, InvalidInput, field_problem
+from courtlink_shared.errors import field_problem
 from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
 from courtlink_shared.events.intake import (
     DisputeRouted,
@@ -30,7 +30,6 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Dispute, Respondent
@@ -101,29 +100,6 @@ def _conflict_error(reference: str) -> dict[str, Any]:
     )
 
 
-async def submit_dispute(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, principal: Principal, item: DisputeIn
-) -> RowOutcome:
-    """One dispute submitted through the API, committed; the claimant must be the caller's bank.
-
-    A concurrent submission of the same reference (or the same number row) wins the unique key: run again,
-    and the second run sees the winner's dispute.
-    """
-    errors = claimant_errors(item, principal.organisation)
-    if errors:
-        raise InvalidInput("the claimant is not your bank", errors=errors)
-    for _attempt in range(3):
-        try:
-            [outcome] = await accept_disputes(
-                session, outbox=outbox, now=now, submitter=submitter_of(principal), items=[item]
-            )
-            await session.commit()
-            return outcome
-        except IntegrityError:
-            await session.rollback()
-    raise Conflict("the same dispute is being submitted concurrently; retry")
-
-
 @dataclass
 class _NewDispute:
     """A dispute accepted in this call, before it is written."""
@@ -171,22 +147,19 @@ async def accept_disputes(
             probable.setdefault(pair, dispute_id)
         new.append(_NewDispute(dispute_id, item, fingerprint, duplicate_of))
         outcomes.append(RowOutcome("probable_duplicate" if duplicate_of else "accepted", dispute_id))
+    for dispute in new:
+        await _record_submission(session, outbox=outbox, now=now, submitter=submitter, dispute=dispute)
     to_route = [n for n in new if n.duplicate_of is None]
+    snapshots = [DisputeSnapshot.model_validate(n.item, from_attributes=True) for n in to_route]
+    # From the numbers' allocation on, the court's number row is locked until the commit: only the writing is left
     for dispute, number in zip(to_route, await _mediation_numbers(session, now, to_route), strict=True):
         dispute.mediation_number = number
     await _insert_disputes(session, new, submitter=submitter, now=now, batch_id=batch_id)
-    for dispute in new:
-        await _record_submission(session, outbox=outbox, now=now, submitter=submitter, dispute=dispute)
-        if dispute.mediation_number is not None:
-            snapshot = DisputeSnapshot.model_validate(dispute.item, from_attributes=True)
-            await _record_routing(
-                session,
-                outbox=outbox,
-                now=now,
-                dispute_id=dispute.id,
-                number=dispute.mediation_number,
-                snapshot=snapshot,
-            )
+    for dispute, snapshot in zip(to_route, snapshots, strict=True):
+        assert dispute.mediation_number is not None
+        await _record_routing(
+            session, outbox=outbox, now=now, dispute_id=dispute.id, number=dispute.mediation_number, snapshot=snapshot
+        )
     return outcomes
 
 

@@ -13,6 +13,7 @@ the strict form.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from stdnum.cn import uscc
@@ -151,6 +152,7 @@ def _check_structure(code: str) -> None:
         )
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a bank's batch checks its own code on every row
 def check_credit_code(value: str) -> CreditCodeCheck:
     """Normalise and check. A code whose structure is wrong raises InvalidIdentifier saying which part; a code whose
     final check character or embedded organisation code check fails is accepted with a warning (legacy codes)."""

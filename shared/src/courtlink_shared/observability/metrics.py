@@ -5,6 +5,9 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("courtlink_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+REQUESTS_REFUSED = Counter(
+    "courtlink_requests_refused_total", "Requests answered 503 because the service was busy", ["service", "reason"]
+)
 HTTP_LATENCY = Histogram("courtlink_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
 OUTBOX_BACKLOG = Gauge("courtlink_outbox_backlog", "Outbox rows not yet published", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(

@@ -13,6 +13,7 @@ from courtlink_shared.observability.logging import configure_logging
 from courtlink_shared.runtime import ServiceParts, ServiceRuntime
 from courtlink_shared.settings import ServiceSettings
 from courtlink_shared.web import calendar_api, health
+from courtlink_shared.web.admission import AdmissionMiddleware
 from courtlink_shared.web.body_limit import BodyLimitMiddleware
 from courtlink_shared.web.middleware import install_middleware
 from courtlink_shared.web.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_media_types
@@ -48,6 +49,12 @@ def create_service_app(
     install_problem_handlers(app)
     # Added before the observing middleware, so that it runs inside it: a 413 carries the correlation id.
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, routes=body_limits)
+    app.add_middleware(
+        AdmissionMiddleware,
+        service=settings.service_name,
+        max_in_flight=settings.max_requests_in_flight,
+        max_wait_seconds=settings.max_request_wait_seconds,
+    )
     install_middleware(app, settings.service_name)
     app.include_router(health.router)
     for router in [*routers, calendar_api.router]:  # every service answers for the official calendar

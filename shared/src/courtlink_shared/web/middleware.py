@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from courtlink_shared.observability import context
 from courtlink_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from courtlink_shared.web.inputs import storable_text
-from courtlink_shared.web.problems import internal_error, problem_response
+from courtlink_shared.web.problems import internal_error, log_failure, problem_response
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -50,7 +50,7 @@ def install_middleware(app: FastAPI, service: str) -> None:
                 response = await call_next(request) if fault is None else _refused_address(request, fault)
             except Exception as exc:
                 # Answered here, inside the request's context, so that the log line and the problem carry its id.
-                log.exception("unhandled error on %s %s", request.method, request.url.path)
+                log_failure(request, exc)
                 response = internal_error(request, exc)
         finally:
             route = request.scope.get("route")

@@ -165,7 +165,6 @@ _UNAVAILABLE = (
     ConnectionError,  # refused or reset connections
     TimeoutError,  # no answer to connecting
     sa_exc.DisconnectionError,
-    sa_exc.TimeoutError,  # no pooled connection came free
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,  # starting up or shutting down
     asyncpg.AdminShutdownError,
@@ -175,27 +174,54 @@ _UNAVAILABLE = (
 
 def database_unavailable(exc: BaseException) -> bool:
     """Whether a failure is the database being unreachable or restarting (not a fault of the request)."""
-    # SQLAlchemy wraps the driver's adapted error (.orig), which wraps asyncpg's (__cause__): follow both links.
-    # Not __context__: an error raised while handling a refused connection is not itself an outage.
-    seen: set[int] = set()
+    return any(
+        isinstance(cause, _UNAVAILABLE) or (isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated)
+        for cause in _causes(exc)
+    )
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The failure and what it wraps: SQLAlchemy's adapted error (.orig) and the driver's (__cause__). Not
+    __context__: an error raised while handling another is not that other."""
+    seen: dict[int, BaseException] = {}
     pending: list[BaseException | None] = [exc]
     while pending:
         current = pending.pop()
         if current is None or id(current) in seen:
             continue
-        seen.add(id(current))
-        if isinstance(current, _UNAVAILABLE):
-            return True
-        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
-            return True
+        seen[id(current)] = current
         pending += [getattr(current, "orig", None), current.__cause__]
-    return False
+    return list(seen.values())
+
+
+def no_connection_free(exc: BaseException) -> bool:
+    """Whether the request waited for a pooled database connection until the pool's timeout: the service is
+    busy, the database is fine."""
+    return any(isinstance(cause, sa_exc.TimeoutError) for cause in _causes(exc))
+
+
+def busy_response(request: Request, detail: str) -> JSONResponse:
+    """503 with Retry-After: the service is at capacity for a moment; nothing was changed."""
+    response = problem_response(503, "Service busy", "busy", detail, request)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def log_failure(request: Request, exc: BaseException) -> None:
+    """A request that waited too long for a connection is a warning (the load, not a fault); anything else
+    unexpected is logged with its traceback."""
+    if no_connection_free(exc):
+        log.warning("no database connection came free for %s %s: answered 503", request.method, request.url.path)
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
 
 
 def internal_error(request: Request, exc: BaseException | None = None) -> JSONResponse:
     """The answer to an unexpected failure: no internals, only the correlation id to find it in the logs. When the
     database is unreachable (restarting, failing over) it is a 503 with Retry-After: nothing was changed, and the
     same request may be sent again (submissions are idempotent by the caller's reference)."""
+    if exc is not None and no_connection_free(exc):
+        return busy_response(request, "no database connection came free in time; retry shortly")
     if exc is not None and database_unavailable(exc):
         response = problem_response(
             503, "Service unavailable", "unavailable", "the database is unavailable; retry shortly", request
@@ -237,5 +263,5 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log_failure(request, exc)
         return internal_error(request, exc)
