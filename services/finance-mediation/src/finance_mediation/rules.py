@@ -3,7 +3,7 @@ status machine, and the judicial-confirmation time limits (DOMAIN.md). No I/O.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -75,12 +75,12 @@ def can_take(load: MediatorLoad, *, claimant_code: str) -> bool:
     return load.available and load.active_cases < load.capacity and claimant_code not in load.affiliations
 
 
-def eligible(load: MediatorLoad, *, dispute_type: str, claimant_code: str, excluded: Iterable[str] = ()) -> bool:
+def eligible(load: MediatorLoad, *, dispute_type: str, claimant_code: str, excluded: Collection[str] = ()) -> bool:
     """For automatic assignment, also: the specialty matches and the mediator has not declined the case before."""
     return (
         can_take(load, claimant_code=claimant_code)
         and dispute_type in load.specialties
-        and load.id not in set(excluded)
+        and load.id not in excluded
     )
 
 
