@@ -18,13 +18,13 @@ from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Dispute
+from intake.routing import party_of, route, snapshot_of
 from intake.rules import (
     MEDIATION_CLOSING_OUTCOME,
     DisputeStatus,
     can_transition,
     status_after_mediation_event,
 )
-from intake.service import party_of, route, snapshot_of
 from intake.timeline import add_entry, mediation_summary
 
 log = logging.getLogger(__name__)

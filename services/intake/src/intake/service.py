@@ -16,23 +16,19 @@ from typing import Any, Literal
 
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
-from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.errors import field_problem
-from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
+from courtlink_shared.events.common import Actor
 from courtlink_shared.events.intake import (
-    DisputeRouted,
     DisputeSnapshot,
     DisputeSubmitted,
-    NoticeRef,
 )
-from courtlink_shared.identifiers.case_number import PRE_LITIGATION_MEDIATION
-from courtlink_shared.identifiers.case_number_allocation import allocate_case_numbers
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Dispute, Respondent
+from intake.routing import mediation_numbers, record_routing
 from intake.rules import (
     DisputeStatus,
     notice_template_for,
@@ -152,31 +148,16 @@ async def accept_disputes(
     to_route = [n for n in new if n.duplicate_of is None]
     snapshots = [DisputeSnapshot.model_validate(n.item, from_attributes=True) for n in to_route]
     # From the numbers' allocation on, the court's number row is locked until the commit: only the writing is left
-    for dispute, number in zip(to_route, await _mediation_numbers(session, now, to_route), strict=True):
+    numbers = await mediation_numbers(session, now, [n.item.court_code for n in to_route])
+    for dispute, number in zip(to_route, numbers, strict=True):
         dispute.mediation_number = number
     await _insert_disputes(session, new, submitter=submitter, now=now, batch_id=batch_id)
     for dispute, snapshot in zip(to_route, snapshots, strict=True):
         assert dispute.mediation_number is not None
-        await _record_routing(
+        await record_routing(
             session, outbox=outbox, now=now, dispute_id=dispute.id, number=dispute.mediation_number, snapshot=snapshot
         )
     return outcomes
-
-
-async def _mediation_numbers(session: AsyncSession, now: datetime, disputes: Sequence[_NewDispute]) -> list[str]:
-    """Pre-litigation mediation numbers for these disputes, in order: one allocation per court."""
-    year = now.astimezone(SHANGHAI).year
-    by_court: dict[str, list[int]] = {}
-    for index, dispute in enumerate(disputes):
-        by_court.setdefault(dispute.item.court_code, []).append(index)
-    numbers: list[str] = [""] * len(disputes)
-    for court, indexes in sorted(by_court.items()):
-        allocated = await allocate_case_numbers(
-            session, court_code=court, type_code=PRE_LITIGATION_MEDIATION, year=year, count=len(indexes)
-        )
-        for index, number in zip(indexes, allocated, strict=True):
-            numbers[index] = str(number)
-    return numbers
 
 
 async def _insert_disputes(
@@ -287,85 +268,3 @@ async def _record_submission(
         probable_duplicate_of=dispute.duplicate_of,
     )
     await outbox.emit(session, event, subject=dispute.id, time=now)
-
-
-def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
-    """The dispute as mediation needs it (event-carried state)."""
-    return DisputeSnapshot(
-        bank_reference=dispute.bank_reference,
-        dispute_type=dispute.dispute_type,
-        claimant=Organisation(name=dispute.bank_name, code=dispute.bank_code),
-        respondents=[party_of(r) for r in dispute.respondents],
-        claim=Claim(
-            principal=dispute.principal,
-            interest=dispute.interest,
-            penalty=dispute.penalty,
-            fees=dispute.fees,
-            total=dispute.total,
-        ),
-        contract_number=dispute.contract_number,
-        default_date=dispute.default_date,
-        court_code=dispute.court_code,
-        evidence=[EvidenceRef.model_validate(e) for e in dispute.evidence],
-    )
-
-
-def party_of(respondent: Respondent) -> Party:
-    return Party(
-        kind=respondent.kind,
-        name=respondent.name,
-        id_number=respondent.id_number,
-        phone=respondent.phone,
-        address=respondent.address,
-    )
-
-
-async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, disputes: Sequence[Dispute]) -> None:
-    """Give stored disputes (probable duplicates a clerk released) their pre-litigation mediation number and
-    notice, and send them to mediation. New disputes are routed as they are accepted (accept_disputes)."""
-    year = now.astimezone(SHANGHAI).year
-    by_court: dict[str, list[Dispute]] = {}
-    for dispute in disputes:
-        by_court.setdefault(dispute.court_code, []).append(dispute)
-    for court, disputes in sorted(by_court.items()):
-        numbers = await allocate_case_numbers(
-            session, court_code=court, type_code=PRE_LITIGATION_MEDIATION, year=year, count=len(disputes)
-        )
-        for dispute, number in zip(disputes, numbers, strict=True):
-            dispute.mediation_number = str(number)
-            dispute.notice_template = notice_template_for(dispute.dispute_type)
-            dispute.status = DisputeStatus.ROUTED
-            dispute.routed_at = now
-            dispute.updated_at = now
-            await _record_routing(
-                session,
-                outbox=outbox,
-                now=now,
-                dispute_id=dispute.id,
-                number=str(number),
-                snapshot=snapshot_of(dispute),
-            )
-
-
-async def _record_routing(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, dispute_id: str, number: str, snapshot: DisputeSnapshot
-) -> None:
-    """The routing step in the timeline and the event that opens the mediation case."""
-    await add_entry(
-        session,
-        dispute_id=dispute_id,
-        at=now,
-        kind="routed",
-        summary=f"已分流至诉前调解，编号{number}，已发出诉前调解告知书",
-        detail={"mediation_number": number},
-    )
-    event = DisputeRouted(
-        dispute_id=dispute_id,
-        mediation_number=number,
-        notice=NoticeRef(
-            template=notice_template_for(snapshot.dispute_type), issued_at=now, url=f"/disputes/{dispute_id}/notice"
-        ),
-        dispute=snapshot,
-        routed_at=now,
-    )
-    await outbox.emit(session, event, subject=dispute_id, time=now)
