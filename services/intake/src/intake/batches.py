@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.auth.principal import Principal
+from courtlink_shared.db.engine import is_postgres
 from courtlink_shared.errors import Conflict, field_errors
 from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
@@ -114,6 +115,7 @@ async def _validate_all(
 
 VALIDATE_SLICE = 50
 RESCAN_SECONDS = 5.0
+CONCURRENT_BATCHES = 2
 
 # Which of the batch's counters a row's outcome adds to.
 COUNTER_OF_OUTCOME = {
@@ -136,10 +138,16 @@ class BatchProcessor:
         self._queue.put_nowait(batch_id)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Resume unfinished batches, then take new ones until stop is set. While idle, look for unfinished batches
-        again every RESCAN_SECONDS: a batch whose replica died is finished by another (its chunks are locked with
-        SKIP LOCKED, so two replicas never take the same chunk)."""
+        """Resume unfinished batches, then take new ones until stop is set, CONCURRENT_BATCHES at a time (while one
+        batch's chunk waits for the database, another's rows are validated). While idle, look for unfinished
+        batches again every RESCAN_SECONDS: a batch whose replica died is finished by another (a chunk is taken
+        under a lock with SKIP LOCKED, so two workers never take the same chunk)."""
         await self._resume_unfinished()
+        # SQLite has one writer: a second batch transaction would only wait for (or fail to upgrade past) the first
+        concurrent = CONCURRENT_BATCHES if is_postgres(self._runtime.engine) else 1
+        await asyncio.gather(*(self._take_batches(stop) for _ in range(concurrent)))
+
+    async def _take_batches(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             getter = asyncio.ensure_future(self._queue.get())
             stopper = asyncio.ensure_future(stop.wait())
