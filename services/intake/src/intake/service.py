@@ -17,6 +17,7 @@ from typing import Any, Literal
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.errors import Conflict, InvalidInput, field_problem
 from courtlink_shared.events.common import Actor, Claim, EvidenceRef, Organisation, Party
 from courtlink_shared.events.intake import (
@@ -33,14 +34,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Dispute, Respondent
+from intake.models import Dispute, Respondent, TimelineEntry
 from intake.rules import (
     DisputeStatus,
     notice_template_for,
     submission_fingerprint,
 )
 from intake.schemas import DisputeIn
-from intake.timeline import add_entry
 
 log = logging.getLogger(__name__)
 
@@ -232,22 +232,25 @@ def _new_dispute(
 async def _record_submission(
     session: AsyncSession, *, outbox: Outbox, now: datetime, submitter: Submitter, dispute: Dispute, item: DisputeIn
 ) -> None:
-    await add_entry(
+    record_step(
         session,
+        TimelineEntry,
         dispute_id=dispute.id,
         at=now,
         kind="submitted",
         summary="银行提交纠纷，经校验已受理",
-        actor=submitter.actor.subject,
+        actor=submitter.actor,
         detail={"bank_reference": dispute.bank_reference},
     )
     if dispute.probable_duplicate_of:
-        await add_entry(
+        record_step(
             session,
+            TimelineEntry,
             dispute_id=dispute.id,
             at=now,
             kind="flagged_duplicate",
             summary="疑似重复提交（同一合同与被申请人），待立案工作人员审查",
+            actor=None,
             detail={"probable_duplicate_of": dispute.probable_duplicate_of},
         )
     event = DisputeSubmitted(
@@ -309,12 +312,14 @@ async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, dispute
             dispute.status = DisputeStatus.ROUTED
             dispute.routed_at = now
             dispute.updated_at = now
-            await add_entry(
+            record_step(
                 session,
+                TimelineEntry,
                 dispute_id=dispute.id,
                 at=now,
                 kind="routed",
                 summary=f"已分流至诉前调解，编号{number}，已发出诉前调解告知书",
+                actor=None,
                 detail={"mediation_number": str(number)},
             )
             event = DisputeRouted(
