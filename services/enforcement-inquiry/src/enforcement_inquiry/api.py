@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
+from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import CourtDocument, render_html, render_pdf
@@ -134,8 +135,7 @@ async def submit(
         session,
         outbox=outbox,
         now=clock.now(),
-        court_code=principal.organisation,
-        judge=principal.subject,
+        actor=actor_of(principal, Role.TRIAL_JUDGE),
         body=body,
         service_level_days=settings.service_level_days,
         urgent_service_level_days=settings.urgent_service_level_days,
@@ -183,7 +183,7 @@ async def accept(
         outbox=outbox,
         now=clock.now(),
         inquiry=inquiry,
-        by=principal.subject,
+        actor=actor_of(principal, Role.ENFORCEMENT_OFFICER),
         officer=body.officer or principal.subject,
         banks=service.lead_banks(inquiry) if body.banks is None else body.banks,
         window=timedelta(seconds=settings.asset_query_window_seconds),
@@ -210,7 +210,7 @@ async def ask_banks(
         session,
         now=clock.now(),
         inquiry=inquiry,
-        by=principal.subject,
+        actor=actor_of(principal, Role.ENFORCEMENT_OFFICER),
         banks=body.banks,
         respondents=body.respondents,
         window=timedelta(seconds=settings.asset_query_window_seconds),
@@ -224,9 +224,8 @@ async def issue_advice(
     inquiry_id: str, body: AdviceIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Officer
 ) -> InquiryDetailOut:
     inquiry = await queries.get_inquiry(session, principal=principal, inquiry_id=inquiry_id, for_update=True)
-    await service.issue_advice(
-        session, outbox=outbox, now=clock.now(), inquiry=inquiry, officer=principal.subject, body=body
-    )
+    actor = actor_of(principal, Role.ENFORCEMENT_OFFICER)
+    await service.issue_advice(session, outbox=outbox, now=clock.now(), inquiry=inquiry, actor=actor, body=body)
     await session.commit()
     return await _detail(session, inquiry, clock.now())
 
@@ -236,7 +235,7 @@ async def issue_advice(
 )
 async def acknowledge(inquiry_id: str, session: SessionDep, clock: ClockDep, principal: Judge) -> InquiryDetailOut:
     inquiry = await queries.get_inquiry(session, principal=principal, inquiry_id=inquiry_id, for_update=True)
-    service.acknowledge(session, now=clock.now(), inquiry=inquiry, judge=principal.subject)
+    service.acknowledge(session, now=clock.now(), inquiry=inquiry, actor=actor_of(principal, Role.TRIAL_JUDGE))
     await session.commit()
     return await _detail(session, inquiry, clock.now())
 
@@ -321,8 +320,7 @@ async def answer(
     query_id: str, body: AnswerIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Bank
 ) -> AssetQueryOut:
     asset_query = await queries.get_asset_query(session, principal=principal, query_id=query_id, for_update=True)
-    await bank_queries.answer(
-        session, outbox=outbox, now=clock.now(), asset_query=asset_query, by=principal.subject, body=body
-    )
+    actor = actor_of(principal, Role.BANK_OPERATOR)
+    await bank_queries.answer(session, outbox=outbox, now=clock.now(), asset_query=asset_query, actor=actor, body=body)
     await session.commit()
     return await _query_out(session, asset_query)

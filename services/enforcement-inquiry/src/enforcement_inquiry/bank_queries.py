@@ -10,15 +10,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition
 from courtlink_shared.events import enforcement as events
-from courtlink_shared.events.common import Party
+from courtlink_shared.events.common import Actor, Party
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_inquiry.models import AssetQuery, Inquiry, QueryLine
+from enforcement_inquiry.models import AssetQuery, Inquiry, QueryLine, TimelineEntry
 from enforcement_inquiry.rules import (
     UNRESOLVED,
     InquiryStatus,
@@ -27,7 +28,6 @@ from enforcement_inquiry.rules import (
     mask_account,
 )
 from enforcement_inquiry.schemas import AnswerIn, BankIn
-from enforcement_inquiry.timeline import record
 
 QUERY_DISPATCH = "enforcement.asset_query.dispatch"
 QUERY_EXPIRY = "enforcement.asset_query.expiry"
@@ -39,7 +39,7 @@ async def ask_banks(
     *,
     now: datetime,
     inquiry: Inquiry,
-    by: str,
+    actor: Actor,
     banks: Sequence[BankIn],
     respondents: Sequence[str] | None,
     window: timedelta,
@@ -93,7 +93,10 @@ async def ask_banks(
     session.add_all(lines)
     if lines:
         inquiry.assets_ready_at = None
-        record(session, inquiry, now, "banks_asked", by, banks=sorted({line.bank_code for line in lines}))
+        detail = {"banks": sorted({line.bank_code for line in lines})}
+        record_step(
+            session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="banks_asked", actor=actor, detail=detail
+        )
     elif inquiry.assets_ready_at is None and not await _unresolved(session, inquiry.id):
         inquiry.assets_ready_at = now
     return lines
@@ -189,7 +192,7 @@ def _answer_faults(body: AnswerIn, lines: dict[str, QueryLine]) -> list[tuple[st
 
 
 async def answer(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery, by: str, body: AnswerIn
+    session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery, actor: Actor, body: AnswerIn
 ) -> None:
     """The bank answers its whole query once: accounts (numbers masked), balances and existing freezes per line."""
     if asset_query.status != QueryStatus.OPEN:
@@ -216,7 +219,7 @@ async def answer(
         answer_lines.append(events.AnswerLine(line_id=line.id, accounts=accounts))
     asset_query.status = QueryStatus.ANSWERED
     asset_query.answered_at = now
-    asset_query.answered_by = by
+    asset_query.answered_by = actor.subject
     await cancel_deadlines(session, kind=QUERY_EXPIRY, subject=asset_query.id, now=now)
     await outbox.emit(
         session,
@@ -259,7 +262,8 @@ async def _after_lines_resolved(
     await session.flush()
     inquiries = await session.execute(select(Inquiry).where(Inquiry.id.in_(inquiry_ids)))
     for inquiry in inquiries.scalars():
-        record(session, inquiry, now, kind, None, bank_code=asset_query.bank_code, query_id=asset_query.id)
+        detail = {"bank_code": asset_query.bank_code, "query_id": asset_query.id}
+        record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind=kind, actor=None, detail=detail)
         if not await _unresolved(session, inquiry.id):
             inquiry.assets_ready_at = now
 

@@ -11,17 +11,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from courtlink_shared.events import enforcement as events
-from courtlink_shared.events.common import Party
+from courtlink_shared.events.common import Actor, Party
 from courtlink_shared.events.intake import DisputeFiled
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_inquiry.bank_queries import ask_banks, lines_of_inquiry
-from enforcement_inquiry.models import FiledCase, Inquiry, QueryLine
+from enforcement_inquiry.models import FiledCase, Inquiry, QueryLine, TimelineEntry
 from enforcement_inquiry.rules import (
     AccountFigure,
     InquiryStatus,
@@ -31,7 +32,6 @@ from enforcement_inquiry.rules import (
     service_level_due,
 )
 from enforcement_inquiry.schemas import AdviceIn, BankIn, InquiryIn
-from enforcement_inquiry.timeline import record
 
 INQUIRY_DUE = "enforcement.inquiry.due"
 
@@ -96,13 +96,13 @@ async def submit(
     *,
     outbox: Outbox,
     now: datetime,
-    court_code: str,
-    judge: str,
+    actor: Actor,
     body: InquiryIn,
     service_level_days: int,
     urgent_service_level_days: int,
 ) -> Inquiry:
     """A trial judge sends a 执行咨询函; the service-level deadline starts now and the sweep watches it."""
+    court_code = actor.organisation
     respondents, from_intake = await _respondents(session, court_code, body)
     due_at = service_level_due(now, urgent=body.urgent, days=service_level_days, urgent_days=urgent_service_level_days)
     inquiry = Inquiry(
@@ -112,7 +112,7 @@ async def submit(
         parties_from_intake=from_intake,
         status=InquiryStatus.SUBMITTED,
         urgent=body.urgent,
-        judge=judge,
+        judge=actor.subject,
         respondents=respondents,
         claim_amount=body.terms.amount,
         terms=body.terms.model_dump(mode="json"),
@@ -122,7 +122,8 @@ async def submit(
         due_at=due_at,
     )
     session.add(inquiry)
-    record(session, inquiry, now, "submitted", judge, urgent=body.urgent, parties_from_intake=from_intake)
+    detail = {"urgent": body.urgent, "parties_from_intake": from_intake}
+    record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="submitted", actor=actor, detail=detail)
     await schedule_deadline(session, kind=INQUIRY_DUE, subject=inquiry.id, due_at=due_at)
     await outbox.emit(
         session,
@@ -155,7 +156,7 @@ async def accept(
     outbox: Outbox,
     now: datetime,
     inquiry: Inquiry,
-    by: str,
+    actor: Actor,
     officer: str,
     banks: Sequence[BankIn],
     window: timedelta,
@@ -164,14 +165,15 @@ async def accept(
     _move(inquiry, InquiryStatus.ACCEPTED)
     inquiry.officer = officer
     inquiry.accepted_at = now
-    record(session, inquiry, now, "accepted", by, officer=officer)
+    detail = {"officer": officer}
+    record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="accepted", actor=actor, detail=detail)
     await outbox.emit(
         session,
         events.InquiryAccepted(inquiry_id=inquiry.id, officer=officer, accepted_at=now, due_at=inquiry.due_at),
         subject=inquiry.id,
         time=now,
     )
-    await ask_banks(session, now=now, inquiry=inquiry, by=by, banks=banks, respondents=None, window=window)
+    await ask_banks(session, now=now, inquiry=inquiry, actor=actor, banks=banks, respondents=None, window=window)
 
 
 def estimate(inquiry: Inquiry, lines: Iterable[QueryLine]) -> Decimal:
@@ -189,13 +191,13 @@ def estimate(inquiry: Inquiry, lines: Iterable[QueryLine]) -> Decimal:
 
 
 async def issue_advice(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, inquiry: Inquiry, officer: str, body: AdviceIn
+    session: AsyncSession, *, outbox: Outbox, now: datetime, inquiry: Inquiry, actor: Actor, body: AdviceIn
 ) -> None:
     """The assigned officer issues the 执行建议 once every bank asked has answered or let its query expire; the
     recoverable amount is estimated from the answers against the claim."""
     if not can_transition(InquiryStatus(inquiry.status), InquiryStatus.ADVISED):
         raise InvalidTransition(f"an inquiry that is {inquiry.status} cannot be advised")
-    if inquiry.officer != officer:
+    if inquiry.officer != actor.subject:
         raise NotPermitted(f"only the assigned officer ({inquiry.officer}) issues the advice")
     if inquiry.assets_ready_at is None:
         raise Conflict("bank queries are still outstanding: the advice waits for their answers or their expiry")
@@ -208,11 +210,12 @@ async def issue_advice(
         "recoverable_amount": str(recoverable),
         "proposed_changes": list(body.proposed_changes),
         "reasons": body.reasons,
-        "officer": officer,
+        "officer": actor.subject,
         "issued_at": now.isoformat(),
     }
     inquiry.advised_at = now
-    record(session, inquiry, now, "advised", officer, conclusion=body.conclusion, recoverable=str(recoverable))
+    detail = {"conclusion": body.conclusion, "recoverable": str(recoverable)}
+    record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="advised", actor=actor, detail=detail)
     await cancel_deadlines(session, kind=INQUIRY_DUE, subject=inquiry.id, now=now)
     await outbox.emit(
         session,
@@ -228,12 +231,12 @@ async def issue_advice(
     )
 
 
-def acknowledge(session: AsyncSession, *, now: datetime, inquiry: Inquiry, judge: str) -> None:
+def acknowledge(session: AsyncSession, *, now: datetime, inquiry: Inquiry, actor: Actor) -> None:
     """The trial judge has read the advice."""
     _move(inquiry, InquiryStatus.ACKNOWLEDGED)
     inquiry.acknowledged_at = now
-    inquiry.acknowledged_by = judge
-    record(session, inquiry, now, "acknowledged", judge)
+    inquiry.acknowledged_by = actor.subject
+    record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="acknowledged", actor=actor)
 
 
 async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, inquiry: Inquiry) -> None:
@@ -241,7 +244,8 @@ async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, 
     if inquiry.overdue_at is not None or inquiry.advised_at is not None:
         return
     inquiry.overdue_at = now
-    record(session, inquiry, now, "overdue", None, due_at=inquiry.due_at.isoformat())
+    detail = {"due_at": inquiry.due_at.isoformat()}
+    record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="overdue", actor=None, detail=detail)
     await outbox.emit(
         session,
         events.InquiryOverdue(inquiry_id=inquiry.id, due_at=inquiry.due_at, detected_at=now),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.errors import InvalidInput, InvalidTransition
 from courtlink_shared.events.common import Actor
 from courtlink_shared.events.mediation import ConfirmationDecided, ConfirmationRequested
@@ -14,9 +15,9 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from finance_mediation.models import MediationCase
+from finance_mediation.models import Activity, MediationCase
 from finance_mediation.rules import CaseStatus, may_apply_for_confirmation
-from finance_mediation.service import log_activity, parties_of
+from finance_mediation.service import parties_of
 
 
 async def request_confirmation(
@@ -40,7 +41,8 @@ async def request_confirmation(
         )
     case.confirmation_requested_at = now
     case.updated_at = now
-    await log_activity(session, case, now, "confirmation_requested", actor, applicants=applicants)
+    detail = {"applicants": applicants}
+    record_step(session, Activity, case_id=case.id, at=now, kind="confirmation_requested", actor=actor, detail=detail)
     event = ConfirmationRequested(dispute_id=case.dispute_id, case_id=case.id, requested_at=now)
     await outbox.emit(session, event, subject=case.dispute_id, time=now)
 
@@ -50,7 +52,7 @@ async def accept_confirmation(session: AsyncSession, *, now: datetime, case: Med
         raise InvalidTransition("no application is waiting for acceptance")
     case.confirmation_accepted_at = now
     case.updated_at = now
-    await log_activity(session, case, now, "confirmation_accepted", actor)
+    record_step(session, Activity, case_id=case.id, at=now, kind="confirmation_accepted", actor=actor)
 
 
 async def decide_confirmation(
@@ -79,7 +81,8 @@ async def decide_confirmation(
         )
         case.confirmation_case_number = number
     case.updated_at = now
-    await log_activity(session, case, now, "confirmation_decided", actor, decision=decision, case_number=number)
+    detail = {"decision": decision, "case_number": number}
+    record_step(session, Activity, case_id=case.id, at=now, kind="confirmation_decided", actor=actor, detail=detail)
     event = ConfirmationDecided(
         dispute_id=case.dispute_id,
         case_id=case.id,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import InvalidInput, InvalidTransition
 from courtlink_shared.events.common import Actor, Instalment
@@ -61,13 +62,6 @@ def _move(case: MediationCase, target: CaseStatus, now: datetime) -> None:
 
 def _field_error(field: str, message: str, message_zh: str) -> InvalidInput:
     return InvalidInput.on_fields((field, message, message_zh))
-
-
-async def log_activity(
-    session: AsyncSession, case: MediationCase, now: datetime, kind: str, actor: Actor | None, **detail: Any
-) -> None:
-    """One step on the case's activity log, recorded by its actor's subject (None: the system acted)."""
-    session.add(Activity(case_id=case.id, at=now, kind=kind, actor=actor.subject if actor else None, detail=detail))
 
 
 async def open_case(session: AsyncSession, *, outbox: Outbox, now: datetime, routed: DisputeRouted) -> MediationCase:
@@ -147,7 +141,7 @@ async def accept(session: AsyncSession, *, outbox: Outbox, now: datetime, case: 
     case.due_at = mediation_due(now)
     await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
     await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
-    await log_activity(session, case, now, "accepted", actor)
+    record_step(session, Activity, case_id=case.id, at=now, kind="accepted", actor=actor)
     event = MediationAccepted(
         dispute_id=case.dispute_id, case_id=case.id, mediator_id=mediator_id, accepted_at=now, due_at=case.due_at
     )
@@ -161,7 +155,8 @@ async def reassign(
     if CaseStatus(case.status) != CaseStatus.ASSIGNED or case.mediator_id is None:
         raise InvalidTransition(f"a case that is {case.status} has no pending assignment")
     case.declined_by = [*case.declined_by, case.mediator_id]
-    await log_activity(session, case, now, "reassignment", actor, reason=reason, previous=case.mediator_id)
+    detail = {"reason": reason, "previous": case.mediator_id}
+    record_step(session, Activity, case_id=case.id, at=now, kind="reassignment", actor=actor, detail=detail)
     await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
     assigned = await assign_automatically(
         session, outbox=outbox, now=now, case=case, mode="reassignment", reason=reason
@@ -179,7 +174,7 @@ async def record_contact(
     """A contact attempt or a session (time, channel, minutes) in an accepted case."""
     if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED, CaseStatus.AWAITING_SIGNATURES):
         raise InvalidTransition(f"a case that is {case.status} takes no contacts or sessions")
-    await log_activity(session, case, now, detail.pop("kind"), actor, **detail)
+    record_step(session, Activity, case_id=case.id, at=now, kind=detail.pop("kind"), actor=actor, detail=detail)
 
 
 async def extend(
@@ -211,9 +206,8 @@ async def extend(
     if case.status == CaseStatus.IN_MEDIATION:
         await cancel_deadlines(session, kind=DUE_DEADLINE, subject=case.id, now=now)
         await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
-    await log_activity(
-        session, case, now, "extended", actor, days=days, consents=[c.model_dump(mode="json") for c in consents]
-    )
+    detail = {"days": days, "consents": [c.model_dump(mode="json") for c in consents]}
+    record_step(session, Activity, case_id=case.id, at=now, kind="extended", actor=actor, detail=detail)
     event = MediationExtended(
         dispute_id=case.dispute_id,
         case_id=case.id,
@@ -230,7 +224,7 @@ async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, 
     _move(case, CaseStatus.SUSPENDED, now)
     case.suspended_since = now
     await cancel_deadlines(session, kind=DUE_DEADLINE, subject=case.id, now=now)
-    await log_activity(session, case, now, "suspended", actor, reason=reason)
+    record_step(session, Activity, case_id=case.id, at=now, kind="suspended", actor=actor, detail={"reason": reason})
 
 
 async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, actor: Actor) -> None:
@@ -244,7 +238,8 @@ async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, a
         case.accepted_at, extension_days=case.extension_days, suspended=timedelta(seconds=case.suspended_seconds)
     )
     await schedule_deadline(session, kind=DUE_DEADLINE, subject=case.id, due_at=case.due_at)
-    await log_activity(session, case, now, "resumed", actor, due_at=case.due_at.isoformat())
+    detail = {"due_at": case.due_at.isoformat()}
+    record_step(session, Activity, case_id=case.id, at=now, kind="resumed", actor=actor, detail=detail)
 
 
 async def draft_agreement(
@@ -267,7 +262,9 @@ async def draft_agreement(
         "instalments": [i.model_dump(mode="json") for i in instalments],
     }
     case.signatures = []
-    await log_activity(session, case, now, "agreement_drafted", actor, **case.agreement)
+    record_step(
+        session, Activity, case_id=case.id, at=now, kind="agreement_drafted", actor=actor, detail=case.agreement
+    )
 
 
 async def sign(
@@ -281,7 +278,7 @@ async def sign(
     if party in {s["party"] for s in case.signatures}:
         raise InvalidTransition("this party has already signed")
     case.signatures = [*case.signatures, {"party": party, "signed_at": now.isoformat()}]
-    await log_activity(session, case, now, "signed", actor, party=party)
+    record_step(session, Activity, case_id=case.id, at=now, kind="signed", actor=actor, detail={"party": party})
     if {s["party"] for s in case.signatures} != set(parties_of(case)):
         return
     _move(case, CaseStatus.SETTLED, now)
@@ -311,7 +308,8 @@ async def fail(
     _move(case, CaseStatus.FAILED, now)
     case.ground, case.reason = ground, reason
     await _close(session, case, now, "failed")
-    await log_activity(session, case, now, "failed", actor, ground=ground, reason=reason)
+    detail = {"ground": ground, "reason": reason}
+    record_step(session, Activity, case_id=case.id, at=now, kind="failed", actor=actor, detail=detail)
     event = MediationFailed(
         dispute_id=case.dispute_id,
         case_id=case.id,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.errors import InvalidTransition
 from courtlink_shared.events.common import Actor, Organisation
 from courtlink_shared.events.intake import DisputeFiled, DisputeWithdrawn
@@ -17,7 +18,7 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Dispute
+from intake.models import Dispute, TimelineEntry
 from intake.routing import party_of, route, snapshot_of
 from intake.rules import (
     MEDIATION_CLOSING_OUTCOME,
@@ -25,7 +26,7 @@ from intake.rules import (
     can_transition,
     status_after_mediation_event,
 )
-from intake.timeline import add_entry, mediation_summary
+from intake.timeline import mediation_summary
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,14 @@ async def _end(
         raise InvalidTransition(f"a dispute in status {current} cannot be {status.value}")
     dispute.status = status
     dispute.updated_at = now
-    await add_entry(
+    record_step(
         session,
+        TimelineEntry,
         dispute_id=dispute.id,
         at=now,
         kind=status.value,
         summary=summary.format(reason=reason),
-        actor=actor.subject,
+        actor=actor,
         detail={"reason": reason},
     )
     event = DisputeWithdrawn(dispute_id=dispute.id, reason=reason, by=actor, withdrawn_at=now)
@@ -91,13 +93,14 @@ async def route_reviewed(
     """A clerk found a flagged dispute not to be a duplicate: route it after all."""
     if not can_transition(DisputeStatus(dispute.status), DisputeStatus.ROUTED):
         raise InvalidTransition(f"a dispute in status {dispute.status} cannot be routed")
-    await add_entry(
+    record_step(
         session,
+        TimelineEntry,
         dispute_id=dispute.id,
         at=now,
         kind="review_cleared",
         summary=f"经审查不属于重复提交：{reason}",
-        actor=actor.subject,
+        actor=actor,
     )
     dispute.probable_duplicate_of = None
     await route(session, outbox=outbox, now=now, disputes=[dispute])
@@ -114,12 +117,14 @@ async def file_case(session: AsyncSession, *, outbox: Outbox, now: datetime, dis
     dispute.status = DisputeStatus.FILED
     dispute.filed_at = now
     dispute.updated_at = now
-    await add_entry(
+    record_step(
         session,
+        TimelineEntry,
         dispute_id=dispute.id,
         at=now,
         kind="filed",
         summary=f"调解不成，已转立案，案号{number}",
+        actor=None,
         detail={"case_number": str(number)},
     )
     event = DisputeFiled(
@@ -149,12 +154,14 @@ async def follow_mediation(
 ) -> None:
     """A mediation event for the dispute: on its timeline, its status moved when the rules allow, and the case
     filed (转立案) when mediation failed and the claimant maintains the claim (`files_case`)."""
-    await add_entry(
+    record_step(
         session,
+        TimelineEntry,
         dispute_id=dispute.id,
         at=event_time,
         kind=event_type,
         summary=mediation_summary(event_type, event_data),
+        actor=None,  # a step taken in mediation, recorded from its event
         detail=event_data,
     )
     target = status_after_mediation_event(event_type, confirmed=confirmed)

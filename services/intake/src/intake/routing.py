@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from courtlink_shared.clock import SHANGHAI
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.events.common import Claim, EvidenceRef, Organisation, Party
 from courtlink_shared.events.intake import DisputeRouted, DisputeSnapshot, NoticeRef
 from courtlink_shared.identifiers.case_number import PRE_LITIGATION_MEDIATION
@@ -14,9 +15,8 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Dispute, Respondent
+from intake.models import Dispute, Respondent, TimelineEntry
 from intake.rules import DisputeStatus, notice_template_for
-from intake.timeline import add_entry
 
 
 async def mediation_numbers(session: AsyncSession, now: datetime, courts: Sequence[str]) -> list[str]:
@@ -86,12 +86,14 @@ async def record_routing(
     session: AsyncSession, *, outbox: Outbox, now: datetime, dispute_id: str, number: str, snapshot: DisputeSnapshot
 ) -> None:
     """The routing step in the timeline and the event that opens the mediation case."""
-    await add_entry(
+    record_step(
         session,
+        TimelineEntry,
         dispute_id=dispute_id,
         at=now,
         kind="routed",
         summary=f"已分流至诉前调解，编号{number}，已发出诉前调解告知书",
+        actor=None,
         detail={"mediation_number": number},
     )
     event = DisputeRouted(

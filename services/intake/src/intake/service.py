@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.errors import field_problem
 from courtlink_shared.events.common import Actor
 from courtlink_shared.events.intake import (
@@ -27,7 +28,7 @@ from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Dispute, Respondent
+from intake.models import Dispute, Respondent, TimelineEntry
 from intake.routing import mediation_numbers, record_routing
 from intake.rules import (
     DisputeStatus,
@@ -35,7 +36,6 @@ from intake.rules import (
     submission_fingerprint,
 )
 from intake.schemas import DisputeIn
-from intake.timeline import add_entry
 
 log = logging.getLogger(__name__)
 
@@ -240,22 +240,25 @@ async def _record_submission(
     session: AsyncSession, *, outbox: Outbox, now: datetime, submitter: Submitter, dispute: _NewDispute
 ) -> None:
     item = dispute.item
-    await add_entry(
+    record_step(
         session,
+        TimelineEntry,
         dispute_id=dispute.id,
         at=now,
         kind="submitted",
         summary="银行提交纠纷，经校验已受理",
-        actor=submitter.actor.subject,
+        actor=submitter.actor,
         detail={"bank_reference": item.bank_reference},
     )
     if dispute.duplicate_of:
-        await add_entry(
+        record_step(
             session,
+            TimelineEntry,
             dispute_id=dispute.id,
             at=now,
             kind="flagged_duplicate",
             summary="疑似重复提交（同一合同与被申请人），待立案工作人员审查",
+            actor=None,
             detail={"probable_duplicate_of": dispute.duplicate_of},
         )
     event = DisputeSubmitted(

@@ -1,19 +1,13 @@
-"""What the bank reads in a dispute's timeline: one Chinese sentence per step."""
+"""What the bank reads in a dispute's timeline: one Chinese sentence per step (the steps are recorded by the
+platform's `courtlink_shared.db.timeline.record_step` on `TimelineEntry`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
-from courtlink_shared.db.buffered_inserts import buffer_insert
 from courtlink_shared.deadlines.periods import ends_on
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from intake.models import TimelineEntry
-
-TIMELINE = cast(Table, TimelineEntry.__table__)
 
 GROUND_ZH = {
     "party_withdrew_or_refused": "当事人撤回或拒绝调解",
@@ -61,18 +55,3 @@ def mediation_summary(event_type: str, data: dict[str, Any]) -> str:
                 return f"调解协议经司法确认有效，案号{data['case_number']}"
             return f"司法确认申请被驳回：{data['reasons']}"
     return event_type
-
-
-async def add_entry(
-    session: AsyncSession,
-    *,
-    dispute_id: str,
-    at: datetime,
-    kind: str,
-    summary: str,
-    actor: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Append one step to a dispute's timeline (in the caller's transaction, written when it commits)."""
-    row = {"dispute_id": dispute_id, "at": at, "kind": kind, "summary": summary, "actor": actor, "detail": detail or {}}
-    buffer_insert(session, TIMELINE, row)

@@ -10,11 +10,11 @@ from typing import Any
 
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.sequences import next_number
+from courtlink_shared.db.timeline import record_step
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import InvalidTransition, NotPermitted
 from courtlink_shared.events import advice as events
 from courtlink_shared.events.common import Actor, Organisation
-from courtlink_shared.events.envelope import EventData
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,23 +51,9 @@ def _content(body: AdviceIn) -> dict[str, Any]:
     )
 
 
-async def _record(
-    session: AsyncSession,
-    outbox: Outbox,
-    advice: Advice,
-    actor: Actor,
-    now: datetime,
-    kind: str,
-    event: EventData | None,
-    **detail: Any,
-) -> None:
-    session.add(
-        TimelineEntry(
-            advice_id=advice.id, at=now, kind=kind, actor=actor.subject, organisation=actor.organisation, detail=detail
-        )
-    )
-    if event is not None:
-        await outbox.emit(session, event, subject=advice.id, time=now)
+def _sweep(advice: Advice) -> Actor:
+    """The deadline sweep, acting for the court that issued the advice."""
+    return Actor(subject="deadline-sweep", organisation=advice.court_code, role="system")
 
 
 def _move(advice: Advice, target: AdviceStatus, now: datetime) -> None:
@@ -131,7 +117,9 @@ async def draft(
         recipient=Organisation(name=body.recipient_name, code=body.recipient_code),
         title=body.title,
     )
-    await _record(session, outbox, advice, actor, now, "drafted", event, version=1)
+    detail = {"version": 1}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="drafted", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
     return advice
 
 
@@ -153,13 +141,16 @@ async def revise(
             saved_at=now,
         )
     )
-    await _record(session, outbox, advice, actor, now, "revised", None, version=advice.version)
+    detail = {"version": advice.version}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="revised", actor=actor, detail=detail)
 
 
 async def submit(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
     _move(advice, AdviceStatus.SUBMITTED, now)
     event = events.AdviceSubmitted(advice_id=advice.id, by=actor, at=now, version=advice.version)
-    await _record(session, outbox, advice, actor, now, "submitted", event, version=advice.version)
+    detail = {"version": advice.version}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="submitted", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def return_for_revision(
@@ -167,14 +158,18 @@ async def return_for_revision(
 ) -> None:
     _move(advice, AdviceStatus.RETURNED, now)
     event = events.AdviceReturned(advice_id=advice.id, by=actor, at=now, comments=comments)
-    await _record(session, outbox, advice, actor, now, "returned", event, comments=comments, version=advice.version)
+    detail = {"comments": comments, "version": advice.version}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="returned", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def approve(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
     """The judicial committee approves."""
     _move(advice, AdviceStatus.APPROVED, now)
     event = events.AdviceApproved(advice_id=advice.id, by=actor, at=now)
-    await _record(session, outbox, advice, actor, now, "approved", event, version=advice.version)
+    detail = {"version": advice.version}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="approved", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def issue(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
@@ -185,7 +180,9 @@ async def issue(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: 
     advice.number = advice_number(advice.place, year, sequence)
     advice.issued_at = now
     event = events.AdviceIssued(advice_id=advice.id, by=actor, at=now, number=advice.number)
-    await _record(session, outbox, advice, actor, now, "issued", event, number=advice.number)
+    detail = {"number": advice.number}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="issued", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def deliver(
@@ -206,21 +203,17 @@ async def deliver(
         method=method,
         reply_deadline=advice.reply_deadline,
     )
-    await _record(session, outbox, advice, actor, now, "delivered", event, method=method, proof=proof)
+    detail = {"method": method, "proof": proof}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="delivered", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def acknowledge(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
     """The agency signs for receipt."""
     _move(advice, AdviceStatus.ACKNOWLEDGED, now)
-    await _record(
-        session,
-        outbox,
-        advice,
-        actor,
-        now,
-        "acknowledged",
-        events.AdviceAcknowledged(advice_id=advice.id, by=actor, at=now),
-    )
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="acknowledged", actor=actor)
+    event = events.AdviceAcknowledged(advice_id=advice.id, by=actor, at=now)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def reply(
@@ -254,21 +247,16 @@ async def reply(
         final=final,
         on_time=on_time,
     )
-    await _record(
-        session,
-        outbox,
-        advice,
-        actor,
-        now,
-        "replied",
-        event,
-        adoption=adoption,
-        measures=measures,
-        reasons=reasons,
-        attachments=attachments,
-        final=final,
-        on_time=on_time,
-    )
+    detail = {
+        "adoption": adoption,
+        "measures": measures,
+        "reasons": reasons,
+        "attachments": attachments,
+        "final": final,
+        "on_time": on_time,
+    }
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="replied", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, advice: Advice) -> bool:
@@ -277,9 +265,11 @@ async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, 
         return False
     assert advice.reply_deadline is not None
     advice.overdue_at = now
-    actor = Actor(subject="deadline-sweep", organisation=advice.court_code, role="system")
+    actor = _sweep(advice)
     event = events.AdviceOverdue(advice_id=advice.id, by=actor, at=now, reply_deadline=advice.reply_deadline)
-    await _record(session, outbox, advice, actor, now, "overdue", event, superior_authority=advice.superior_authority)
+    detail = {"superior_authority": advice.superior_authority}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="overdue", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
     return True
 
 
@@ -296,15 +286,17 @@ async def evaluate(
     _move(advice, AdviceStatus.EVALUATED, now)
     advice.evaluation = {"effectiveness": effectiveness, "return_visit": return_visit}
     event = events.AdviceEvaluated(advice_id=advice.id, by=actor, at=now, effectiveness=effectiveness)
-    await _record(session, outbox, advice, actor, now, "evaluated", event, **advice.evaluation)
+    detail = advice.evaluation
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="evaluated", actor=actor, detail=detail)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def archive(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, advice: Advice) -> None:
     _move(advice, AdviceStatus.ARCHIVED, now)
     advice.archived_at = now
-    await _record(
-        session, outbox, advice, actor, now, "archived", events.AdviceArchived(advice_id=advice.id, by=actor, at=now)
-    )
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="archived", actor=actor)
+    event = events.AdviceArchived(advice_id=advice.id, by=actor, at=now)
+    await outbox.emit(session, event, subject=advice.id, time=now)
 
 
 async def remind(session: AsyncSession, *, now: datetime, advice: Advice, when: str) -> None:
@@ -312,16 +304,9 @@ async def remind(session: AsyncSession, *, now: datetime, advice: Advice, when: 
     the reminder letter itself goes out through the court's delivery channel)."""
     if AdviceStatus(advice.status) not in AWAITING_REPLY:
         return
-    session.add(
-        TimelineEntry(
-            advice_id=advice.id,
-            at=now,
-            kind="reminded",
-            actor="deadline-sweep",
-            organisation=advice.court_code,
-            detail={"when": when, "to": advice.recipient_name},
-        )
-    )
+    detail = {"when": when, "to": advice.recipient_name}
+    sweep = _sweep(advice)
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="reminded", actor=sweep, detail=detail)
 
 
 async def escalate(session: AsyncSession, *, now: datetime, actor: Actor, advice: Advice, reason: str) -> None:
@@ -330,13 +315,5 @@ async def escalate(session: AsyncSession, *, now: datetime, actor: Actor, advice
         raise InvalidTransition(f"an advice that is {advice.status} cannot be escalated")
     if not advice.superior_authority:
         raise InvalidTransition("no superior authority is recorded for the recipient")
-    session.add(
-        TimelineEntry(
-            advice_id=advice.id,
-            at=now,
-            kind="escalated",
-            actor=actor.subject,
-            organisation=actor.organisation,
-            detail={"to": advice.superior_authority, "reason": reason},
-        )
-    )
+    detail = {"to": advice.superior_authority, "reason": reason}
+    record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="escalated", actor=actor, detail=detail)
