@@ -10,7 +10,7 @@ from typing import TypeVar
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.errors import NotFound
-from courtlink_shared.web.periods import Period
+from courtlink_shared.reporting_period import Period
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -10,7 +10,7 @@ from courtlink_shared.events.enforcement import AdviceConclusion
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.identifiers.money import MAX_CLAIM
 from courtlink_shared.identifiers.normalise import InvalidIdentifier
-from courtlink_shared.web.inputs import Amount, Code, PartyIn, StrictInput, Text, check_organisation_code
+from courtlink_shared.inputs import Amount, Code, PartyIn, StrictInput, Text, check_organisation_code
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from enforcement_inquiry.rules import InquiryStatus, LineStatus, QueryStatus

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.inputs import Code, StrictInput, check_organisation_code
 from courtlink_shared.web.dependencies import ClockDep, SessionDep, require_roles
-from courtlink_shared.web.inputs import Code, StrictInput, check_organisation_code
 from courtlink_shared.web.problems import UnprocessableInput
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, field_validator

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from courtlink_shared.events.common import Instalment
 from courtlink_shared.events.mediation import Consent, TerminationGround
 from courtlink_shared.identifiers.money import Money
-from courtlink_shared.web.inputs import StrictInput
+from courtlink_shared.inputs import StrictInput
 from pydantic import BaseModel, Field
 
 from finance_mediation.rules import CaseStatus

@@ -12,8 +12,7 @@ from typing import Annotated, Any, Literal
 
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.identifiers.money import MAX_CLAIM
-from courtlink_shared.spreadsheets import starts_like_formula
-from courtlink_shared.web.inputs import (
+from courtlink_shared.inputs import (
     Amount,
     Code,
     CourtCode,
@@ -22,7 +21,8 @@ from courtlink_shared.web.inputs import (
     Text,
     check_organisation_code,
 )
-from courtlink_shared.web.spreadsheet_values import bilingual_error, calendar_date
+from courtlink_shared.spreadsheet_values import bilingual_error, calendar_date
+from courtlink_shared.spreadsheets import starts_like_formula
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
 from intake.rules import BATCH_MAX_ROWS, DISPUTE_TYPES, DisputeStatus

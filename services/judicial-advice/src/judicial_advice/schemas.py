@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.identifiers.credit_code import check_credit_code
-from courtlink_shared.web.inputs import StrictInput
+from courtlink_shared.inputs import StrictInput
 from pydantic import BaseModel, Field, model_validator
 
 from judicial_advice.rules import DEFAULT_REPLY_MONTHS, AdviceStatus, recommendations_match
