@@ -1,11 +1,11 @@
 """Services in the test's own process: each app started through its lifespan (migrations, consumers, relay, sweep)
 and reached over HTTP through httpx's ASGI transport, on the session's real Kafka and PostgreSQL. Used by every
-service's tests (`ServiceApi`) and by the cross-service tests (`serving_all`)."""
+service's tests (`ServiceApi`) and by the cross-service tests (tests/conftest.py's `in_process`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +38,6 @@ async def serving(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
             yield client
-
-
-@asynccontextmanager
-async def serving_all(apps: Mapping[str, FastAPI]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """A client on each app by name, all started in order before and stopped in reverse order after."""
-    async with AsyncExitStack() as stack:
-        clients = {}
-        for name, app in apps.items():
-            clients[name] = await stack.enter_async_context(serving(app, name))
-        yield clients
 
 
 class ServiceApi:
