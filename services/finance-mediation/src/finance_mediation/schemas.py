@@ -124,6 +124,21 @@ class ConfirmationOut(RowOut):
     decision_overdue: bool
 
 
+class InstalmentOut(RowOut):
+    due_date: date
+    amount: Decimal
+
+
+class AgreementOut(RowOut):
+    settled_amount: Decimal
+    instalments: list[InstalmentOut]
+
+
+class SignatureOut(RowOut):
+    party: str
+    signed_at: str = Field(description="When the party signed (ISO 8601, as recorded).")
+
+
 class CaseOut(RowOut):
     id: str
     dispute_id: str
@@ -142,8 +157,8 @@ class CaseOut(RowOut):
     due_at: datetime | None
     extension_days: int
     suspended_days: Decimal
-    agreement: dict[str, Any] | None
-    signatures: list[dict[str, Any]]
+    agreement: AgreementOut | None
+    signatures: list[SignatureOut]
     agreement_effective_at: datetime | None
     closed_at: datetime | None
     outcome: str | None
