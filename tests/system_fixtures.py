@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.infra.service_processes import ServiceProcess
 from courtlink_shared.testing.factories import credit_code, resident_id
+from fastapi import FastAPI
 
 BANK = "91110000600037341L"
 COURT = "吉7101"
@@ -20,6 +23,19 @@ COURT_PLACES = json.dumps({COURT: "长铁", "吉7102": "吉铁"}, ensure_ascii=F
 """COURT_PLACES of judicial-advice as the tests start it: the courts the tests act for (吉7102 is the "other" one)."""
 StartServices = Callable[..., Awaitable[dict[str, ServiceProcess]]]
 """`await start("intake", "finance-mediation", SETTING="value")`: those services as processes, ready."""
+
+
+@dataclass(frozen=True)
+class InProcess:
+    """A service started in the test's process: its app, and a client on it over ASGI."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+
+
+StartInProcess = Callable[..., Awaitable[dict[str, InProcess]]]
+"""`await start({"intake": {}, "enforcement-inquiry": {"sweep_interval_seconds": 3600}}, clocks=…, database=…)`:
+those services in the test's process, each with its settings, started."""
 
 
 def bearer(keys_dir: Path, role: Role, org: str, subject: str | None = None) -> dict[str, str]:

@@ -12,8 +12,6 @@ token / own organisation / another organisation, against the rules declared in a
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,20 +20,11 @@ import httpx
 import pytest
 from access_rules import AGENCY_A as AGENCY
 from access_rules import COURT, ORGANISATIONS, OTHER_COURT, POOL, POOL_REGISTERED, PUBLIC, RULES
-from asgi_lifespan import LifespanManager
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.testing.factories import resident_id
 from courtlink_shared.testing.waiting import eventually
-from enforcement_inquiry.app import create_app as create_enforcement
-from enforcement_inquiry.settings import Settings as EnforcementSettings
 from fastapi import FastAPI
-from finance_mediation.app import create_app as create_mediation
-from finance_mediation.settings import Settings as MediationSettings
-from intake.app import create_app as create_intake
-from intake.settings import Settings as IntakeSettings
-from judicial_advice.app import create_app as create_advice
-from judicial_advice.settings import Settings as AdviceSettings
-from system_fixtures import BANK, bearer, dispute
+from system_fixtures import BANK, StartInProcess, bearer, dispute
 
 FAKE = "00000000-0000-0000-0000-000000000000"
 FAKE_PARAMS = {"kind": "letter", "fmt": "csv", "mediator_id": "nobody"}
@@ -85,40 +74,17 @@ def _fill(path: str, values: dict[str, str]) -> str:
 
 
 @pytest.fixture
-async def system(
-    new_database: Callable[[], Awaitable[str]], kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
-) -> AsyncIterator[System]:
-    common: dict[str, Any] = {
-        "kafka_bootstrap_servers": kafka_bootstrap,
-        "kafka_topic_prefix": topic_prefix,
-        "auth_jwks_file": str(keys_dir / "jwks.json"),
-        "relay_poll_seconds": 0.2,
-    }
-    apps = {
-        "intake": create_intake(IntakeSettings(database_url=await new_database(), **common)),
-        "finance-mediation": create_mediation(MediationSettings(database_url=await new_database(), **common)),
-        "enforcement-inquiry": create_enforcement(
-            EnforcementSettings(
-                database_url=await new_database(),
-                sweep_interval_seconds=0.2,
-                asset_query_window_seconds=0.2,
-                **common,
-            )
-        ),
-        "judicial-advice": create_advice(
-            AdviceSettings(
-                database_url=await new_database(), court_places={COURT: "长铁", OTHER_COURT: "吉铁"}, **common
-            )
-        ),
-    }
-    async with AsyncExitStack() as stack:
-        services = {}
-        for name, app in apps.items():
-            manager = await stack.enter_async_context(LifespanManager(app))
-            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-            client = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=f"http://{name}"))
-            services[name] = Service(name, app, client)
-        yield System(services, keys_dir, {})
+async def system(in_process: StartInProcess, keys_dir: Path) -> System:
+    started = await in_process(
+        {
+            "intake": {},
+            "finance-mediation": {},
+            "enforcement-inquiry": {"sweep_interval_seconds": 0.2, "asset_query_window_seconds": 0.2},
+            "judicial-advice": {"court_places": {COURT: "长铁", OTHER_COURT: "吉铁"}},
+        }
+    )
+    services = {name: Service(name, service.app, service.client) for name, service in started.items()}
+    return System(services, keys_dir, {})
 
 
 async def _seed(system: System) -> None:

@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from asgi_lifespan import LifespanManager
 from courtlink_shared.auth.tokens import RemoteKeySet
 from courtlink_shared.infra import keycloak_local
 from courtlink_shared.infra.keycloak_local import KeycloakInstance
 from courtlink_shared.settings import ServiceSettings
+from courtlink_shared.testing.apps import serving
 from courtlink_shared.web.app_factory import create_service_app
 from courtlink_shared.web.dependencies import PrincipalDep
 from cryptography.hazmat.primitives import serialization
@@ -71,10 +71,7 @@ async def service(
             else:
                 settings = ServiceSettings(service_name="whoami", **common)
                 app = create_service_app(settings, title="t", description="t", routers=[whoami], configure_logs=False)
-            manager = await stack.enter_async_context(LifespanManager(app))
-            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-            client = httpx.AsyncClient(transport=transport, base_url="http://service")
-            return await stack.enter_async_context(client)
+            return await stack.enter_async_context(serving(app, "service"))
 
         yield start
 

@@ -4,8 +4,6 @@ lets its query expire; the officer's advice shows the recoverable estimate from 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,20 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.clock import ControllableClock
 from courtlink_shared.runtime import ServiceRuntime
 from courtlink_shared.testing.factories import credit_code, resident_id
 from courtlink_shared.testing.waiting import eventually
-from enforcement_inquiry.app import create_app as create_enforcement
-from enforcement_inquiry.settings import Settings as EnforcementSettings
 from fastapi import FastAPI
-from finance_mediation.app import create_app as create_mediation
-from finance_mediation.settings import Settings as MediationSettings
-from intake.app import create_app as create_intake
-from intake.settings import Settings as IntakeSettings
-from system_fixtures import BANK, COURT, ORG, bearer, dispute
+from system_fixtures import BANK, COURT, ORG, StartInProcess, bearer, dispute
 
 DEPOSIT_BANK = credit_code(610)
 SILENT_BANK = credit_code(611)
@@ -53,33 +44,19 @@ class Court:
 
 
 @pytest.fixture
-async def court(
-    new_database: Callable[[], Awaitable[str]], kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
-) -> AsyncIterator[Court]:
-    common: dict[str, Any] = {
-        "kafka_bootstrap_servers": kafka_bootstrap,
-        "kafka_topic_prefix": topic_prefix,
-        "auth_jwks_file": str(keys_dir / "jwks.json"),
-        "relay_poll_seconds": 0.2,
-    }
+async def court(in_process: StartInProcess, keys_dir: Path) -> Court:
     clock = ControllableClock(datetime.now(UTC))
-    apps = {
-        "intake": create_intake(IntakeSettings(database_url=await new_database(), **common)),
-        "mediation": create_mediation(MediationSettings(database_url=await new_database(), **common)),
-        "enforcement": create_enforcement(
-            EnforcementSettings(database_url=await new_database(), sweep_interval_seconds=3600, **common),
-            clock=clock,
-        ),
-    }
-    async with AsyncExitStack() as stack:
-        clients = {}
-        for name, app in apps.items():
-            manager = await stack.enter_async_context(LifespanManager(app))
-            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-            clients[name] = await stack.enter_async_context(
-                httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
-            )
-        yield Court(**clients, enforcement_app=apps["enforcement"], clock=clock, keys_dir=keys_dir)
+    services = {"intake": {}, "finance-mediation": {}, "enforcement-inquiry": {"sweep_interval_seconds": 3600}}
+    started = await in_process(services, clocks={"enforcement-inquiry": clock})
+    enforcement = started["enforcement-inquiry"]
+    return Court(
+        intake=started["intake"].client,
+        mediation=started["finance-mediation"].client,
+        enforcement=enforcement.client,
+        enforcement_app=enforcement.app,
+        clock=clock,
+        keys_dir=keys_dir,
+    )
 
 
 async def _filed_case(court: Court) -> str:

@@ -4,23 +4,17 @@ bank maintains is filed by intake."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.testing.factories import today_in_beijing
 from courtlink_shared.testing.waiting import eventually
-from finance_mediation.app import create_app as create_mediation
-from finance_mediation.settings import Settings as MediationSettings
-from intake.app import create_app as create_intake
-from intake.settings import Settings as IntakeSettings
-from system_fixtures import BANK, COURT, ORG, bearer, dispute
+from system_fixtures import BANK, COURT, ORG, StartInProcess, bearer, dispute
 
 
 @dataclass
@@ -36,12 +30,11 @@ class System:
 @pytest.fixture(params=["postgresql", "sqlite"])
 async def system(
     request: pytest.FixtureRequest,
+    in_process: StartInProcess,
     new_database: Callable[[], Awaitable[str]],
-    kafka_bootstrap: str,
-    topic_prefix: str,
     keys_dir: Path,
     tmp_path: Path,
-) -> AsyncIterator[System]:
+) -> System:
     """Both services on PostgreSQL (production) or on SQLite files (the embedded default of `./run`)."""
 
     async def database(name: str) -> str:
@@ -49,23 +42,8 @@ async def system(
             return f"sqlite+aiosqlite:///{tmp_path}/{name}.db"
         return await new_database()
 
-    common: dict[str, Any] = {
-        "kafka_bootstrap_servers": kafka_bootstrap,
-        "kafka_topic_prefix": topic_prefix,
-        "auth_jwks_file": str(keys_dir / "jwks.json"),
-        "relay_poll_seconds": 0.2,
-    }
-    intake_app = create_intake(IntakeSettings(database_url=await database("intake"), **common))
-    mediation_app = create_mediation(MediationSettings(database_url=await database("mediation"), **common))
-    async with AsyncExitStack() as stack:
-        clients = []
-        for name, app in (("intake", intake_app), ("mediation", mediation_app)):
-            manager = await stack.enter_async_context(LifespanManager(app))
-            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-            clients.append(
-                await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=f"http://{name}"))
-            )
-        yield System(clients[0], clients[1], keys_dir)
+    started = await in_process({"intake": {}, "finance-mediation": {}}, database=database)
+    return System(started["intake"].client, started["finance-mediation"].client, keys_dir)
 
 
 async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_withdrawal(system: System) -> None:

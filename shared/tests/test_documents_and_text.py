@@ -14,10 +14,10 @@ import pytest
 from courtlink_shared.document_fonts import embedded_fonts
 from courtlink_shared.documents import CourtDocument, render_pdf
 from courtlink_shared.identifiers.normalise import normalise_identifier
+from courtlink_shared.inputs import Amount, Code, PartyIn, Text
+from courtlink_shared.spreadsheet_values import calendar_date
 from courtlink_shared.spreadsheets import csv_writer
-from courtlink_shared.web.inputs import Amount, Code, PartyIn, Text
 from courtlink_shared.web.problems import field_errors
-from courtlink_shared.web.spreadsheet_values import calendar_date
 from pydantic import BaseModel, BeforeValidator, ValidationError
 from pypdf import PdfReader
 

@@ -22,11 +22,11 @@ from courtlink_shared.auth.dev_tokens import main as token_main
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.identifiers.money import Money
 from courtlink_shared.infra.processes import listen_ports
+from courtlink_shared.inputs import StrictInput
 from courtlink_shared.settings import ServiceSettings
 from courtlink_shared.testing.waiting import eventually
 from courtlink_shared.web.app_factory import create_service_app
 from courtlink_shared.web.dependencies import SessionDep, ensure_visible, require_roles, scoped_to
-from courtlink_shared.web.inputs import StrictInput
 from courtlink_shared.web.problems import NotFound, database_unavailable
 from fastapi import APIRouter, Depends
 from pydantic import Field

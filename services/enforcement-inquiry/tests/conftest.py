@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from courtlink_shared.clock import ControllableClock
+from courtlink_shared.testing.apps import connection_settings, serving
 from enforcement_inquiry.app import create_app
 from enforcement_inquiry.settings import Settings
 from inquiry_fixtures import EXPIRY, START, WINDOW, Api
@@ -18,10 +17,7 @@ from inquiry_fixtures import EXPIRY, START, WINDOW, Api
 async def api(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path) -> AsyncIterator[Api]:
     settings = Settings(
         database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_topic_prefix=topic_prefix,
-        auth_jwks_file=str(keys_dir / "jwks.json"),
-        relay_poll_seconds=0.2,
+        **connection_settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, keys_dir=keys_dir),
         sweep_interval_seconds=3600,  # the tests sweep by hand after moving the clock
         asset_query_window_seconds=WINDOW.total_seconds(),
         asset_query_expiry_hours=EXPIRY.total_seconds() / 3600,
@@ -29,7 +25,5 @@ async def api(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_d
     )
     clock = ControllableClock(START)
     app = create_app(settings, clock=clock)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://enforcement") as client:
-            yield Api(client, keys_dir, app, clock)
+    async with serving(app, "enforcement") as client:
+        yield Api(client, keys_dir, app, clock)

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaProducer
-from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
-from courtlink_shared.clock import ControllableClock
 from courtlink_shared.events.common import Claim, Organisation, Party
 from courtlink_shared.events.envelope import make_envelope
 from courtlink_shared.events.intake import DisputeFiled
-from courtlink_shared.runtime import ServiceRuntime
+from courtlink_shared.testing.apps import ServiceApi
 from courtlink_shared.testing.factories import credit_code, resident_id
-from fastapi import FastAPI
 
 COURT = "吉7101"
 OTHER_COURT = "吉7102"
@@ -90,16 +85,9 @@ async def publish_filed(kafka_bootstrap: str, topic_prefix: str, event: DisputeF
         await producer.stop()
 
 
-class Api:
-    def __init__(self, client: httpx.AsyncClient, keys_dir: Path, app: FastAPI, clock: ControllableClock) -> None:
-        self.client = client
-        self.keys_dir = keys_dir
-        self.app = app
-        self.clock = clock
-
+class Api(ServiceApi):
     def as_(self, role: Role, org: str = COURT, subject: str | None = None) -> dict[str, str]:
-        token = mint_token(self.keys_dir, subject=subject or f"{role.value}@{org}", roles=[role], organisation=org)
-        return {"Authorization": f"Bearer {token}"}
+        return self.auth(role, org, subject)
 
     officer_role = Role.ENFORCEMENT_OFFICER
     analyst_role = Role.ANALYST
@@ -139,6 +127,4 @@ class Api:
     async def after(self, delta: timedelta) -> int:
         """Let time pass and run the deadline sweep once, as the service's sweep loop would."""
         self.clock.advance(delta)
-        runtime: ServiceRuntime = self.app.state.runtime
-        assert runtime.sweeper is not None
-        return await runtime.sweeper.sweep_once()
+        return await self.sweep()

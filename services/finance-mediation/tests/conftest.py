@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from courtlink_shared.clock import ControllableClock
+from courtlink_shared.testing.apps import connection_settings, serving
 from finance_mediation.app import create_app
 from finance_mediation.settings import Settings
 from mediation_fixtures import START, Api
@@ -18,10 +17,7 @@ from mediation_fixtures import START, Api
 def settings(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_topic_prefix=topic_prefix,
-        auth_jwks_file=str(keys_dir / "jwks.json"),
-        relay_poll_seconds=0.2,
+        **connection_settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, keys_dir=keys_dir),
         sweep_interval_seconds=3600,  # tests sweep explicitly, after moving the clock
     )
 
@@ -30,7 +26,5 @@ def settings(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_di
 async def api(settings: Settings, keys_dir: Path) -> AsyncIterator[Api]:
     clock = ControllableClock(START)
     app = create_app(settings, clock=clock)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mediation") as client:
-            yield Api(client, keys_dir, app, clock)
+    async with serving(app, "mediation") as client:
+        yield Api(client, keys_dir, app, clock)

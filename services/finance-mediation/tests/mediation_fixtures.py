@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaProducer
-from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
-from courtlink_shared.clock import ControllableClock
 from courtlink_shared.events.envelope import EventData, make_envelope
 from courtlink_shared.events.intake import DisputeRouted
-from courtlink_shared.runtime import ServiceRuntime
+from courtlink_shared.testing.apps import ServiceApi
 from courtlink_shared.testing.factories import credit_code, dispute_routed
-from fastapi import FastAPI
 
 BANK_A = "91110000600037341L"
 BANK_B = credit_code(7)
@@ -29,23 +24,8 @@ START = datetime(2026, 9, 30, 1, 0, tzinfo=UTC)
 _numbers = itertools.count(1)
 
 
-class Api:
+class Api(ServiceApi):
     """An HTTP client on the running app with a token per role and organisation."""
-
-    def __init__(self, client: httpx.AsyncClient, keys_dir: Path, app: FastAPI, clock: ControllableClock) -> None:
-        self.client = client
-        self.keys_dir = keys_dir
-        self.app = app
-        self.clock = clock
-
-    @property
-    def runtime(self) -> ServiceRuntime:
-        runtime: ServiceRuntime = self.app.state.runtime
-        return runtime
-
-    def auth(self, role: Role, org: str, subject: str | None = None) -> dict[str, str]:
-        token = mint_token(self.keys_dir, subject=subject or f"{role.value}@{org}", roles=[role], organisation=org)
-        return {"Authorization": f"Bearer {token}"}
 
     def mediator(self, mediator_id: str, org: str = ORG) -> dict[str, str]:
         return self.auth(Role.MEDIATOR, org, mediator_id)
@@ -71,10 +51,6 @@ class Api:
             headers=self.auth(Role.INTAKE_CLERK, court),
         )
         assert response.status_code in (200, 201), response.text
-
-    async def sweep(self) -> int:
-        assert self.runtime.sweeper is not None
-        return await self.runtime.sweeper.sweep_once()
 
 
 def mediator(

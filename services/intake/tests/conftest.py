@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
+from courtlink_shared.testing.apps import connection_settings, serving
 from intake.app import create_app
 from intake.settings import Settings
 from intake_fixtures import COURT, Api
@@ -17,10 +16,7 @@ from intake_fixtures import COURT, Api
 def settings(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_topic_prefix=topic_prefix,
-        auth_jwks_file=str(keys_dir / "jwks.json"),
-        relay_poll_seconds=0.2,
+        **connection_settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, keys_dir=keys_dir),
         court_names={COURT: "长春市示例区人民法院"},
     )
 
@@ -28,7 +24,5 @@ def settings(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_di
 @pytest.fixture
 async def api(settings: Settings, keys_dir: Path) -> AsyncIterator[Api]:
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield Api(client, keys_dir, app)
+    async with serving(app, "intake") as client:
+        yield Api(client, keys_dir, app)

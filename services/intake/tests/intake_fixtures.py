@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import httpx
-from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
+from courtlink_shared.testing.apps import ServiceApi
 from courtlink_shared.testing.factories import credit_code, resident_id
-from fastapi import FastAPI
 
 BANK_A = "91110000600037341L"
 BANK_B = credit_code(7)
@@ -20,17 +17,8 @@ OTHER_COURT = "吉7102"
 _refs = itertools.count(1)
 
 
-class Api:
+class Api(ServiceApi):
     """An HTTP client on the running app with a token per role and organisation."""
-
-    def __init__(self, client: httpx.AsyncClient, keys_dir: Path, app: FastAPI) -> None:
-        self.client = client
-        self.keys_dir = keys_dir
-        self.app = app
-
-    def auth(self, role: Role, org: str) -> dict[str, str]:
-        token = mint_token(self.keys_dir, subject=f"{role.value}@{org}", roles=[role], organisation=org)
-        return {"Authorization": f"Bearer {token}"}
 
     def bank(self, org: str = BANK_A) -> dict[str, str]:
         return self.auth(Role.BANK_OPERATOR, org)

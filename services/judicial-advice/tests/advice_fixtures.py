@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-from courtlink_shared.auth.dev_tokens import mint_token
 from courtlink_shared.auth.principal import Role
-from courtlink_shared.clock import ControllableClock
-from courtlink_shared.runtime import ServiceRuntime
+from courtlink_shared.testing.apps import ServiceApi
 from courtlink_shared.testing.factories import credit_code
-from fastapi import FastAPI
 
 COURT = "吉7101"
 AGENCY = credit_code(300, prefix="11220000")
@@ -21,24 +17,12 @@ CC_UNIT = credit_code(302, prefix="11220000")
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 in Beijing
 
 
-class Api:
-    def __init__(self, client: httpx.AsyncClient, keys_dir: Path, app: FastAPI, clock: ControllableClock) -> None:
-        self.client = client
-        self.keys_dir = keys_dir
-        self.app = app
-        self.clock = clock
-
+class Api(ServiceApi):
     def as_(self, role: Role, org: str = COURT) -> dict[str, str]:
-        token = mint_token(self.keys_dir, subject=f"{role.value}@{org}", roles=[role], organisation=org)
-        return {"Authorization": f"Bearer {token}"}
+        return self.auth(role, org)
 
     async def step(self, advice_id: str, action: str, role: Role, org: str = COURT, **body: Any) -> httpx.Response:
         return await self.client.post(f"/advices/{advice_id}/{action}", json=body or None, headers=self.as_(role, org))
-
-    async def sweep(self) -> int:
-        runtime: ServiceRuntime = self.app.state.runtime
-        assert runtime.sweeper is not None
-        return await runtime.sweeper.sweep_once()
 
 
 def advice_body(**overrides: Any) -> dict[str, Any]:

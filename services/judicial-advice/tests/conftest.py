@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from advice_fixtures import COURT, START, Api
-from asgi_lifespan import LifespanManager
 from courtlink_shared.clock import ControllableClock
+from courtlink_shared.testing.apps import connection_settings, serving
 from judicial_advice.app import create_app
 from judicial_advice.settings import Settings
 
@@ -18,16 +17,11 @@ from judicial_advice.settings import Settings
 async def api(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path) -> AsyncIterator[Api]:
     settings = Settings(
         database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_topic_prefix=topic_prefix,
-        auth_jwks_file=str(keys_dir / "jwks.json"),
-        relay_poll_seconds=0.2,
+        **connection_settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, keys_dir=keys_dir),
         sweep_interval_seconds=3600,
         court_places={COURT: "长铁"},
     )
     clock = ControllableClock(START)
     app = create_app(settings, clock=clock)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://advice") as client:
-            yield Api(client, keys_dir, app, clock)
+    async with serving(app, "advice") as client:
+        yield Api(client, keys_dir, app, clock)

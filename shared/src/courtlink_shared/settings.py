@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from courtlink_shared.web.inputs import CourtCode
+from courtlink_shared.inputs import CourtCode
 
 
 class ServiceSettings(BaseSettings):

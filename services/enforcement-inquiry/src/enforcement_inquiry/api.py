@@ -11,7 +11,6 @@ from typing import Annotated
 
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
-from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import CourtDocument, render_html, render_pdf
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
 from courtlink_shared.web.documents import download, html_document
@@ -23,13 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_inquiry import bank_queries, queries, service
 from enforcement_inquiry.documents import advice_document, letter_document
-from enforcement_inquiry.models import AssetQuery, Inquiry, QueryLine
+from enforcement_inquiry.models import AssetQuery, Inquiry
 from enforcement_inquiry.rules import InquiryStatus, QueryStatus
 from enforcement_inquiry.schemas import (
     AcceptanceIn,
-    AccountOut,
     AdviceIn,
-    AdviceOut,
     AnswerIn,
     AssetQueryOut,
     AssetQueryRequestIn,
@@ -37,11 +34,7 @@ from enforcement_inquiry.schemas import (
     InquiryDetailOut,
     InquiryIn,
     InquiryOut,
-    PartyOut,
-    QueryLineOut,
     StatisticsOut,
-    SubjectOut,
-    TimelineOut,
 )
 from enforcement_inquiry.settings import Settings
 
@@ -63,60 +56,14 @@ def _settings(runtime: RuntimeDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _party(party: dict[str, str]) -> PartyOut:
-    return PartyOut(kind=party["kind"], name=party["name"], id_number=party["id_number"])
-
-
-def inquiry_out(inquiry: Inquiry, lines: list[QueryLine], now: datetime) -> InquiryOut:
-    advice = AdviceOut.model_validate(inquiry.advice) if inquiry.advice else None
-    return InquiryOut(
-        id=inquiry.id,
-        court_code=inquiry.court_code,
-        case_number=inquiry.case_number,
-        parties_from_intake=inquiry.parties_from_intake,
-        status=InquiryStatus(inquiry.status),
-        urgent=inquiry.urgent,
-        judge=inquiry.judge,
-        respondents=[_party(p) for p in inquiry.respondents],
-        claim_amount=inquiry.claim_amount,
-        terms=inquiry.terms,
-        questions=inquiry.questions,
-        property_leads=inquiry.property_leads,
-        submitted_at=inquiry.submitted_at,
-        due_at=inquiry.due_at,
-        overdue=inquiry.overdue_at is not None or (inquiry.advised_at is None and inquiry.due_at < now),
-        ends_on=days_deadlines_end_on({"due_at": inquiry.due_at}),
-        calendar_warning=deadline_warning(inquiry.due_at),
-        officer=inquiry.officer,
-        accepted_at=inquiry.accepted_at,
-        assets_ready_at=inquiry.assets_ready_at,
-        recoverable_estimate=service.estimate(inquiry, lines),
-        advice=advice,
-        acknowledged_at=inquiry.acknowledged_at,
-    )
-
-
-def line_out(line: QueryLine) -> QueryLineOut:
-    return QueryLineOut(
-        line_id=line.id,
-        bank_code=line.bank_code,
-        bank_name=line.bank_name,
-        party=_party(line.party),
-        status=line.status,
-        query_id=line.query_id,
-        accounts=None if line.accounts is None else [AccountOut.model_validate(a) for a in line.accounts],
-        resolved_at=line.resolved_at,
-    )
-
-
 async def _detail(session: AsyncSession, inquiry: Inquiry, now: datetime) -> InquiryDetailOut:
     lines = await bank_queries.lines_of_inquiry(session, inquiry.id)
-    timeline = [
-        TimelineOut(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
-        for e in await queries.timeline_of(session, inquiry.id)
-    ]
-    return InquiryDetailOut(
-        **inquiry_out(inquiry, lines, now).model_dump(), lines=[line_out(x) for x in lines], timeline=timeline
+    return InquiryDetailOut.of(
+        inquiry,
+        now=now,
+        recoverable_estimate=service.estimate(inquiry, lines),
+        lines=lines,
+        timeline=await queries.timeline_of(session, inquiry.id),
     )
 
 
@@ -156,7 +103,7 @@ async def list_inquiries(
     now = clock.now()
     found = await queries.list_inquiries(session, principal=principal, status=status, mine=mine, limit=limit)
     lines = await bank_queries.lines_of_inquiries(session, [i.id for i in found])
-    return [inquiry_out(i, lines.get(i.id, []), now) for i in found]
+    return [InquiryOut.of(i, now=now, recoverable_estimate=service.estimate(i, lines.get(i.id, []))) for i in found]
 
 
 @router.get("/inquiries/{inquiry_id}", response_model=InquiryDetailOut, summary="One inquiry: banks, answers, advice")
@@ -284,18 +231,7 @@ async def statistics(
 
 
 async def _query_out(session: AsyncSession, asset_query: AssetQuery) -> AssetQueryOut:
-    lines = await bank_queries.lines_of_query(session, asset_query.id)
-    return AssetQueryOut(
-        id=asset_query.id,
-        court_code=asset_query.court_code,
-        bank_code=asset_query.bank_code,
-        bank_name=asset_query.bank_name,
-        status=QueryStatus(asset_query.status),
-        requested_at=asset_query.requested_at,
-        expires_at=asset_query.expires_at,
-        answered_at=asset_query.answered_at,
-        subjects=[SubjectOut(line_id=line.id, party=_party(line.party)) for line in lines],
-    )
+    return AssetQueryOut.from_row(asset_query, subjects=await bank_queries.lines_of_query(session, asset_query.id))
 
 
 @bank_router.get("/asset-queries", response_model=list[AssetQueryOut], summary="Queries addressed to your bank")

@@ -10,12 +10,12 @@ from typing import TypeVar
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.errors import NotFound
-from courtlink_shared.web.periods import Period
+from courtlink_shared.reporting_period import Period
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_inquiry.models import AssetQuery, Inquiry, TimelineEntry
-from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, median_hours, turnaround
+from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, is_overdue, median_hours, turnaround
 from enforcement_inquiry.schemas import BankFiguresOut, StatisticsOut
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ANALYST})
@@ -111,7 +111,7 @@ async def statistics(session: AsyncSession, *, court_code: str, period: Period, 
         urgent=sum(1 for i in inquiries if i.urgent),
         advised=figures.advised,
         open=len(still_open),
-        overdue=sum(1 for i in inquiries if i.overdue_at is not None or (i.status in OPEN and i.due_at < now)),
+        overdue=sum(1 for i in inquiries if is_overdue(i, now)),
         median_turnaround_hours=figures.median_hours,
         within_service_level=figures.within_service_level,
         share_within_service_level=figures.share_within_service_level,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from courtlink_shared.deadlines.periods import Unit, period_end
 from courtlink_shared.figures import rate
@@ -60,6 +61,23 @@ def service_level_due(submitted_at: datetime, *, urgent: bool, days: int = 7, ur
     art. 85 / Civil Code arts. 201–203: the sending day not counted, 24:00 Beijing time of the last day, a rest-day
     last day moved to the next working day."""
     return period_end(submitted_at, urgent_days if urgent else days, Unit.DAYS).ends_at
+
+
+class ServiceLevelled(Protocol):
+    """What the overdue rule reads of an inquiry."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def overdue_at(self) -> datetime | None: ...
+
+
+def is_overdue(inquiry: ServiceLevelled, now: datetime) -> bool:
+    """Whether an inquiry missed its service level (`service_level_due`): the sweep flagged it overdue, or it is
+    still open, no advice issued, past its due time. An inquiry flagged overdue stays so after the advice."""
+    return inquiry.overdue_at is not None or (inquiry.status in OPEN and inquiry.due_at < now)
 
 
 def mask_account(number: str) -> str:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from courtlink_shared.events.enforcement import AdviceConclusion
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.identifiers.money import MAX_CLAIM
 from courtlink_shared.identifiers.normalise import InvalidIdentifier
-from courtlink_shared.web.inputs import Amount, Code, PartyIn, StrictInput, Text, check_organisation_code
+from courtlink_shared.inputs import Amount, Code, PartyIn, StrictInput, Text, check_organisation_code
+from courtlink_shared.responses import RowOut, deadline_fields
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
-from enforcement_inquiry.rules import InquiryStatus, LineStatus, QueryStatus
+from enforcement_inquiry.rules import InquiryStatus, LineStatus, QueryStatus, is_overdue
+
+if TYPE_CHECKING:
+    from enforcement_inquiry.models import Inquiry
 
 
 def _case_number(value: str) -> str:
@@ -146,21 +150,31 @@ class AnswerIn(StrictInput):
         return lines
 
 
-class PartyOut(BaseModel):
+class PartyOut(RowOut):
     kind: str
     name: str
     id_number: str
 
 
-class AccountOut(BaseModel):
+class PartyContactOut(PartyOut):
+    phone: str | None
+    address: str | None
+
+
+class FreezeOut(RowOut):
+    authority: str
+    amount: Decimal
+
+
+class AccountOut(RowOut):
     account_masked: str
     account_type: str
     balance: Decimal
-    freezes: list[dict[str, Any]]
+    freezes: list[FreezeOut]
 
 
-class QueryLineOut(BaseModel):
-    line_id: str
+class QueryLineOut(RowOut):
+    line_id: str = Field(validation_alias="id")
     bank_code: str
     bank_name: str
     party: PartyOut
@@ -170,7 +184,7 @@ class QueryLineOut(BaseModel):
     resolved_at: datetime | None
 
 
-class AdviceOut(BaseModel):
+class AdviceOut(RowOut):
     conclusion: str
     claim_amount: Decimal
     recoverable_amount: Decimal
@@ -180,7 +194,32 @@ class AdviceOut(BaseModel):
     issued_at: datetime
 
 
-class InquiryOut(BaseModel):
+class InstalmentOut(RowOut):
+    due_date: date
+    amount: Decimal
+
+
+class TermsOut(RowOut):
+    amount: Decimal
+    instalments: list[InstalmentOut]
+    guarantor_liability: str
+    guarantors: list[PartyContactOut]
+    interest_formula: str | None
+    performance_deadline: date | None
+
+
+class BankOut(RowOut):
+    code: str
+    name: str
+
+
+class PropertyLeadOut(RowOut):
+    kind: str
+    description: str
+    bank: BankOut | None
+
+
+class InquiryOut(RowOut):
     id: str
     court_code: str
     case_number: str
@@ -190,9 +229,9 @@ class InquiryOut(BaseModel):
     judge: str
     respondents: list[PartyOut]
     claim_amount: Decimal
-    terms: dict[str, Any]
+    terms: TermsOut
     questions: list[str]
-    property_leads: list[dict[str, Any]]
+    property_leads: list[PropertyLeadOut]
     submitted_at: datetime
     due_at: datetime
     overdue: bool
@@ -209,8 +248,20 @@ class InquiryOut(BaseModel):
     advice: AdviceOut | None
     acknowledged_at: datetime | None
 
+    @classmethod
+    def of(cls, inquiry: Inquiry, *, now: datetime, recoverable_estimate: Decimal, **more: Any) -> Self:
+        """The inquiry as the API shows it at `now`; the estimate comes from its bank lines, `more` gives a detail
+        view's further fields."""
+        return cls.from_row(
+            inquiry,
+            overdue=is_overdue(inquiry, now),
+            recoverable_estimate=recoverable_estimate,
+            **deadline_fields(due_at=inquiry.due_at),
+            **more,
+        )
 
-class TimelineOut(BaseModel):
+
+class TimelineOut(RowOut):
     at: datetime
     kind: str
     actor: str | None
@@ -222,12 +273,12 @@ class InquiryDetailOut(InquiryOut):
     timeline: list[TimelineOut]
 
 
-class SubjectOut(BaseModel):
-    line_id: str
+class SubjectOut(RowOut):
+    line_id: str = Field(validation_alias="id")
     party: PartyOut
 
 
-class AssetQueryOut(BaseModel):
+class AssetQueryOut(RowOut):
     id: str
     court_code: str
     bank_code: str

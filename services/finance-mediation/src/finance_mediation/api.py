@@ -69,10 +69,7 @@ async def get_case(case_id: str, session: SessionDep, clock: ClockDep, principal
     if queries.seen_through_pool(principal, case):
         shown = pool_view(case_out(case, clock.now()), case, principal)
         return CaseDetailOut(**shown.model_dump(), dispute=queries.pool_snapshot(case.dispute), activities=[])
-    activities = [
-        ActivityOut(at=a.at, kind=a.kind, actor=a.actor, detail=a.detail)
-        for a in await queries.activities_of(session, case.id)
-    ]
+    activities = [ActivityOut.from_row(a) for a in await queries.activities_of(session, case.id)]
     return CaseDetailOut(**case_out(case, clock.now()).model_dump(), dispute=case.dispute, activities=activities)
 
 

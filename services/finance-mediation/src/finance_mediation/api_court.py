@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Annotated
 
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.inputs import Code, StrictInput, check_organisation_code
+from courtlink_shared.responses import RowOut
 from courtlink_shared.web.dependencies import ClockDep, SessionDep, require_roles
-from courtlink_shared.web.inputs import Code, StrictInput, check_organisation_code
 from courtlink_shared.web.problems import UnprocessableInput
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from finance_mediation import queries, roster
-from finance_mediation.models import CourtRegistration
 
 court_router = APIRouter(tags=["court roster"])
 CourtClerk = Annotated[Principal, Depends(require_roles(Role.INTAKE_CLERK))]
@@ -29,20 +29,11 @@ class CourtRegistrationIn(StrictInput):
         return check_organisation_code(value)
 
 
-class CourtRegistrationOut(BaseModel):
+class CourtRegistrationOut(RowOut):
     court_code: str
     organisation_code: str
     registered_at: datetime
     registered_by: str
-
-
-def _out(registration: CourtRegistration) -> CourtRegistrationOut:
-    return CourtRegistrationOut(
-        court_code=registration.court_code,
-        organisation_code=registration.organisation_code,
-        registered_at=registration.registered_at,
-        registered_by=registration.registered_by,
-    )
 
 
 def _code(organisation_code: str) -> str:
@@ -58,7 +49,7 @@ def _code(organisation_code: str) -> str:
     summary="The mediation organisations registered to serve your court",
 )
 async def list_registrations(session: SessionDep, principal: CourtClerk) -> list[CourtRegistrationOut]:
-    return [_out(r) for r in await queries.court_registrations(session, principal=principal)]
+    return [CourtRegistrationOut.from_row(r) for r in await queries.court_registrations(session, principal=principal)]
 
 
 @court_router.post(
@@ -76,9 +67,9 @@ async def register(
     )
     if not created:
         response.status_code = status.HTTP_200_OK  # registered already: the same registration
-        return _out(registration)
+        return CourtRegistrationOut.from_row(registration)
     await session.commit()
-    return _out(registration)
+    return CourtRegistrationOut.from_row(registration)
 
 
 @court_router.delete(

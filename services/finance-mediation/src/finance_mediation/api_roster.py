@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from finance_mediation import queries, roster
 from finance_mediation.api import OrgAdmin
 from finance_mediation.api_views import case_out, pool_view
-from finance_mediation.models import Mediator
 from finance_mediation.schemas import MediatorIn, MediatorOut, MediatorPatch, OrganisationIn, OverviewOut
 
 roster_router = APIRouter(tags=["roster"])
@@ -27,24 +26,11 @@ async def register_organisation(
     return {"code": principal.organisation, "name": body.name, "kind": body.kind}
 
 
-def mediator_out(mediator: Mediator, active: int) -> MediatorOut:
-    return MediatorOut(
-        id=mediator.id,
-        organisation_code=mediator.organisation_code,
-        name=mediator.name,
-        specialties=mediator.specialties,
-        capacity=mediator.capacity,
-        affiliations=mediator.affiliations,
-        available=mediator.available,
-        active_cases=active,
-    )
-
-
 @roster_router.post("/mediators", status_code=201, response_model=MediatorOut, summary="Add a mediator to your roster")
 async def add_mediator(body: MediatorIn, session: SessionDep, principal: OrgAdmin) -> MediatorOut:
     mediator = await roster.add_mediator(session, principal=principal, fields=body.model_dump())
     await session.commit()
-    return mediator_out(mediator, 0)
+    return MediatorOut.from_row(mediator, active_cases=0)
 
 
 @roster_router.patch("/mediators/{mediator_id}", response_model=MediatorOut, summary="Change a mediator's roster entry")
@@ -55,12 +41,13 @@ async def change_mediator(
         session, principal=principal, mediator_id=mediator_id, changes=body.model_dump(exclude_none=True)
     )
     await session.commit()
-    return mediator_out(mediator, await queries.load_of(session, mediator))
+    return MediatorOut.from_row(mediator, active_cases=await queries.load_of(session, mediator))
 
 
 @roster_router.get("/mediators", response_model=list[MediatorOut], summary="Your organisation's roster with loads")
 async def list_mediators(session: SessionDep, principal: OrgAdmin) -> list[MediatorOut]:
-    return [mediator_out(m, active) for m, active in await queries.mediators_with_loads(session, principal=principal)]
+    loads = await queries.mediators_with_loads(session, principal=principal)
+    return [MediatorOut.from_row(mediator, active_cases=active) for mediator, active in loads]
 
 
 @roster_router.get("/overview", response_model=OverviewOut, summary="Your organisation's load and overdue cases")

@@ -19,10 +19,14 @@ from finance_mediation.assignment import active_cases
 from finance_mediation.models import Activity, CourtRegistration, MediationCase, Mediator
 from finance_mediation.rules import (
     CLOSED,
+    DEADLINE_IN_FORCE,
+    PERIOD_DEADLINE,
     CaseStatus,
     MediationStatistics,
+    case_overdue,
     confirmation_deadlines,
     confirmation_flags,
+    deadline_in_force,
     mediation_statistics,
 )
 
@@ -88,13 +92,8 @@ async def get_case(
 
 def next_deadline(mediation_case: MediationCase) -> datetime | None:
     """The deadline the case is working towards now."""
-    return (
-        {CaseStatus.OPENED: mediation_case.assign_by, CaseStatus.ASSIGNED: mediation_case.accept_by}.get(
-            CaseStatus(mediation_case.status), mediation_case.due_at
-        )
-        if mediation_case.status not in CLOSED
-        else None
-    )
+    name = deadline_in_force(CaseStatus(mediation_case.status))
+    return None if name is None else getattr(mediation_case, name)
 
 
 def deadlines_of(mediation_case: MediationCase) -> dict[str, datetime | None]:
@@ -113,8 +112,7 @@ def deadlines_of(mediation_case: MediationCase) -> dict[str, datetime | None]:
 
 
 def is_overdue(mediation_case: MediationCase, now: datetime) -> bool:
-    deadline = next_deadline(mediation_case)
-    return deadline is not None and deadline < now and mediation_case.status != CaseStatus.SUSPENDED
+    return case_overdue(CaseStatus(mediation_case.status), next_deadline(mediation_case), now)
 
 
 def flags(mediation_case: MediationCase, now: datetime) -> dict[str, bool]:
@@ -141,9 +139,8 @@ async def list_cases(
     if status is not None:
         query = query.where(MediationCase.status == status)
     deadline = case(
-        (MediationCase.status == CaseStatus.OPENED, MediationCase.assign_by),
-        (MediationCase.status == CaseStatus.ASSIGNED, MediationCase.accept_by),
-        else_=MediationCase.due_at,
+        *((MediationCase.status == status, getattr(MediationCase, name)) for status, name in DEADLINE_IN_FORCE.items()),
+        else_=getattr(MediationCase, PERIOD_DEADLINE),
     )
     closed_last = case((MediationCase.status.in_([s.value for s in CLOSED]), 1), else_=0)
     query = query.order_by(closed_last, deadline.asc().nulls_last(), MediationCase.opened_at).limit(limit)

@@ -3,7 +3,7 @@ status machine, and the judicial-confirmation time limits (DOMAIN.md). No I/O.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -77,11 +77,7 @@ def can_take(load: MediatorLoad, *, claimant_code: str) -> bool:
 
 def eligible(load: MediatorLoad, *, dispute_type: str, claimant_code: str, excluded: Collection[str] = ()) -> bool:
     """For automatic assignment, also: the specialty matches and the mediator has not declined the case before."""
-    return (
-        can_take(load, claimant_code=claimant_code)
-        and dispute_type in load.specialties
-        and load.id not in excluded
-    )
+    return can_take(load, claimant_code=claimant_code) and dispute_type in load.specialties and load.id not in excluded
 
 
 def choose_mediator(
@@ -120,6 +116,25 @@ def mediation_due(accepted_at: datetime, *, extension_days: int = 0, suspended: 
     not counted, 24:00 Beijing time, a rest-day last day moves to the next working day). Time suspended for appraisal
     or valuation does not count (online mediation rules, 2022): the count starts that much later."""
     return period_end(accepted_at + suspended, MEDIATION_DAYS + extension_days, Unit.DAYS).ends_at
+
+
+DEADLINE_IN_FORCE: Mapping[CaseStatus, str] = {CaseStatus.OPENED: "assign_by", CaseStatus.ASSIGNED: "accept_by"}
+PERIOD_DEADLINE = "due_at"
+"""The deadline a case that is not closed works towards, named as the case's field: the court's assignment
+(`assign_by`) while opened, the mediator's acceptance (`accept_by`) while assigned, the mediation period (`due_at`)
+after that (SPC provisions on specially invited mediation, 2016). Stated once: the queries read it from a case and
+order the work queue by it in SQL."""
+
+
+def deadline_in_force(status: CaseStatus) -> str | None:
+    """The field name of the deadline a case in `status` works towards; None once it is closed."""
+    return None if status in CLOSED else DEADLINE_IN_FORCE.get(status, PERIOD_DEADLINE)
+
+
+def case_overdue(status: CaseStatus, deadline: datetime | None, now: datetime) -> bool:
+    """A case is overdue when the deadline it works towards has passed, unless it is suspended: the mediation period
+    stands still during an appraisal or valuation (online mediation rules, 2022)."""
+    return deadline is not None and deadline < now and status != CaseStatus.SUSPENDED
 
 
 def instalments_add_up(settled_amount: Decimal, amounts: Iterable[Decimal]) -> bool:

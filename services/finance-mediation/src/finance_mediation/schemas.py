@@ -9,8 +9,9 @@ from typing import Any, Literal
 from courtlink_shared.events.common import Instalment
 from courtlink_shared.events.mediation import Consent, TerminationGround
 from courtlink_shared.identifiers.money import Money
-from courtlink_shared.web.inputs import StrictInput
-from pydantic import BaseModel, Field
+from courtlink_shared.inputs import StrictInput
+from courtlink_shared.responses import RowOut
+from pydantic import BaseModel, ConfigDict, Field
 
 from finance_mediation.rules import CaseStatus
 
@@ -40,7 +41,7 @@ class MediatorPatch(_In):
     available: bool | None = None
 
 
-class MediatorOut(BaseModel):
+class MediatorOut(RowOut):
     id: str
     organisation_code: str
     name: str
@@ -108,18 +109,37 @@ class DecisionIn(_In):
     president_extension: bool = Field(default=False, description="Decided in the 10 extra days the president approved.")
 
 
-class ConfirmationOut(BaseModel):
-    requested_at: datetime | None
-    accepted_at: datetime | None
-    decided_at: datetime | None
-    decision: str | None
-    case_number: str | None
+class ConfirmationOut(RowOut):
+    """A case's judicial confirmation, read from the case's `confirmation_…` columns (or by its own names)."""
+
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True)
+
+    requested_at: datetime | None = Field(validation_alias="confirmation_requested_at")
+    accepted_at: datetime | None = Field(validation_alias="confirmation_accepted_at")
+    decided_at: datetime | None = Field(validation_alias="confirmation_decided_at")
+    decision: str | None = Field(validation_alias="confirmation_decision")
+    case_number: str | None = Field(validation_alias="confirmation_case_number")
     application_window_closed: bool
     acceptance_overdue: bool
     decision_overdue: bool
 
 
-class CaseOut(BaseModel):
+class InstalmentOut(RowOut):
+    due_date: date
+    amount: Decimal
+
+
+class AgreementOut(RowOut):
+    settled_amount: Decimal
+    instalments: list[InstalmentOut]
+
+
+class SignatureOut(RowOut):
+    party: str
+    signed_at: str = Field(description="When the party signed (ISO 8601, as recorded).")
+
+
+class CaseOut(RowOut):
     id: str
     dispute_id: str
     mediation_number: str
@@ -137,8 +157,8 @@ class CaseOut(BaseModel):
     due_at: datetime | None
     extension_days: int
     suspended_days: Decimal
-    agreement: dict[str, Any] | None
-    signatures: list[dict[str, Any]]
+    agreement: AgreementOut | None
+    signatures: list[SignatureOut]
     agreement_effective_at: datetime | None
     closed_at: datetime | None
     outcome: str | None
@@ -157,7 +177,7 @@ class CaseOut(BaseModel):
     )
 
 
-class ActivityOut(BaseModel):
+class ActivityOut(RowOut):
     at: datetime
     kind: str
     actor: str | None

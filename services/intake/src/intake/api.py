@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from intake import lifecycle, queries, submissions
-from intake.models import Dispute
 from intake.notices import compose_notice, render_notice_html, render_notice_pdf
 from intake.rules import DisputeStatus
 from intake.schemas import (
@@ -27,9 +26,7 @@ from intake.schemas import (
     DisputeOut,
     DisputePage,
     DuplicateReviewIn,
-    NoticeOut,
     StatisticsOut,
-    TimelineEntryOut,
     WithdrawIn,
 )
 
@@ -38,45 +35,6 @@ BankOperator = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR))]
 Clerk = Annotated[Principal, Depends(require_roles(Role.INTAKE_CLERK))]
 Reader = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR, Role.INTAKE_CLERK))]
 StatisticsReader = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR, Role.INTAKE_CLERK, Role.ANALYST))]
-
-
-def dispute_out(dispute: Dispute) -> DisputeOut:
-    notice = None
-    if dispute.notice_template and dispute.routed_at:
-        base = f"/disputes/{dispute.id}/notice"
-        notice = NoticeOut(
-            template=dispute.notice_template, issued_at=dispute.routed_at, html_url=base, pdf_url=f"{base}.pdf"
-        )
-    return DisputeOut(
-        id=dispute.id,
-        status=DisputeStatus(dispute.status),
-        bank_reference=dispute.bank_reference,
-        dispute_type=dispute.dispute_type,
-        claimant={"name": dispute.bank_name, "code": dispute.bank_code},
-        respondents=[
-            {"kind": r.kind, "name": r.name, "id_number": r.id_number, "phone": r.phone, "address": r.address}
-            for r in dispute.respondents
-        ],
-        claim={
-            "principal": dispute.principal,
-            "interest": dispute.interest,
-            "penalty": dispute.penalty,
-            "fees": dispute.fees,
-            "total": dispute.total,
-        },
-        contract_number=dispute.contract_number,
-        default_date=dispute.default_date,
-        court_code=dispute.court_code,
-        evidence=dispute.evidence,
-        mediation_number=dispute.mediation_number,
-        case_number=dispute.case_number,
-        notice=notice,
-        probable_duplicate_of=dispute.probable_duplicate_of,
-        batch_id=dispute.batch_id,
-        warnings=dispute.warnings,
-        submitted_at=dispute.submitted_at,
-        updated_at=dispute.updated_at,
-    )
 
 
 @router.post(
@@ -101,7 +59,7 @@ async def submit_dispute(
     assert row.dispute_id is not None
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=row.dispute_id)
     response.headers["Location"] = f"/disputes/{dispute.id}"
-    return dispute_out(dispute)
+    return DisputeOut.of(dispute)
 
 
 @router.get("/disputes", response_model=DisputePage, summary="List and search disputes (newest first)")
@@ -121,17 +79,13 @@ async def list_disputes(
     items, next_cursor = await queries.list_disputes(
         session, principal=principal, filters=filters, cursor=cursor, limit=limit
     )
-    return DisputePage(items=[dispute_out(d) for d in items], next_cursor=next_cursor)
+    return DisputePage(items=[DisputeOut.of(d) for d in items], next_cursor=next_cursor)
 
 
 @router.get("/disputes/{dispute_id}", response_model=DisputeDetailOut, summary="A dispute with its full timeline")
 async def get_dispute(dispute_id: str, session: SessionDep, principal: Reader) -> DisputeDetailOut:
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id)
-    timeline = [
-        TimelineEntryOut(at=e.at, kind=e.kind, summary=e.summary, actor=e.actor, detail=e.detail)
-        for e in await queries.timeline_of(session, dispute.id)
-    ]
-    return DisputeDetailOut(**dispute_out(dispute).model_dump(), timeline=timeline)
+    return DisputeDetailOut.of(dispute, timeline=await queries.timeline_of(session, dispute.id))
 
 
 async def _notice(dispute_id: str, session: SessionDep, principal: Principal, runtime: RuntimeDep) -> Any:
@@ -171,7 +125,7 @@ async def withdraw(
         reason=body.reason,
     )
     await session.commit()
-    return dispute_out(dispute)
+    return DisputeOut.of(dispute)
 
 
 @router.post(
@@ -193,7 +147,7 @@ async def review_duplicate(
             session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason
         )
     await session.commit()
-    return dispute_out(dispute)
+    return DisputeOut.of(dispute)
 
 
 @router.get(

@@ -16,31 +16,13 @@ from intake import queries
 from intake.api import BankOperator
 from intake.batches import BatchProcessor, store_batch
 from intake.csv_io import CsvError, parse_batch_csv, report_csv, template_csv
-from intake.models import Batch, BatchRow
+from intake.models import BatchRow
 from intake.rules import BATCH_MAX_ROWS
 from intake.schemas import BatchIn, BatchOut, BatchReportOut, BatchRowOut
 from intake.xlsx_template import template_xlsx
 
 batch_router = APIRouter(tags=["batches"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def batch_out(batch: Batch) -> BatchOut:
-    return BatchOut(
-        id=batch.id,
-        status=batch.status,
-        source=batch.source,
-        total_rows=batch.total_rows,
-        processed_rows=batch.processed_rows,
-        accepted=batch.accepted,
-        existing=batch.existing,
-        probable_duplicates=batch.probable_duplicates,
-        rejected=batch.rejected,
-        created_at=batch.created_at,
-        completed_at=batch.completed_at,
-        report_url=f"/batches/{batch.id}/report",
-        report_csv_url=f"/batches/{batch.id}/report.csv",
-    )
 
 
 @batch_router.get(
@@ -89,7 +71,7 @@ async def submit_batch(
     batch = await store_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
     runtime.worker(BatchProcessor).submit(batch.id)
     response.headers["Location"] = f"/batches/{batch.id}"
-    return batch_out(batch)
+    return BatchOut.from_row(batch)
 
 
 async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
@@ -127,26 +109,18 @@ async def _batch_rows(request: Request) -> tuple[list[dict[str, Any]], str]:
 
 @batch_router.get("/batches/{batch_id}", response_model=BatchOut, summary="A batch's progress and counts")
 async def get_batch(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchOut:
-    return batch_out(await queries.own_batch(session, principal=principal, batch_id=batch_id))
+    return BatchOut.from_row(await queries.own_batch(session, principal=principal, batch_id=batch_id))
 
 
 def _report_rows(rows: list[BatchRow]) -> list[BatchRowOut]:
-    return [
-        BatchRowOut(
-            row_number=r.row_number,
-            bank_reference=r.bank_reference,
-            outcome=r.outcome,
-            dispute_id=r.dispute_id,
-            errors=r.errors,
-        )
-        for r in rows
-    ]
+    return [BatchRowOut.from_row(row) for row in rows]
 
 
 @batch_router.get("/batches/{batch_id}/report", response_model=BatchReportOut, summary="Every row's outcome")
 async def batch_report(batch_id: str, session: SessionDep, principal: BankOperator) -> BatchReportOut:
     batch = await queries.own_batch(session, principal=principal, batch_id=batch_id)
-    return BatchReportOut(batch=batch_out(batch), rows=_report_rows(await queries.batch_rows(session, batch.id)))
+    rows = _report_rows(await queries.batch_rows(session, batch.id))
+    return BatchReportOut(batch=BatchOut.from_row(batch), rows=rows)
 
 
 @batch_router.get(

@@ -8,8 +8,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from courtlink_shared.inputs import storable_text
 from courtlink_shared.spreadsheets import csv_writer
-from courtlink_shared.web.inputs import storable_text
 
 RESPONDENT_SLOTS = 2  # borrower and guarantor: more respondents go through the JSON API
 KIND = {

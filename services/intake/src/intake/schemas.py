@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.identifiers.money import MAX_CLAIM
-from courtlink_shared.spreadsheets import starts_like_formula
-from courtlink_shared.web.inputs import (
+from courtlink_shared.inputs import (
     Amount,
     Code,
     CourtCode,
@@ -22,10 +21,15 @@ from courtlink_shared.web.inputs import (
     Text,
     check_organisation_code,
 )
-from courtlink_shared.web.spreadsheet_values import bilingual_error, calendar_date
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
+from courtlink_shared.responses import RowOut
+from courtlink_shared.spreadsheet_values import bilingual_error, calendar_date
+from courtlink_shared.spreadsheets import starts_like_formula
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, computed_field, field_validator
 
 from intake.rules import BATCH_MAX_ROWS, DISPUTE_TYPES, DisputeStatus
+
+if TYPE_CHECKING:
+    from intake.models import Dispute
 
 
 def _not_in_future(value: date) -> date:
@@ -114,8 +118,16 @@ class NoticeOut(BaseModel):
     html_url: str
     pdf_url: str
 
+    @classmethod
+    def of(cls, dispute: Dispute) -> NoticeOut | None:
+        """The pre-litigation mediation notice, once the dispute was routed with one."""
+        if not (dispute.notice_template and dispute.routed_at):
+            return None
+        base = f"/disputes/{dispute.id}/notice"
+        return cls(template=dispute.notice_template, issued_at=dispute.routed_at, html_url=base, pdf_url=f"{base}.pdf")
 
-class TimelineEntryOut(BaseModel):
+
+class TimelineEntryOut(RowOut):
     at: datetime
     kind: str
     summary: str
@@ -123,14 +135,35 @@ class TimelineEntryOut(BaseModel):
     detail: dict[str, Any]
 
 
-class DisputeOut(BaseModel):
+class ClaimantOut(BaseModel):
+    name: str
+    code: str
+
+
+class RespondentOut(RowOut):
+    kind: str
+    name: str
+    id_number: str
+    phone: str | None
+    address: str | None
+
+
+class ClaimOut(RowOut):
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    fees: Decimal
+    total: Decimal
+
+
+class DisputeOut(RowOut):
     id: str
     status: DisputeStatus
     bank_reference: str
     dispute_type: str
-    claimant: dict[str, str]
-    respondents: list[dict[str, Any]]
-    claim: dict[str, Decimal]
+    claimant: ClaimantOut
+    respondents: list[RespondentOut]
+    claim: ClaimOut
     contract_number: str
     default_date: date
     court_code: str
@@ -143,6 +176,13 @@ class DisputeOut(BaseModel):
     warnings: list[str]
     submitted_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, dispute: Dispute, **more: Any) -> Self:
+        """The dispute as the API shows it: the claimant bank and the amounts claimed read from the dispute's
+        own columns, the notice once it is issued; `more` gives a detail view's further fields."""
+        claimant = ClaimantOut(name=dispute.bank_name, code=dispute.bank_code)
+        return cls.from_row(dispute, claimant=claimant, claim=dispute, notice=NoticeOut.of(dispute), **more)
 
 
 class DisputeDetailOut(DisputeOut):
@@ -163,7 +203,7 @@ class DuplicateReviewIn(StrictInput):
     reason: Text = Field(min_length=1, max_length=500)
 
 
-class BatchOut(BaseModel):
+class BatchOut(RowOut):
     id: str
     status: Literal["processing", "completed"]
     source: str
@@ -175,11 +215,19 @@ class BatchOut(BaseModel):
     rejected: int
     created_at: datetime
     completed_at: datetime | None
-    report_url: str
-    report_csv_url: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def report_url(self) -> str:
+        return f"/batches/{self.id}/report"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def report_csv_url(self) -> str:
+        return f"/batches/{self.id}/report.csv"
 
 
-class BatchRowOut(BaseModel):
+class BatchRowOut(RowOut):
     row_number: int
     bank_reference: str | None
     outcome: Literal["accepted", "existing", "probable_duplicate", "rejected"]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from courtlink_shared.auth.actors import actor_of
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
-from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
 from courtlink_shared.documents import render_html, render_pdf
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
 from courtlink_shared.web.documents import download, html_document
@@ -29,7 +27,6 @@ from judicial_advice.schemas import (
     EvaluationIn,
     ReplyIn,
     StatisticsOut,
-    TimelineOut,
 )
 
 router = APIRouter(tags=["judicial advice"])
@@ -40,33 +37,6 @@ President = Annotated[Principal, Depends(require_roles(Role.PRESIDENT))]
 Agency = Annotated[Principal, Depends(require_roles(Role.AGENCY_OFFICER))]
 Reader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES, Role.AGENCY_OFFICER))]
 CourtReader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES))]
-
-
-def advice_out(advice: Advice, now: datetime) -> AdviceOut:
-    overdue = advice.final_reply_at is None and advice.reply_deadline is not None and advice.reply_deadline < now
-    return AdviceOut(
-        id=advice.id,
-        court_code=advice.court_code,
-        status=AdviceStatus(advice.status),
-        version=advice.version,
-        number=advice.number,
-        title=advice.title,
-        recipient_name=advice.recipient_name,
-        recipient_code=advice.recipient_code,
-        superior_authority=advice.superior_authority,
-        cc=advice.cc,
-        content=advice.content,
-        reply_months=advice.reply_months,
-        issued_at=advice.issued_at,
-        delivered_at=advice.delivered_at,
-        reply_deadline=advice.reply_deadline,
-        overdue=overdue,
-        ends_on=days_deadlines_end_on({"reply_deadline": advice.reply_deadline}),
-        calendar_warning=deadline_warning(advice.reply_deadline),
-        final_reply_at=advice.final_reply_at,
-        adoption=advice.adoption,
-        archived_at=advice.archived_at,
-    )
 
 
 async def _court_advice(session: SessionDep, principal: Principal, advice_id: str) -> Advice:
@@ -89,7 +59,7 @@ async def draft(
     actor = actor_of(principal, drafting_role(principal.roles))
     advice = await service.draft(session, outbox=outbox, now=clock.now(), actor=actor, court_places=places, body=body)
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.put("/advices/{advice_id}", response_model=AdviceOut, summary="Revise a draft (a new version is kept)")
@@ -106,7 +76,7 @@ async def revise(
         body=body,
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/submission", response_model=AdviceOut, summary="Submit for review")
@@ -118,7 +88,7 @@ async def submit(
         session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=advice
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/return", response_model=AdviceOut, summary="The committee returns it with comments")
@@ -135,7 +105,7 @@ async def return_(
         comments=body.comments,
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/approval", response_model=AdviceOut, summary="The judicial committee approves")
@@ -147,7 +117,7 @@ async def approve(
         session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.JUDICIAL_COMMITTEE), advice=advice
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/issue", response_model=AdviceOut, summary="The president signs; it is numbered")
@@ -159,7 +129,7 @@ async def issue(
         session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.PRESIDENT), advice=advice
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/delivery", response_model=AdviceOut, summary="Record delivery; the deadline runs")
@@ -177,7 +147,7 @@ async def deliver(
         proof=body.proof,
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/acknowledgement", response_model=AdviceOut, summary="The agency signs for it")
@@ -189,7 +159,7 @@ async def acknowledge(
         session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.AGENCY_OFFICER), advice=advice
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/replies", response_model=AdviceOut, summary="The agency's written reply")
@@ -210,7 +180,7 @@ async def reply(
         final=body.final,
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post(
@@ -230,7 +200,7 @@ async def evaluate(
         return_visit=body.return_visit,
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post("/advices/{advice_id}/archive", response_model=AdviceOut, summary="Archive the file")
@@ -242,7 +212,7 @@ async def archive(
         session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=advice
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.post(
@@ -258,7 +228,7 @@ async def escalate(
         session, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=advice, reason=body.comments
     )
     await session.commit()
-    return advice_out(advice, clock.now())
+    return AdviceOut.of(advice, clock.now())
 
 
 @router.get("/advices", response_model=list[AdviceOut], summary="Your court's advice, or the advice addressed to you")
@@ -266,17 +236,14 @@ async def list_advice(
     session: SessionDep, clock: ClockDep, principal: Reader, status: AdviceStatus | None = None
 ) -> list[AdviceOut]:
     now = clock.now()
-    return [advice_out(a, now) for a in await queries.list_advice(session, principal=principal, status=status)]
+    return [AdviceOut.of(a, now) for a in await queries.list_advice(session, principal=principal, status=status)]
 
 
 @router.get("/advices/{advice_id}", response_model=AdviceDetailOut, summary="One advice with its timeline")
 async def get_advice(advice_id: str, session: SessionDep, clock: ClockDep, principal: Reader) -> AdviceDetailOut:
     advice = await queries.get_advice(session, principal=principal, advice_id=advice_id)
-    timeline = [
-        TimelineOut(at=e.at, kind=e.kind, actor=e.actor, organisation=e.organisation, detail=e.detail)
-        for e in await queries.timeline_of(session, advice.id)
-    ]
-    return AdviceDetailOut(**advice_out(advice, clock.now()).model_dump(), timeline=timeline, versions=advice.version)
+    timeline = await queries.timeline_of(session, advice.id)
+    return AdviceDetailOut.of(advice, clock.now(), timeline=timeline, versions=advice.version)
 
 
 @router.get("/statistics", response_model=StatisticsOut, summary="Issued, delivered, reply rates, overdue list")
@@ -296,7 +263,7 @@ async def statistics(
         court_code=principal.organisation,
         year=year,
         **vars(figures),
-        overdue=[advice_out(a, now) for a in overdue],
+        overdue=[AdviceOut.of(a, now) for a in overdue],
     )
 
 

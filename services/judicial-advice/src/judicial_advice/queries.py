@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from judicial_advice.models import Advice, TimelineEntry
-from judicial_advice.rules import VISIBLE_TO_AGENCIES, AdviceStatus, ReplyFigures, reply_figures
+from judicial_advice.rules import VISIBLE_TO_AGENCIES, AdviceStatus, ReplyFigures, reply_figures, reply_overdue
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE, Role.PRESIDENT, Role.ANALYST})
 SENT = [s.value for s in VISIBLE_TO_AGENCIES]
@@ -79,7 +79,7 @@ def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures,
     due = [a for a in delivered if a.final_reply_at is not None or (a.reply_deadline and a.reply_deadline < now)]
     on_time = [a for a in replied if a.reply_deadline and a.final_reply_at and a.final_reply_at <= a.reply_deadline]
     adopted = [a for a in replied if a.adoption in ("adopted", "partly_adopted")]
-    overdue = [a for a in delivered if a.final_reply_at is None and a.reply_deadline and a.reply_deadline < now]
+    overdue = [a for a in delivered if reply_overdue(a, now)]
     figures = reply_figures(
         issued=len(advices),
         delivered=len(delivered),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.deadlines.periods import Unit, period_end, reminder_after, reminder_before
@@ -76,6 +77,21 @@ def reply_deadline(delivered_at: datetime, months: int = DEFAULT_REPLY_MONTHS) -
     comprehensive-governance judicial advice, 2023), counted per Civil Code arts. 201–203: the corresponding day of
     the last month or its last day, moved off a rest day, until 24:00 Beijing time."""
     return period_end(delivered_at, months, Unit.MONTHS).ends_at
+
+
+class AwaitingReply(Protocol):
+    """What the overdue rule reads of an advice."""
+
+    @property
+    def reply_deadline(self) -> datetime | None: ...
+    @property
+    def final_reply_at(self) -> datetime | None: ...
+
+
+def reply_overdue(advice: AwaitingReply, now: datetime) -> bool:
+    """Whether the recipient's written reply is overdue: delivered (so the deadline of `reply_deadline` runs),
+    the deadline passed, and no final reply received (interim replies do not stop it)."""
+    return advice.final_reply_at is None and advice.reply_deadline is not None and advice.reply_deadline < now
 
 
 REMIND_DAYS = 7

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.identifiers.credit_code import check_credit_code
-from courtlink_shared.web.inputs import StrictInput
+from courtlink_shared.inputs import StrictInput
+from courtlink_shared.responses import RowOut, deadline_fields
 from pydantic import BaseModel, Field, model_validator
 
-from judicial_advice.rules import DEFAULT_REPLY_MONTHS, AdviceStatus, recommendations_match
+from judicial_advice.rules import DEFAULT_REPLY_MONTHS, AdviceStatus, recommendations_match, reply_overdue
+
+if TYPE_CHECKING:
+    from judicial_advice.models import Advice
 
 
 class _In(StrictInput):
@@ -77,7 +81,7 @@ class EvaluationIn(_In):
     return_visit: str = Field(min_length=1, max_length=2000, description="What the return visit (回访) found.")
 
 
-class AdviceOut(BaseModel):
+class AdviceOut(RowOut):
     id: str
     court_code: str
     status: AdviceStatus
@@ -104,8 +108,14 @@ class AdviceOut(BaseModel):
     adoption: str | None
     archived_at: datetime | None
 
+    @classmethod
+    def of(cls, advice: Advice, now: datetime, **more: Any) -> Self:
+        """The advice as the API shows it at `now`; `more` gives a detail view's further fields."""
+        deadlines = deadline_fields(reply_deadline=advice.reply_deadline)
+        return cls.from_row(advice, overdue=reply_overdue(advice, now), **deadlines, **more)
 
-class TimelineOut(BaseModel):
+
+class TimelineOut(RowOut):
     at: datetime
     kind: str
     actor: str | None

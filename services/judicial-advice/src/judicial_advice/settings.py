@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
+from courtlink_shared.inputs import CourtCode
 from courtlink_shared.settings import ServiceSettings
-from courtlink_shared.web.inputs import CourtCode
 from pydantic import Field, StringConstraints, model_validator
 
 from judicial_advice.rules import court_places_faults

@@ -24,8 +24,8 @@ from courtlink_shared.deadlines.calendar_store import readiness_warnings, save_a
 from courtlink_shared.deadlines.periods import PROVISIONAL_WARNING
 from courtlink_shared.events.common import Actor
 from courtlink_shared.events.platform import CalendarArrangementLoaded
+from courtlink_shared.inputs import StrictInput, Text
 from courtlink_shared.web.dependencies import ClockDep, OutboxDep, RuntimeDep, SessionDep, require_roles
-from courtlink_shared.web.inputs import StrictInput, Text
 from courtlink_shared.web.problems import UnprocessableInput
 
 router = APIRouter(tags=["calendar"])

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from courtlink_shared.inputs import storable_text
 from courtlink_shared.observability import context
 from courtlink_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from courtlink_shared.web.inputs import storable_text
 from courtlink_shared.web.problems import internal_error, log_failure, problem_response
 
 log = logging.getLogger(__name__)

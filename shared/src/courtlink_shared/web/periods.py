@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query
 
-from courtlink_shared.clock import beijing_day_start
+from courtlink_shared.reporting_period import EARLIEST, LATEST, Period
 from courtlink_shared.web.problems import UnprocessableInput
 
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        """The period as instants: from the first day's midnight in Beijing to the midnight after the last."""
-        return beijing_day_start(self.start), beijing_day_start(self.end + timedelta(days=1))
-
-
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # statistics outside these years are typing errors
+__all__ = ["EARLIEST", "LATEST", "Period", "PeriodDep", "period"]
 
 
 def period(

@@ -14,7 +14,7 @@ from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.identifiers.money import Money
 from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier, strip_zero_width
 from courtlink_shared.identifiers.resident_id import validate_resident_id
-from courtlink_shared.web.spreadsheet_values import amount_text, identifier_text
+from courtlink_shared.spreadsheet_values import amount_text, identifier_text
 
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
