@@ -79,7 +79,10 @@ async def decide_confirmation(
         )
         case.confirmation_case_number = number
     case.updated_at = now
-    await log_activity(session, case, now, "confirmation_decided", actor, decision=decision, case_number=number)
+    # The reasons go on the case's log too, so that the parties and the judge read why it was dismissed.
+    await log_activity(
+        session, case, now, "confirmation_decided", actor, decision=decision, case_number=number, reasons=reasons
+    )
     event = ConfirmationDecided(
         dispute_id=case.dispute_id,
         case_id=case.id,
