@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console.pages import blanks_named
 from console.pages.confirmation import decision_body, queue_rows
 from console_browser import chromium, wait_for
 from console_data import json_dispute
@@ -116,7 +117,7 @@ def test_a_judge_accepts_then_confirms_one_application_and_dismisses_another_wit
         assert d.find_element(By.ID, "confirmation-stage").text == "已受理，待裁定"
         submit(d, "form-confirm")  # no reasons: refused beside the field
         summary = wait_for(d, "#form-confirm .error-summary")
-        assert summary.find_element(By.CSS_SELECTOR, "a[href='#confirm-reasons']")
+        assert summary.find_element(By.CSS_SELECTOR, "a[href='#confirm-reasons']").text == "请填写裁定理由"
         assert d.find_element(By.ID, "confirm-reasons-error").is_displayed()
         check_page(d, "judge-confirmation-field-error")
         fill(d, "confirm-reasons", "协议系双方自愿达成，内容不违反法律、行政法规的强制性规定。")
@@ -179,6 +180,10 @@ def test_a_judge_drafts_judicial_advice_and_the_research_office_submits_it(syste
         assert "违约金约定明显过高" in main_text(d)
         submit(d, "form-submission")
         assert banner(d) == "已提交审判委员会审议。"
+        entries = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".timeline li")]
+        assert "起草" in entries[0]
+        assert "judge-li" in entries[0], "the research office sees who drafted"
+        assert "research-office" in entries[-1]
         check_page(d, "research-office-judge-draft-submitted")
 
 
@@ -235,7 +240,7 @@ def test_a_bank_signs_for_and_replies_to_advice_addressed_to_it_and_reads_advice
         copied = d.find_element(By.XPATH, f"//tr[td[normalize-space()='抄送示例银行的司法建议 {system.run}']]")
         assert "主送" in addressed.text
         assert "剩余" in addressed.text
-        assert "抄送" in copied.text
+        assert "抄送，无需回复" in copied.text
         check_page(d, "bank-advice-inbox")
 
         click_and_wait(d, addressed.find_element(By.TAG_NAME, "a"))
@@ -244,7 +249,7 @@ def test_a_bank_signs_for_and_replies_to_advice_addressed_to_it_and_reads_advice
         assert banner(d) == "已签收。"
         select_by_value(d, "replies-adoption", "partly_adopted")
         submit(d, "form-replies")  # no measures: refused beside the field
-        assert d.find_element(By.ID, "replies-measures-error").is_displayed()
+        assert "请填写采取的措施" in d.find_element(By.ID, "replies-measures-error").text
         check_page(d, "bank-advice-reply-error")
         select_by_value(d, "replies-adoption", "partly_adopted")
         fill(d, "replies-measures", "已在分期页面以年化利率公示手续费。")
@@ -253,10 +258,15 @@ def test_a_bank_signs_for_and_replies_to_advice_addressed_to_it_and_reads_advice
         assert banner(d) == "书面回复已提交。"
         assert "已书面回复" in main_text(d)
         assert "部分采纳" in main_text(d)
+        assert d.find_element(By.ID, "replied-note").text == "本单位已书面回复，无需再办理。"
+        reply = d.find_elements(By.CSS_SELECTOR, ".timeline li")[-1].text
+        assert "采取的措施：已在分期页面以年化利率公示手续费。" in reply
+        assert "催收通知模板需总行统一修订" in reply
         check_page(d, "bank-advice-replied")
 
         d.get(f"{system.console}/advice/{bank_advice['copied']}")
         assert "本单位为抄送单位" in d.find_element(By.ID, "copied-note").text
+        assert "剩余" not in main_text(d), "a copied bank has no reply to make"
         assert not d.find_elements(By.ID, "form-acknowledgement")
         assert not d.find_elements(By.ID, "form-replies")
         check_page(d, "bank-advice-copied")
@@ -310,3 +320,10 @@ def test_the_queue_puts_the_nearest_last_day_first_and_a_decision_carries_its_re
     body = decision_body(FormData([("reasons", "  违反强制性规定 "), ("president_extension", "yes")]), "dismissed")
     assert body == {"decision": "dismissed", "reasons": "违反强制性规定", "president_extension": True}
     assert decision_body(FormData([]), "confirmed")["president_extension"] is False
+    errors = {"reasons": "内容过短（至少 1 个字符）", "decision": "取值无效"}
+    assert blanks_named(errors, FormData([("reasons", " ")]), {"reasons": "驳回理由"}) == {
+        "reasons": "请填写驳回理由",
+        "decision": "取值无效",
+    }
+    typed = {"reasons": "内容过长"}
+    assert blanks_named(typed, FormData([("reasons", "很长")]), {"reasons": "驳回理由"}) == typed

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from console.backend import ServiceProblem
-from console.pages import found, part
+from console.pages import blanks_named, found, part
 from console.web import User, console_of, render, requires, sandboxed_preview
 
 router = APIRouter()
@@ -75,6 +75,14 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "escalation": (("advice_manager",), "已抄送上级主管部门。"),
 }
 EDITABLE = ("draft", "returned")
+# The written fields of the steps' forms, for saying which one was left blank.
+ACTION_LABELS = {
+    "return": {"comments": "退回意见"},
+    "escalation": {"comments": "抄送理由"},
+    "delivery": {"proof": "送达凭证"},
+    "replies": {"measures": "采取的措施"},
+    "evaluation": {"return_visit": "回访情况"},
+}
 EDITOR_LABELS = {
     "title": "标题",
     "recipient_name": "被建议单位名称",
@@ -434,6 +442,7 @@ async def act(request: Request, advice_id: str, action: str, user: Reader) -> Re
         if problem.status == 404:
             raise HTTPException(status_code=404) from problem
         errs = problem.field_messages() or {"": f"操作未完成：{problem.detail}"}
+        errs = blanks_named(errs, form, ACTION_LABELS.get(action, {}))
         values = {action: {k: v for k, v in form.multi_items() if k != "csrf_token"}}
         return await advice_page(request, user, advice_id, errors={action: errs}, values=values, status=422)
     return RedirectResponse(f"/advice/{advice_id}?done={action}", status_code=303)

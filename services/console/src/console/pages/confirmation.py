@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from console.backend import ServiceProblem
-from console.pages import found, part
+from console.pages import blanks_named, found, part
 from console.web import User, console_of, render, requires
 
 router = APIRouter()
@@ -32,6 +32,7 @@ STAGES = {
 }
 # The two ways to decide, as the console's forms name them, and the service's decision for each.
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
+REASONS_LABELS = {"confirm": "裁定理由", "dismiss": "驳回理由"}
 
 
 def stage_of(case: dict[str, Any]) -> str:
@@ -167,6 +168,8 @@ async def send(request: Request, user: User, case_id: str, form_name: str, path:
         if problem.status == 404:
             raise HTTPException(status_code=404) from problem
         errs = problem.field_messages() or {"": f"操作未完成：{problem.detail}"}
+        if form_name in REASONS_LABELS:
+            errs = blanks_named(errs, form, {"reasons": REASONS_LABELS[form_name]})
         values = {form_name: {k: v for k, v in form.multi_items() if k != "csrf_token"}}
         return await case_page(request, user, case_id, errors={form_name: errs}, values=values, status=422)
     return RedirectResponse(f"/confirmations/{case_id}?done={form_name}", status_code=303)
