@@ -14,6 +14,7 @@ OFFICER, MANAGER, COMMITTEE = Role.ENFORCEMENT_OFFICER, Role.ADVICE_MANAGER, Rol
 PRESIDENT, AGENCY = Role.PRESIDENT, Role.AGENCY_OFFICER
 COURT_ADMIN = Role.COURT_ADMIN
 ADVICE_COURT = frozenset({JUDGE, MANAGER, COMMITTEE, PRESIDENT, ANALYST})
+ADVICE_RECIPIENTS = frozenset({AGENCY, BANK})  # the organisation an advice is addressed or copied to
 
 COURT, OTHER_COURT = "吉7101", "吉7102"
 BANK_A, BANK_B = "91110000600037341L", credit_code(71)
@@ -102,22 +103,22 @@ RULES: dict[str, dict[str, frozenset[Role]]] = {
     "judicial-advice": {
         **PROBES,
         "POST /advices": frozenset({JUDGE, MANAGER}),
-        "GET /advices": ADVICE_COURT | {AGENCY},
+        "GET /advices": ADVICE_COURT | ADVICE_RECIPIENTS,
         "PUT /advices/{advice_id}": frozenset({JUDGE, MANAGER}),
-        "GET /advices/{advice_id}": ADVICE_COURT | {AGENCY},
+        "GET /advices/{advice_id}": ADVICE_COURT | ADVICE_RECIPIENTS,
         "POST /advices/{advice_id}/submission": frozenset({JUDGE, MANAGER}),
         "POST /advices/{advice_id}/return": frozenset({COMMITTEE}),
         "POST /advices/{advice_id}/approval": frozenset({COMMITTEE}),
         "POST /advices/{advice_id}/issue": frozenset({PRESIDENT}),
         "POST /advices/{advice_id}/delivery": frozenset({MANAGER}),
-        "POST /advices/{advice_id}/acknowledgement": frozenset({AGENCY}),
-        "POST /advices/{advice_id}/replies": frozenset({AGENCY}),
+        "POST /advices/{advice_id}/acknowledgement": ADVICE_RECIPIENTS,
+        "POST /advices/{advice_id}/replies": ADVICE_RECIPIENTS,
         "POST /advices/{advice_id}/evaluation": frozenset({MANAGER}),
         "POST /advices/{advice_id}/archive": frozenset({MANAGER}),
         "POST /advices/{advice_id}/escalation": frozenset({MANAGER}),
         "GET /statistics": ADVICE_COURT,
-        "GET /advices/{advice_id}/document": ADVICE_COURT | {AGENCY},
-        "GET /advices/{advice_id}/document.pdf": ADVICE_COURT | {AGENCY},
+        "GET /advices/{advice_id}/document": ADVICE_COURT | ADVICE_RECIPIENTS,
+        "GET /advices/{advice_id}/document.pdf": ADVICE_COURT | ADVICE_RECIPIENTS,
         "GET /reports/annual.{fmt}": ADVICE_COURT,
     },
 }

@@ -140,6 +140,7 @@ async def _seed(system: System) -> None:
         "title": "司法建议",
         "recipient_name": "某局",
         "recipient_code": AGENCY,
+        "cc": [{"name": "甲银行", "code": ORGANISATIONS[Role.BANK_OPERATOR][0]}],  # a bank reads what is copied to it
         "background": "背景",
         "problems": ["问题"],
         "recommendations": [{"problem": 0, "text": "建议"}],

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console import auth_routes
 from console.backend import ServiceDown, Services, TokenRejected
 from console.oidc import OidcClient
-from console.pages import admin, advice, bank, cases, clerk, dashboard, disputes, enforcement, home
+from console.pages import admin, advice, bank, cases, clerk, confirmation, dashboard, disputes, enforcement, home
 from console.sessions import COOKIE, SessionStore
 from console.settings import ConsoleSettings
 from console.web import Console, SignInRequired, make_templates, render, return_path, security_headers
@@ -131,7 +131,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         return PlainTextResponse("ok")
 
     app.include_router(auth_routes.router)
-    for module in (home, bank, disputes, cases, clerk, admin, enforcement, advice, dashboard):
+    for module in (home, bank, disputes, cases, clerk, admin, enforcement, confirmation, advice, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

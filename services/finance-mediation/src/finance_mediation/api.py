@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from finance_mediation import confirmation, queries, service
 from finance_mediation.api_views import case_out, pool_view
 from finance_mediation.models import MediationCase
+from finance_mediation.queries import ConfirmationState
 from finance_mediation.rules import CaseStatus
 from finance_mediation.schemas import (
     ActivityOut,
@@ -55,12 +56,18 @@ async def list_cases(
     principal: Reader,
     status: CaseStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    confirmation: Annotated[
+        ConfirmationState | None,
+        Query(description="Instead of the work queue: applications for 司法确认 waiting for the court or decided."),
+    ] = None,
 ) -> list[CaseOut]:
     now = clock.now()
-    return [
-        pool_view(case_out(c, now), c, principal)
-        for c in await queries.list_cases(session, principal=principal, status=status, limit=limit)
-    ]
+    cases = (
+        await queries.confirmation_cases(session, principal=principal, state=confirmation, limit=limit)
+        if confirmation is not None
+        else await queries.list_cases(session, principal=principal, status=status, limit=limit)
+    )
+    return [pool_view(case_out(c, now), c, principal) for c in cases]
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailOut, summary="A case with its activity")

@@ -81,7 +81,8 @@ async def decide_confirmation(
         )
         case.confirmation_case_number = number
     case.updated_at = now
-    detail = {"decision": decision, "case_number": number}
+    # The reasons go on the case's log too, so that the parties and the judge read why it was dismissed.
+    detail = {"decision": decision, "case_number": number, "reasons": reasons}
     record_step(session, Activity, case_id=case.id, at=now, kind="confirmation_decided", actor=actor, detail=detail)
     event = ConfirmationDecided(
         dispute_id=case.dispute_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
@@ -145,6 +145,26 @@ async def list_cases(
     closed_last = case((MediationCase.status.in_([s.value for s in CLOSED]), 1), else_=0)
     query = query.order_by(closed_last, deadline.asc().nulls_last(), MediationCase.opened_at).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+ConfirmationState = Literal["waiting", "decided"]
+
+
+async def confirmation_cases(
+    session: AsyncSession, *, principal: Principal, state: ConfirmationState, limit: int
+) -> list[MediationCase]:
+    """The caller's cases whose parties applied for judicial confirmation: those waiting for the court to accept or
+    decide, the earliest application first (a judge's queue), or those decided, the latest decision first."""
+    query = select(MediationCase).where(visible_to(principal), MediationCase.confirmation_requested_at.is_not(None))
+    if state == "waiting":
+        query = query.where(MediationCase.confirmation_decided_at.is_(None)).order_by(
+            MediationCase.confirmation_requested_at, MediationCase.id
+        )
+    else:
+        query = query.where(MediationCase.confirmation_decided_at.is_not(None)).order_by(
+            MediationCase.confirmation_decided_at.desc(), MediationCase.id
+        )
+    return list((await session.execute(query.limit(limit))).scalars())
 
 
 # An organisation's overview reads at most this many of its cases; far above any organisation's caseload.

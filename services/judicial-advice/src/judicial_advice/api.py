@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from courtlink_shared.auth.actors import actor_of
+from courtlink_shared.auth.actors import actor_in, actor_of
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.documents import render_html, render_pdf
@@ -34,8 +34,8 @@ Drafter = Annotated[Principal, Depends(require_roles(Role.TRIAL_JUDGE, Role.ADVI
 Manager = Annotated[Principal, Depends(require_roles(Role.ADVICE_MANAGER))]
 Committee = Annotated[Principal, Depends(require_roles(Role.JUDICIAL_COMMITTEE))]
 President = Annotated[Principal, Depends(require_roles(Role.PRESIDENT))]
-Agency = Annotated[Principal, Depends(require_roles(Role.AGENCY_OFFICER))]
-Reader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES, Role.AGENCY_OFFICER))]
+Recipient = Annotated[Principal, Depends(require_roles(*queries.RECIPIENT_ROLES))]
+Reader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES, *queries.RECIPIENT_ROLES))]
 CourtReader = Annotated[Principal, Depends(require_roles(*queries.COURT_ROLES))]
 
 
@@ -71,7 +71,7 @@ async def revise(
         session,
         outbox=outbox,
         now=clock.now(),
-        actor=actor_of(principal, Role.ADVICE_MANAGER),
+        actor=actor_of(principal, drafting_role(principal.roles)),
         advice=advice,
         body=body,
     )
@@ -85,7 +85,11 @@ async def submit(
 ) -> AdviceOut:
     advice = await _court_advice(session, principal, advice_id)
     await service.submit(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.ADVICE_MANAGER), advice=advice
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        actor=actor_of(principal, drafting_role(principal.roles)),
+        advice=advice,
     )
     await session.commit()
     return AdviceOut.of(advice, clock.now())
@@ -150,28 +154,32 @@ async def deliver(
     return AdviceOut.of(advice, clock.now())
 
 
-@router.post("/advices/{advice_id}/acknowledgement", response_model=AdviceOut, summary="The agency signs for it")
+@router.post("/advices/{advice_id}/acknowledgement", response_model=AdviceOut, summary="The recipient signs for it")
 async def acknowledge(
-    advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Agency
+    advice_id: str, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Recipient
 ) -> AdviceOut:
     advice = await _addressed_advice(session, principal, advice_id)
     await service.acknowledge(
-        session, outbox=outbox, now=clock.now(), actor=actor_of(principal, Role.AGENCY_OFFICER), advice=advice
+        session,
+        outbox=outbox,
+        now=clock.now(),
+        actor=actor_in(principal, Role.AGENCY_OFFICER, Role.BANK_OPERATOR),
+        advice=advice,
     )
     await session.commit()
     return AdviceOut.of(advice, clock.now())
 
 
-@router.post("/advices/{advice_id}/replies", response_model=AdviceOut, summary="The agency's written reply")
+@router.post("/advices/{advice_id}/replies", response_model=AdviceOut, summary="The recipient's written reply")
 async def reply(
-    advice_id: str, body: ReplyIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Agency
+    advice_id: str, body: ReplyIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Recipient
 ) -> AdviceOut:
     advice = await _addressed_advice(session, principal, advice_id)
     await service.reply(
         session,
         outbox=outbox,
         now=clock.now(),
-        actor=actor_of(principal, Role.AGENCY_OFFICER),
+        actor=actor_in(principal, Role.AGENCY_OFFICER, Role.BANK_OPERATOR),
         advice=advice,
         adoption=body.adoption,
         measures=body.measures,

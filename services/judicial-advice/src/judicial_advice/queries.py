@@ -1,5 +1,6 @@
-"""Reading advice, scoped to the caller: a court's staff see their court's advice; an agency sees only advice
-delivered to it or copied to it (never drafts)."""
+"""Reading advice, scoped to the caller: a court's staff see their court's advice; a recipient organisation (an
+agency, or a bank: both named by their credit code) sees only advice delivered to it or copied to it (never
+drafts)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from judicial_advice.rules import VISIBLE_TO_AGENCIES, AdviceStatus, ReplyFigure
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE, Role.PRESIDENT, Role.ANALYST})
 SENT = [s.value for s in VISIBLE_TO_AGENCIES]
+# Who reads, signs for and answers advice for the organisation it is addressed or copied to (DOMAIN.md: a bank
+# "receives and answers judicial advice addressed to the bank", as an agency does).
+RECIPIENT_ROLES = frozenset({Role.AGENCY_OFFICER, Role.BANK_OPERATOR})
 
 
 async def get_advice(
@@ -34,7 +38,7 @@ async def get_advice(
 def _may_see(advice: Advice, principal: Principal) -> bool:
     if principal.roles & COURT_ROLES and advice.court_code == principal.organisation:
         return True
-    if Role.AGENCY_OFFICER in principal.roles and advice.status in SENT:
+    if principal.roles & RECIPIENT_ROLES and advice.status in SENT:
         return is_recipient(advice, principal) or principal.organisation in {c.get("code") for c in advice.cc}
     return False
 

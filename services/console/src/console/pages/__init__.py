@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException
+from starlette.datastructures import FormData
 
 from console.backend import ServiceDown, ServiceProblem
 
@@ -35,3 +36,14 @@ async def found(call: Awaitable[Any]) -> Any:
         if problem.status in (404, 422):
             raise HTTPException(status_code=404) from problem
         raise
+
+
+def blanks_named(errors: dict[str, str], form: FormData, labels: dict[str, str]) -> dict[str, str]:
+    """The service's field errors, where a required field was left blank saying so in the form's words
+    (`请填写驳回理由`) rather than as the service's bound (`内容过短（至少 1 个字符）`)."""
+    named = {}
+    for name, message in errors.items():
+        value = form.get(name)
+        blank = not (value.strip() if isinstance(value, str) else value)
+        named[name] = f"请填写{labels[name]}" if name in labels and blank else message
+    return named

@@ -1,9 +1,10 @@
 """Judicial advice (司法建议): the research office's editor (each problem beside its recommendation), the judicial
 committee's review queue, the president's signing queue, delivery, the overdue list with escalation, evaluation and
-archive, the 司法建议书 as the recipient receives it; and the agency's inbox, signing for it and its written reply.
+archive, the 司法建议书 as the recipient receives it; and the inbox of the organisation it is addressed or copied
+to (an agency, or a bank: both named by their credit code), signing for it and its written reply.
 
-Everything goes through the judicial-advice service under the user's own token: the service scopes an agency to the
-advice addressed or copied to it (another agency's advice is its 404, and this console's 未找到)."""
+Everything goes through the judicial-advice service under the user's own token: the service scopes an agency or a
+bank to the advice addressed or copied to it (another organisation's advice is its 404, and this console's 未找到)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from console.backend import ServiceProblem
-from console.pages import found, part
+from console.pages import blanks_named, found, part
 from console.web import User, console_of, render, requires, sandboxed_preview
 
 router = APIRouter()
 SERVICE = "judicial-advice"
 COURT = ("advice_manager", "trial_judge", "judicial_committee", "president")
-Reader = Annotated[User, Depends(requires(*COURT, "agency_officer"))]
+RECIPIENTS = ("agency_officer", "bank_operator")  # who signs for and answers advice for their organisation
+Reader = Annotated[User, Depends(requires(*COURT, *RECIPIENTS))]
 Drafter = Annotated[User, Depends(requires("advice_manager", "trial_judge"))]
 Manager = Annotated[User, Depends(requires("advice_manager"))]
 MIN_PAIRS = 2
@@ -66,13 +68,21 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "approval": (("judicial_committee",), "已审议通过，待院长签发。"),
     "issue": (("president",), "已签发。"),
     "delivery": (("advice_manager",), "送达已记录，回复期限开始计算。"),
-    "acknowledgement": (("agency_officer",), "已签收。"),
-    "replies": (("agency_officer",), "书面回复已提交。"),
+    "acknowledgement": (RECIPIENTS, "已签收。"),
+    "replies": (RECIPIENTS, "书面回复已提交。"),
     "evaluation": (("advice_manager",), "评估与回访已记录。"),
     "archive": (("advice_manager",), "已归档。"),
     "escalation": (("advice_manager",), "已抄送上级主管部门。"),
 }
 EDITABLE = ("draft", "returned")
+# The written fields of the steps' forms, for saying which one was left blank.
+ACTION_LABELS = {
+    "return": {"comments": "退回意见"},
+    "escalation": {"comments": "抄送理由"},
+    "delivery": {"proof": "送达凭证"},
+    "replies": {"measures": "采取的措施"},
+    "evaluation": {"return_visit": "回访情况"},
+}
 EDITOR_LABELS = {
     "title": "标题",
     "recipient_name": "被建议单位名称",
@@ -220,9 +230,9 @@ async def _list(request: Request, user: User, status: str | None = None) -> list
 @router.get("/advice")
 async def index(request: Request, user: Reader) -> Response:
     """Each role's queue: the drafters' files, the committee's review queue, the president's signing queue, the
-    agency's inbox with the days left to reply."""
+    inbox of an agency or a bank with the days left to reply."""
     today = today_beijing()
-    if user.has("agency_officer") and not user.has(*COURT):
+    if user.has(*RECIPIENTS) and not user.has(*COURT):
         inbox = await part(_list(request, user))
         for item in inbox.data or []:
             item["days_left"] = days_left(item, today)
@@ -432,6 +442,7 @@ async def act(request: Request, advice_id: str, action: str, user: Reader) -> Re
         if problem.status == 404:
             raise HTTPException(status_code=404) from problem
         errs = problem.field_messages() or {"": f"操作未完成：{problem.detail}"}
+        errs = blanks_named(errs, form, ACTION_LABELS.get(action, {}))
         values = {action: {k: v for k, v in form.multi_items() if k != "csrf_token"}}
         return await advice_page(request, user, advice_id, errors={action: errs}, values=values, status=422)
     return RedirectResponse(f"/advice/{advice_id}?done={action}", status_code=303)
