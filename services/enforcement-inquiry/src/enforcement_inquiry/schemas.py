@@ -152,6 +152,18 @@ class PartyOut(BaseModel):
     id_number: str
 
 
+class FiledCaseOut(BaseModel):
+    """A case intake filed after mediation failed, as the enforcement bureau knows it: the parties a letter on it
+    names (its respondents are the only ones an inquiry on it may name)."""
+
+    case_number: str
+    court_code: str
+    claimant: dict[str, str] = Field(description='The claimant bank: {"name", "code"}.')
+    respondents: list[PartyOut]
+    claim_total: Decimal
+    filed_at: datetime
+
+
 class AccountOut(BaseModel):
     account_masked: str
     account_type: str
@@ -261,3 +273,8 @@ class StatisticsOut(BaseModel):
     share_within_service_level: Decimal | None
     advice_by_conclusion: dict[str, int]
     banks: list[BankFiguresOut]
+    per_month: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Per month of the letter (Beijing time, YYYY-MM): inquiries, advised, within_service_level; "
+        "months without an inquiry are left out",
+    )
