@@ -78,9 +78,11 @@ def test_the_leaders_dashboard_shows_the_demos_figures(system: System, demo: Dem
     assert month_row(browser, "table-inquiry-monthly", month) == {k: str(v) for k, v in inquiries[month].items()}
     assert inquiries[month]["inquiries"] == 1
     advice = _get(system, "judicial-advice", "/statistics", headers, {"year": today.year})["per_month"]
-    assert month_row(browser, "table-advice-monthly", month) == {"issued": "1", "replied": "1"} == {
-        k: str(v) for k, v in advice[month].items()
-    }
+    assert (
+        month_row(browser, "table-advice-monthly", month)
+        == {"issued": "1", "replied": "1"}
+        == {k: str(v) for k, v in advice[month].items()}
+    )
     assert browser.find_elements(By.CSS_SELECTOR, "svg#chart-inquiry-monthly[role=img] title")
     assert browser.find_elements(By.CSS_SELECTOR, "svg#chart-advice-monthly[role=img] title")
     check_page(browser, "analyst-dashboard-demo")
@@ -123,7 +125,8 @@ def test_the_letter_on_the_demos_filed_case_fills_in_its_parties_as_the_number_i
     wait_text(browser, "#case-number-check", "没有本院该案的登记")
     assert respondent_rows(browser) == []
     name = browser.find_element(By.ID, "inquiry-respondents-0-name")
-    assert name.is_enabled() and name.get_attribute("readonly") is None
+    assert name.is_enabled()
+    assert name.get_attribute("readonly") is None
     fill(browser, "inquiry-respondents-0-name", "手工填写的被执行人")
     other = demo.filed_case.replace("民初", "民初8")
     fill(browser, "inquiry-case_number", other)

@@ -28,7 +28,11 @@ def test_changed_text_is_marked_where_it_changed() -> None:
 def test_a_pair_inserted_in_the_middle_leaves_the_others_facing_their_earlier_versions() -> None:
     before = content([("催收频次过高", "规范催收频次"), ("利息不透明", "公开利息计算方法")])
     after = content(
-        [("催收频次过高", "规范催收频次"), ("格式条款未提示", "显著提示格式条款"), ("利息不透明", "公开利息的计算方法")],
+        [
+            ("催收频次过高", "规范催收频次"),
+            ("格式条款未提示", "显著提示格式条款"),
+            ("利息不透明", "公开利息的计算方法"),
+        ],
         title="关于规范信用卡催收行为的司法建议",
     )
     result = compare(before, after)
