@@ -114,6 +114,7 @@ async def _seed(system: System) -> None:
         return bool(found)
 
     await eventually(case_assigned, what="the seeded dispute's case assigned")
+    await _seed_filed_case(system, own)
 
     letter = {
         "case_number": "（2026）吉7101民初900号",
@@ -157,6 +158,38 @@ async def _seed(system: System) -> None:
     assert delivered.json()["status"] == "delivered", delivered.text
     system.objects["advice_id"] = advice_id
     system.objects.update({"kind": "letter", "fmt": "csv"})
+
+
+async def _seed_filed_case(system: System, own: dict[Role, dict[str, str]]) -> None:
+    """The batch's dispute fails in mediation, the bank maintaining its claim: intake files it and enforcement-inquiry
+    learns the case's parties (GET /filed-cases/{case_number})."""
+    s, mediator, bank = system.services, own[Role.MEDIATOR], own[Role.BANK_OPERATOR]
+    case: dict[str, Any] = {}
+
+    async def assigned() -> bool:
+        report = await s["intake"].client.get(f"/batches/{system.objects['batch_id']}/report", headers=bank)
+        rows = report.json().get("rows", []) if report.status_code == 200 else []
+        ids = {r["dispute_id"] for r in rows if r.get("dispute_id")}
+        cases = (await s["finance-mediation"].client.get("/cases", headers=mediator)).json()
+        case.update(next((c for c in cases if c["dispute_id"] in ids and c["status"] == "assigned"), {}))
+        return bool(case)
+
+    await eventually(assigned, what="the batch dispute's case assigned")
+    await s["finance-mediation"].client.post(f"/cases/{case['id']}/accept", headers=mediator)
+    failure = {"ground": "positions_too_far_apart", "reason": "分歧较大", "claimant_maintains_claim": True}
+    await s["finance-mediation"].client.post(f"/cases/{case['id']}/failure", json=failure, headers=mediator)
+
+    async def known_to_enforcement() -> bool:
+        seen = await s["intake"].client.get(f"/disputes/{case['dispute_id']}", headers=bank)
+        number = seen.json().get("case_number")
+        if not number:
+            return False
+        path = f"/filed-cases/{number}"
+        known = await s["enforcement-inquiry"].client.get(path, headers=own[Role.TRIAL_JUDGE])
+        system.objects["case_number"] = number
+        return known.status_code == 200
+
+    await eventually(known_to_enforcement, what="the filed case known to enforcement-inquiry")
 
 
 def _rule(service: str, method: str, path: str) -> frozenset[Role]:

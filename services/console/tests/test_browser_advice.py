@@ -252,3 +252,48 @@ def test_days_left_count_to_the_last_day_of_the_reply_period() -> None:
     assert days_left(advice, date(2026, 12, 1)) == 0
     assert days_left(advice, date(2026, 12, 3)) == -2
     assert days_left({**advice, "final_reply_at": "2026-11-30T08:00:00Z"}, date(2026, 11, 21)) is None
+
+
+def test_the_office_compares_two_versions_side_by_side_with_the_changes_marked(system: System, downloads: Path) -> None:
+    title = f"关于规范催收行为的司法建议 {system.run}"
+    first = {
+        **draft_body(system, system.users["agency"].organisation, title),
+        "problems": ["催收频次过高", "利息计算不透明"],
+        "recommendations": [{"problem": 0, "text": "规范催收频次"}, {"problem": 1, "text": "公开利息计算方法"}],
+    }
+    advice = system.call("judicial-advice", "POST", "/advices", "research-office", json=first)
+    second = {
+        **first,
+        "problems": ["催收频次过高", "格式条款<b>未提示</b>", "利息计算不透明"],
+        "recommendations": [
+            {"problem": 0, "text": "规范催收频次"},
+            {"problem": 1, "text": "以显著方式提示格式条款"},
+            {"problem": 2, "text": "公开利息的计算方法"},
+        ],
+    }
+    system.call("judicial-advice", "PUT", f"/advices/{advice['id']}", "research-office", json=second)
+
+    with person(system, downloads, "research-office", f"/advice/{advice['id']}/edit") as d:
+        click_and_wait(d, d.find_element(By.ID, "compare-versions"))
+        assert d.find_element(By.TAG_NAME, "h1").text == "版本比较"
+        assert "第 1 版与第 2 版相比，共有 2 处不同" in d.find_element(By.ID, "versions-summary").text
+        rows = [d.find_element(By.ID, f"pair-row-{i}") for i in range(3)]
+        assert "未修改" in rows[0].text
+        assert "现第 2 组" in rows[1].text  # the inserted pair, on the later side only
+        assert "新增" in rows[1].text
+        added = rows[1].find_elements(By.CSS_SELECTOR, "td")
+        assert added[0].text == "（本版无此组）"
+        assert "格式条款<b>未提示</b>" in added[1].text  # shown as the text typed, escaped
+        assert not rows[1].find_elements(By.TAG_NAME, "b")
+        assert "原第 2 组" in rows[2].text
+        assert "现第 3 组" in rows[2].text
+        assert "已修改" in rows[2].text
+        assert [e.text for e in rows[2].find_elements(By.CSS_SELECTOR, "ins.diff-ins")] == ["的"]
+        check_page(d, "advice-versions")
+        # The same version on both sides is refused beside the field.
+        select_by_value(d, "versions-a", "2")
+        select_by_value(d, "versions-b", "2")
+        click_and_wait(d, d.find_element(By.ID, "versions-compare"))
+        assert "请选择另一个版本" in d.find_element(By.ID, "versions-b-error").text
+        assert not d.find_elements(By.ID, "versions-pairs")
+        check_page(d, "advice-versions-error")

@@ -161,6 +161,7 @@ async def test_an_inquiry_on_a_filed_case_is_answered_by_one_bank_and_advised_af
     assert (figures["inquiries"], figures["advised"], figures["within_service_level"]) == (1, 1, 1)
     assert figures["median_turnaround_hours"] == "53.0"  # 1 minute window + 5 h + 48 h, to the minute
     assert figures["advice_by_conclusion"] == {"enforceable_with_changes": 1}
+    assert figures["per_month"] == {"2026-03": {"inquiries": 1, "advised": 1, "within_service_level": 1}}
     assert [(b["bank_code"], b["answered"], b["expired"], b["median_answer_hours"]) for b in figures["banks"]] == [
         (BANK_A, 1, 0, "5.0"),
         (BANK_B, 0, 1, None),

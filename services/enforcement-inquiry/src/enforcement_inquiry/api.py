@@ -30,7 +30,9 @@ from enforcement_inquiry.schemas import (
     AnswerIn,
     AssetQueryOut,
     AssetQueryRequestIn,
+    CaseNumberText,
     DocumentKind,
+    FiledCaseOut,
     InquiryDetailOut,
     InquiryIn,
     InquiryOut,
@@ -221,6 +223,16 @@ async def document_pdf(
 ) -> Response:
     pdf = render_pdf(await _document(session, settings, principal, inquiry_id, kind))
     return download(pdf, media_type="application/pdf", filename=f"inquiry-{inquiry_id}-{kind}.pdf")
+
+
+@router.get(
+    "/filed-cases/{case_number}",
+    response_model=FiledCaseOut,
+    summary="The parties of a case intake filed in your court (for the letter on it)",
+)
+async def get_filed_case(case_number: CaseNumberText, session: SessionDep, principal: CourtReader) -> FiledCaseOut:
+    filed = await queries.filed_case(session, principal=principal, case_number=case_number)
+    return FiledCaseOut.from_row(filed)
 
 
 @router.get("/statistics", response_model=StatisticsOut, summary="Turnaround, advice by conclusion, bank answer times")

@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import TypeVar
 
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.errors import NotFound
 from courtlink_shared.reporting_period import Period
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_inquiry.models import AssetQuery, Inquiry, TimelineEntry
+from enforcement_inquiry.models import AssetQuery, FiledCase, Inquiry, TimelineEntry
 from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, is_overdue, median_hours, turnaround
 from enforcement_inquiry.schemas import BankFiguresOut, StatisticsOut
 
@@ -117,7 +118,32 @@ async def statistics(session: AsyncSession, *, court_code: str, period: Period, 
         share_within_service_level=figures.share_within_service_level,
         advice_by_conclusion=dict(sorted(conclusions.items())),
         banks=_bank_figures(list(queries)),
+        per_month=_per_month(inquiries),
     )
+
+
+def _per_month(inquiries: list[Inquiry]) -> dict[str, dict[str, int]]:
+    """Per calendar month of the letter (Beijing time, `YYYY-MM`): inquiries received, advised, and advised within
+    the service level; months without an inquiry are left out."""
+    table: dict[str, dict[str, int]] = {}
+    for inquiry in sorted(inquiries, key=lambda i: i.submitted_at):
+        row = table.setdefault(
+            inquiry.submitted_at.astimezone(SHANGHAI).strftime("%Y-%m"),
+            {"inquiries": 0, "advised": 0, "within_service_level": 0},
+        )
+        row["inquiries"] += 1
+        if inquiry.advised_at is not None:
+            row["advised"] += 1
+            row["within_service_level"] += inquiry.advised_at <= inquiry.due_at
+    return table
+
+
+async def filed_case(session: AsyncSession, *, principal: Principal, case_number: str) -> FiledCase:
+    """A case intake filed, if it is a case of the caller's court (another court's case is "not found")."""
+    filed = await session.get(FiledCase, case_number)
+    if filed is None or filed.court_code != principal.organisation:
+        raise NotFound("no case with this number was filed by intake in your court")
+    return filed
 
 
 def _bank_figures(queries: list[AssetQuery]) -> list[BankFiguresOut]:

@@ -156,6 +156,18 @@ class PartyOut(RowOut):
     id_number: str
 
 
+class FiledCaseOut(RowOut):
+    """A case intake filed after mediation failed, as the enforcement bureau knows it: the parties a letter on it
+    names (its respondents are the only ones an inquiry on it may name)."""
+
+    case_number: str
+    court_code: str
+    claimant: dict[str, str] = Field(description='The claimant bank: {"name", "code"}.')
+    respondents: list[PartyOut]
+    claim_total: Decimal
+    filed_at: datetime
+
+
 class PartyContactOut(PartyOut):
     phone: str | None
     address: str | None
@@ -312,3 +324,8 @@ class StatisticsOut(BaseModel):
     share_within_service_level: Decimal | None
     advice_by_conclusion: dict[str, int]
     banks: list[BankFiguresOut]
+    per_month: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Per month of the letter (Beijing time, YYYY-MM): inquiries, advised, within_service_level; "
+        "months without an inquiry are left out",
+    )

@@ -27,6 +27,7 @@ from judicial_advice.schemas import (
     EvaluationIn,
     ReplyIn,
     StatisticsOut,
+    VersionOut,
 )
 
 router = APIRouter(tags=["judicial advice"])
@@ -254,6 +255,20 @@ async def get_advice(advice_id: str, session: SessionDep, clock: ClockDep, princ
     return AdviceDetailOut.of(advice, clock.now(), timeline=timeline, versions=advice.version)
 
 
+@router.get(
+    "/advices/{advice_id}/versions",
+    response_model=list[VersionOut],
+    summary="Every saved version of an advice, to compare them (the court's staff only)",
+)
+async def versions(advice_id: str, session: SessionDep, principal: CourtReader) -> list[VersionOut]:
+    # The court's staff only: the drafts before the one delivered are the court's internal work, not the agency's.
+    advice = await queries.get_advice(session, principal=principal, advice_id=advice_id)
+    return [
+        VersionOut(version=v.version, content=v.content, saved_by=v.saved_by, saved_at=v.saved_at)
+        for v in await queries.versions_of(session, advice.id)
+    ]
+
+
 @router.get("/statistics", response_model=StatisticsOut, summary="Issued, delivered, reply rates, overdue list")
 async def statistics(
     session: SessionDep,
@@ -268,6 +283,7 @@ async def statistics(
     recipients = queries.per_recipient(advices)
     return StatisticsOut(
         per_recipient=recipients,
+        per_month=queries.per_month(advices),
         court_code=principal.organisation,
         year=year,
         **vars(figures),

@@ -13,7 +13,7 @@ from courtlink_shared.errors import NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from judicial_advice.models import Advice, TimelineEntry
+from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
 from judicial_advice.rules import VISIBLE_TO_AGENCIES, AdviceStatus, ReplyFigures, reply_figures, reply_overdue
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE, Role.PRESIDENT, Role.ANALYST})
@@ -65,6 +65,14 @@ async def timeline_of(session: AsyncSession, advice_id: str) -> list[TimelineEnt
     return list(rows.scalars())
 
 
+async def versions_of(session: AsyncSession, advice_id: str) -> list[AdviceVersion]:
+    """Every saved version of an advice, the first first."""
+    rows = await session.execute(
+        select(AdviceVersion).where(AdviceVersion.advice_id == advice_id).order_by(AdviceVersion.version)
+    )
+    return list(rows.scalars())
+
+
 async def issued_in(session: AsyncSession, *, court_code: str, year: int) -> list[Advice]:
     """The court's advice issued in a year, in number order."""
     start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
@@ -100,6 +108,18 @@ def per_recipient(advices: list[Advice]) -> dict[str, dict[str, int]]:
     table: dict[str, dict[str, int]] = {}
     for advice in advices:
         row = table.setdefault(advice.recipient_name, {"issued": 0, "replied": 0})
+        row["issued"] += 1
+        row["replied"] += advice.final_reply_at is not None
+    return table
+
+
+def per_month(advices: list[Advice]) -> dict[str, dict[str, int]]:
+    """Issued and replied per month of signing (Beijing time, `YYYY-MM`), in month order."""
+    table: dict[str, dict[str, int]] = {}
+    for advice in sorted(advices, key=lambda a: a.issued_at or a.created_at):
+        if advice.issued_at is None:
+            continue
+        row = table.setdefault(advice.issued_at.astimezone(SHANGHAI).strftime("%Y-%m"), {"issued": 0, "replied": 0})
         row["issued"] += 1
         row["replied"] += advice.final_reply_at is not None
     return table

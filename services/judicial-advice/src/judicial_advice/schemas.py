@@ -123,6 +123,15 @@ class TimelineOut(RowOut):
     detail: dict[str, Any]
 
 
+class VersionOut(BaseModel):
+    """One saved version of an advice's content, as it was drafted or revised."""
+
+    version: int
+    content: dict[str, Any] = Field(description="The whole draft as saved: the fields of AdviceIn.")
+    saved_by: str
+    saved_at: datetime
+
+
 class AdviceDetailOut(AdviceOut):
     timeline: list[TimelineOut]
     versions: int
@@ -142,3 +151,8 @@ class StatisticsOut(BaseModel):
     adoption_rate: Decimal | None
     overdue: list[AdviceOut]
     per_recipient: dict[str, dict[str, int]]
+    per_month: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Per month of signing (Beijing time, YYYY-MM): issued, replied; months without an issued advice "
+        "are left out",
+    )

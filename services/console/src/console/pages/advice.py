@@ -17,7 +17,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+from console import formatting
 from console.backend import ServiceProblem
+from console.compare import compare
 from console.pages import blanks_named, found, part
 from console.web import User, console_of, render, requires, sandboxed_preview
 
@@ -28,6 +30,7 @@ RECIPIENTS = ("agency_officer", "bank_operator")  # who signs for and answers ad
 Reader = Annotated[User, Depends(requires(*COURT, *RECIPIENTS))]
 Drafter = Annotated[User, Depends(requires("advice_manager", "trial_judge"))]
 Manager = Annotated[User, Depends(requires("advice_manager"))]
+CourtStaff = Annotated[User, Depends(requires(*COURT))]
 MIN_PAIRS = 2
 MAX_PAIRS = 20  # the service's bound on problems and recommendations
 
@@ -407,6 +410,51 @@ async def revise(request: Request, advice_id: str, user: Drafter) -> Response:
         errors = editor_errors(problem)
         return editor(request, title=title, action=action, values=values, errors=errors, saved=advice, status=422)
     return RedirectResponse(f"/advice/{advice_id}?done=saved", status_code=303)
+
+
+def chosen_versions(query: dict[str, str], numbers: list[int]) -> tuple[dict[str, str], dict[str, str]]:
+    """The two versions picked (`a` on the left, `b` on the right; by default the one before the latest and the
+    latest) and the errors by field: a number the advice does not have, or the same version twice."""
+    values = {
+        "a": query.get("a") or str(numbers[-2] if len(numbers) > 1 else numbers[0]),
+        "b": query.get("b") or str(numbers[-1]),
+    }
+    known = {str(n) for n in numbers}
+    errors = {name: "请选择本建议已保存的版本" for name, value in values.items() if value not in known}
+    if not errors and values["a"] == values["b"]:
+        errors["b"] = "请选择另一个版本（两侧不能是同一版本）"
+    return values, errors
+
+
+def version_label(version: dict[str, Any]) -> str:
+    """`第 2 版（research-office，2026-03-02 10:00 保存）`: who saved it and when, to tell versions apart."""
+    return f"第 {version['version']} 版（{version['saved_by']}，{formatting.beijing(version['saved_at'])} 保存）"
+
+
+@router.get("/advice/{advice_id}/versions")
+async def versions(request: Request, advice_id: str, user: CourtStaff) -> Response:
+    """Two saved versions side by side, each problem beside its recommendation, what changed marked."""
+    advice = await found(_advice(request, user, advice_id))
+    response = await found(
+        console_of(request).services.send(SERVICE, "GET", f"/advices/{advice_id}/versions", user.token)
+    )
+    saved: dict[int, dict[str, Any]] = {int(v["version"]): v for v in response.json()}
+    numbers = sorted(saved)
+    if not numbers:
+        raise HTTPException(status_code=404)
+    values, errors = chosen_versions(dict(request.query_params), numbers)
+    context: dict[str, Any] = {
+        "title": f"版本比较：{advice['title']}",
+        "advice": advice,
+        "options": [(str(n), version_label(saved[n])) for n in numbers],
+        "values": values,
+        "errors": errors,
+        "left": saved.get(int(values["a"])) if not errors else None,
+        "right": saved.get(int(values["b"])) if not errors else None,
+    }
+    if not errors:
+        context["comparison"] = compare(context["left"]["content"], context["right"]["content"])
+    return render(request, "advice/versions.html", context, status=422 if errors else 200)
 
 
 def action_body(action: str, form: FormData) -> dict[str, Any] | None:

@@ -83,6 +83,26 @@ async def section(call: Awaitable[Any]) -> Part:
         raise
 
 
+def per_month(figures: dict[str, Any] | None, month_keys: list[str], count: str) -> list[dict[str, Any]] | None:
+    """A service's `per_month` figures for every month shown, months it leaves out (nothing happened) as zeros;
+    None when the service's part is not shown or the period is too long to chart by month."""
+    if figures is None or "per_month" not in figures or len(month_keys) > MAX_MONTHS:
+        return None
+    table: dict[str, dict[str, int]] = figures["per_month"]
+    names = sorted({k for row in table.values() for k in row} | {count})
+    return [{"month": key, **dict.fromkeys(names, 0), **table.get(key, {})} for key in month_keys]
+
+
+def advice_year_months(year: int, end: date, figures: dict[str, Any] | None) -> list[str]:
+    """The months of the advice year to show: January to the period's last month, or to the last month with advice
+    issued when that is later (the year's figures count it)."""
+    last = end.month if end.year == year else 12
+    for key in (figures or {}).get("per_month", {}):
+        if key.startswith(f"{year}-"):
+            last = max(last, int(key[5:7]))
+    return [f"{year}-{m:02d}" for m in range(1, last + 1)]
+
+
 @router.get("/dashboard")
 async def dashboard(request: Request, user: Leader) -> Response:
     """Intake, mediation, enforcement inquiry and judicial advice for the period, with charts and their tables."""
@@ -116,6 +136,8 @@ async def dashboard(request: Request, user: Leader) -> Response:
         )
         if all(p.data is not None for p in month_parts):
             monthly = [{"month": a.strftime("%Y-%m"), **p.data} for (a, _), p in zip(spans, month_parts, strict=True)]
+    inquiry_months = per_month(inquiry.data, [a.strftime("%Y-%m") for a, _ in spans], "inquiries")
+    advice_months = per_month(advice.data, advice_year_months(year, end, advice.data), "issued")
     context: dict[str, Any] = {
         "title": "诉源治理看板",
         "period": period,
@@ -128,6 +150,10 @@ async def dashboard(request: Request, user: Leader) -> Response:
         "monthly": monthly,
         "monthly_bars": bars({m["month"]: m["accepted"] for m in monthly}) if monthly else [],
         "bank_bars": bars(mediation.data["cases_per_bank"]) if mediation.data else [],
+        "inquiry_months": inquiry_months,
+        "inquiry_month_bars": bars({m["month"]: m["inquiries"] for m in inquiry_months or []}),
+        "advice_months": advice_months,
+        "advice_month_bars": bars({m["month"]: m["issued"] for m in advice_months or []}),
         "recipient_bars": (
             bars({k: v["issued"] for k, v in advice.data["per_recipient"].items()}) if advice.data else []
         ),

@@ -6,6 +6,7 @@ Everything goes through enforcement-inquiry's API under the user's own token; th
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from courtlink_shared.identifiers.case_number import parse_case_number
 from courtlink_shared.identifiers.normalise import InvalidIdentifier
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from console.backend import ServiceProblem
+from console.backend import ServiceDown, ServiceProblem
 from console.pages import found
 from console.web import User, console_of, render, requires, sandboxed_preview
 
@@ -26,6 +27,7 @@ CourtReader = Annotated[User, Depends(requires("trial_judge", "enforcement_offic
 Bank = Annotated[User, Depends(requires("bank_operator"))]
 
 RESPONDENT_ROWS = 3
+MAX_RESPONDENTS = 20  # the service's bound on an inquiry's respondents
 QUESTION_ROWS = 3
 LEAD_ROWS = 3
 BANK_ROWS = 2
@@ -104,6 +106,12 @@ def case_number_hint(value: str, court: str) -> tuple[bool, str]:
     return True, f"案号格式正确：{number}。若该案由立案系统登记，当事人将自动带入。"
 
 
+def respondent_rows(form: FormData) -> int:
+    """How many respondent rows the form has: three, or as many as the filed case filled in."""
+    raw = text(form, "respondent_rows")
+    return min(max(int(raw), RESPONDENT_ROWS), MAX_RESPONDENTS) if raw.isdigit() else RESPONDENT_ROWS
+
+
 def _party(form: FormData, prefix: str) -> dict[str, Any] | None:
     kind, name, id_number = (text(form, f"{prefix}.{f}") for f in ("kind", "name", "id_number"))
     if not (name or id_number):
@@ -119,7 +127,7 @@ def _bank(form: FormData, prefix: str) -> dict[str, Any] | None:
 def inquiry_body(form: FormData) -> dict[str, Any]:
     """The 执行咨询函 as the service takes it; blank rows are left out, so their indexes shift only when a middle
     row is blank (the field errors then name the row the service saw, which the form keeps in place)."""
-    respondents = [p for i in range(RESPONDENT_ROWS) if (p := _party(form, f"respondents.{i}"))]
+    respondents = [p for i in range(respondent_rows(form)) if (p := _party(form, f"respondents.{i}"))]
     leads = []
     for i in range(LEAD_ROWS):
         description = text(form, f"property_leads.{i}.description")
@@ -173,11 +181,12 @@ async def inquiries(request: Request, user: CourtReader) -> Response:
 
 
 def _form_context(errors: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    values = values or {"respondents.0.kind": "person"}
     return {
         "title": "发送执行咨询函",
         "errors": errors or {},
-        "values": values or {"respondents.0.kind": "person"},
-        "respondent_rows": RESPONDENT_ROWS,
+        "values": values,
+        "respondent_rows": respondent_rows(FormData(values)),
         "question_rows": QUESTION_ROWS,
         "lead_rows": LEAD_ROWS,
         **LABELS,
@@ -191,9 +200,55 @@ async def new_inquiry(request: Request, user: Judge) -> Response:
 
 @router.get("/inquiries/case-number")
 async def check_case_number(request: Request, user: Judge, case_number: str = "") -> Response:
-    """The hint beside the case number, which htmx asks for while the judge types."""
+    """The hint beside the case number, which htmx asks for while the judge types (with the respondent rows); when
+    intake filed the case, its respondents replace the rows (an out-of-band swap). A number the bureau does not
+    know leaves the rows as typed, unless they were filled in from another case: those are emptied."""
     ok, hint = case_number_hint(case_number, user.organisation)
-    return render(request, "enforcement/_case_number.html", {"ok": ok, "hint": hint})
+    context: dict[str, Any] = {"ok": ok, "hint": hint, "respondents": None}
+    if ok:
+        number = str(parse_case_number(case_number))
+        typed = FormData(list(request.query_params.multi_items()))
+        filled_from = text(typed, "respondents_from")
+        try:
+            response = await console_of(request).services.send(
+                SERVICE, "GET", f"/filed-cases/{quote(number, safe='')}", user.token
+            )
+        except ServiceDown:
+            context["hint"] = f"案号格式正确：{number}。立案信息暂时无法查询，请填写被执行人。"
+        except ServiceProblem as problem:
+            if problem.status not in (404, 422):
+                raise
+            context["hint"] = f"案号格式正确：{number}。立案系统中没有本院该案的登记，请填写被执行人。"
+            if filled_from:  # the rows came from another case: they are not this case's parties
+                context["respondents"] = respondents_context({"respondents.0.kind": "person"})
+        else:
+            filed = response.json()
+            context["filed"] = filed
+            context["hint"] = (
+                f"立案系统已登记本案（原告 {filed['claimant']['name']}），已带入 {len(filed['respondents'])} 名被告；"
+                "可删去不需查询的被告，不能填写本案被告以外的人。"
+            )
+            context["respondents"] = respondents_context(filed_values(filed), filled_from=number)
+    return render(request, "enforcement/_case_number.html", {**context, **LABELS})
+
+
+def filed_values(filed: dict[str, Any]) -> dict[str, Any]:
+    """The respondent rows of the letter filled with a filed case's respondents."""
+    values: dict[str, Any] = {}
+    for i, party in enumerate(filed["respondents"][:MAX_RESPONDENTS]):
+        values |= {f"respondents.{i}.{k}": party[k] for k in ("kind", "name", "id_number")}
+    values["respondent_rows"] = str(max(len(filed["respondents"]), RESPONDENT_ROWS))
+    return values
+
+
+def respondents_context(values: dict[str, Any], *, filled_from: str = "") -> dict[str, Any]:
+    """What the respondents' fieldset needs to be drawn again (without errors: nothing was sent yet)."""
+    return {
+        "errors": {},
+        "values": {**values, "respondents_from": filled_from},
+        "respondent_rows": respondent_rows(FormData(values)),
+        "oob": True,
+    }
 
 
 @router.post("/inquiries")
