@@ -78,7 +78,7 @@ async def client_for(
             configure_logs=False,
             body_limits={"POST /large": 5000},
         )
-        manager = LifespanManager(app)
+        manager = LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
         await manager.__aenter__()
         managers.append(manager)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://limits")

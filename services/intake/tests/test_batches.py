@@ -173,7 +173,7 @@ async def test_a_restart_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     rows, faults = batch_of(ROWS, start=20_000)
     headers = api.bank()
     first_app = create_app(settings)
-    async with LifespanManager(first_app) as manager:
+    async with LifespanManager(first_app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
             batch_id = (await client.post("/batches", json={"disputes": rows}, headers=headers)).json()["id"]
@@ -182,7 +182,7 @@ async def test_a_restart_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     progress = (await api.client.get(f"/batches/{batch_id}", headers=headers)).json()
     assert progress["processed_rows"] < ROWS, "the restart must really interrupt the batch"
     second_app = create_app(settings)
-    async with LifespanManager(second_app) as manager:
+    async with LifespanManager(second_app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
             batch = await wait_completed(client, batch_id, headers)

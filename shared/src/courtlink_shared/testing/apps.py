@@ -34,7 +34,8 @@ def connection_settings(*, kafka_bootstrap: str, topic_prefix: str, keys_dir: Pa
 async def serving(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on `app` at `http://{name}`: the app is started before and stopped after. A failing route
     answers 500 to the client (as it would over the network) rather than raising in the test."""
-    async with LifespanManager(app) as manager:
+    # generous bounds: on a loaded machine migrations and the broker clients take more than the default 5 s
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
             yield client
