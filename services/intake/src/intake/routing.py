@@ -43,13 +43,7 @@ def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
         dispute_type=dispute.dispute_type,
         claimant=Organisation(name=dispute.bank_name, code=dispute.bank_code),
         respondents=[party_of(r) for r in dispute.respondents],
-        claim=Claim(
-            principal=dispute.principal,
-            interest=dispute.interest,
-            penalty=dispute.penalty,
-            fees=dispute.fees,
-            total=dispute.total,
-        ),
+        claim=Claim.model_validate(dispute, from_attributes=True),
         contract_number=dispute.contract_number,
         default_date=dispute.default_date,
         court_code=dispute.court_code,
@@ -58,13 +52,8 @@ def snapshot_of(dispute: Dispute) -> DisputeSnapshot:
 
 
 def party_of(respondent: Respondent) -> Party:
-    return Party(
-        kind=respondent.kind,
-        name=respondent.name,
-        id_number=respondent.id_number,
-        phone=respondent.phone,
-        address=respondent.address,
-    )
+    """A stored respondent as events and documents name a party."""
+    return Party.model_validate(respondent, from_attributes=True)
 
 
 async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, disputes: Sequence[Dispute]) -> None:
