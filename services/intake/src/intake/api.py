@@ -51,7 +51,7 @@ async def submit_dispute(
     principal: BankOperator,
 ) -> DisputeOut:
     groups = runtime.worker(submissions.SubmissionGroups)
-    row = await submissions.submit_dispute(groups, principal=principal, item=body)
+    row = await submissions.submit_dispute(groups, actor=actor_of(principal, Role.BANK_OPERATOR), item=body)
     if row.outcome == "rejected":
         raise Conflict(row.errors[0]["message"], errors=row.errors)
     if row.outcome == "existing":
@@ -121,7 +121,7 @@ async def withdraw(
         outbox=outbox,
         now=clock.now(),
         dispute=dispute,
-        actor=actor_of(principal, "bank_operator"),
+        actor=actor_of(principal, Role.BANK_OPERATOR),
         reason=body.reason,
     )
     await session.commit()
@@ -137,7 +137,7 @@ async def review_duplicate(
     dispute_id: str, body: DuplicateReviewIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, principal: Clerk
 ) -> DisputeOut:
     dispute = await queries.get_dispute(session, principal=principal, dispute_id=dispute_id, for_update=True)
-    actor = actor_of(principal, "intake_clerk")
+    actor = actor_of(principal, Role.INTAKE_CLERK)
     if body.decision == "reject":
         await lifecycle.reject(
             session, outbox=outbox, now=clock.now(), dispute=dispute, actor=actor, reason=body.reason

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.models import Batch, BatchInput, BatchRow
 from intake.queries import batch_inputs
 from intake.schemas import DisputeIn
-from intake.service import Submitter, accept_disputes, claimant_errors
+from intake.service import accept_disputes, claimant_errors
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 500
@@ -193,10 +193,9 @@ class BatchProcessor:
             now = runtime.clock.now()
             validated = await _validate_all(rows, batch.bank_code)
             items = [item for item, _ in validated if item is not None]
-            submitter = Submitter(batch.bank_code, actor_of_subject(batch))
             outcomes = iter(
                 await accept_disputes(
-                    session, outbox=runtime.outbox, now=now, submitter=submitter, items=items, batch_id=batch.id
+                    session, outbox=runtime.outbox, now=now, actor=uploader_of(batch), items=items, batch_id=batch.id
                 )
                 if items
                 else []
@@ -225,6 +224,6 @@ class BatchProcessor:
             return batch.status == "processing"
 
 
-def actor_of_subject(batch: Batch) -> Actor:
+def uploader_of(batch: Batch) -> Actor:
     """The actor recorded for a batch's disputes: the bank operator who uploaded it."""
     return Actor(subject=batch.submitted_by, organisation=batch.bank_code, role="bank_operator")

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from courtlink_shared.auth.actors import actor_of
-from courtlink_shared.auth.principal import Principal
 from courtlink_shared.db.timeline import record_step
 from courtlink_shared.errors import field_problem
 from courtlink_shared.events.common import Actor
@@ -49,19 +47,6 @@ class RowOutcome:
     outcome: Outcome
     dispute_id: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Submitter:
-    """The bank and the person submitting."""
-
-    bank_code: str
-    actor: Actor
-
-
-def submitter_of(principal: Principal) -> Submitter:
-    """The submitting bank is always the token's organisation."""
-    return Submitter(principal.organisation, actor_of(principal, "bank_operator"))
 
 
 def claimant_errors(item: DisputeIn, bank_code: str) -> list[dict[str, Any]]:
@@ -112,19 +97,20 @@ async def accept_disputes(
     *,
     outbox: Outbox,
     now: datetime,
-    submitter: Submitter,
+    actor: Actor,
     items: Sequence[DisputeIn],
     batch_id: str | None = None,
 ) -> list[RowOutcome]:
-    """Accept validated disputes of one bank: idempotent per bank reference, duplicates flagged, the rest routed.
+    """Accept validated disputes submitted by `actor` for their bank (the actor's organisation): idempotent per
+    bank reference, duplicates flagged, the rest routed.
 
     Set-based, so that a batch's chunk costs a handful of statements whatever its size: two look-ups, one
     number allocation per court, one multi-row insert per table. Returns one outcome per item, in order. The
     caller commits.
     """
     fingerprints = [submission_fingerprint(item.model_dump(mode="json")) for item in items]
-    known = await _known_references(session, submitter.bank_code, [i.bank_reference for i in items])
-    probable = await _probable_duplicates(session, submitter.bank_code, items)
+    known = await _known_references(session, actor.organisation, [i.bank_reference for i in items])
+    probable = await _probable_duplicates(session, actor.organisation, items)
     outcomes: list[RowOutcome] = []
     new: list[_NewDispute] = []
     for item, fingerprint in zip(items, fingerprints, strict=True):
@@ -144,14 +130,14 @@ async def accept_disputes(
         new.append(_NewDispute(dispute_id, item, fingerprint, duplicate_of))
         outcomes.append(RowOutcome("probable_duplicate" if duplicate_of else "accepted", dispute_id))
     for dispute in new:
-        await _record_submission(session, outbox=outbox, now=now, submitter=submitter, dispute=dispute)
+        await _record_submission(session, outbox=outbox, now=now, actor=actor, dispute=dispute)
     to_route = [n for n in new if n.duplicate_of is None]
     snapshots = [DisputeSnapshot.model_validate(n.item, from_attributes=True) for n in to_route]
     # From the numbers' allocation on, the court's number row is locked until the commit: only the writing is left
     numbers = await mediation_numbers(session, now, [n.item.court_code for n in to_route])
     for dispute, number in zip(to_route, numbers, strict=True):
         dispute.mediation_number = number
-    await _insert_disputes(session, new, submitter=submitter, now=now, batch_id=batch_id)
+    await _insert_disputes(session, new, actor=actor, now=now, batch_id=batch_id)
     for dispute, snapshot in zip(to_route, snapshots, strict=True):
         assert dispute.mediation_number is not None
         await record_routing(
@@ -161,7 +147,7 @@ async def accept_disputes(
 
 
 async def _insert_disputes(
-    session: AsyncSession, new: Sequence[_NewDispute], *, submitter: Submitter, now: datetime, batch_id: str | None
+    session: AsyncSession, new: Sequence[_NewDispute], *, actor: Actor, now: datetime, batch_id: str | None
 ) -> None:
     """The disputes and their respondents in one multi-row insert each; routed ones already carry their number."""
     if not new:
@@ -172,7 +158,7 @@ async def _insert_disputes(
         disputes.append(
             {
                 "id": dispute.id,
-                "bank_code": submitter.bank_code,
+                "bank_code": actor.organisation,
                 "bank_name": item.claimant.name,
                 "bank_reference": item.bank_reference,
                 "fingerprint": dispute.fingerprint,
@@ -237,7 +223,7 @@ async def _probable_duplicates(
 
 
 async def _record_submission(
-    session: AsyncSession, *, outbox: Outbox, now: datetime, submitter: Submitter, dispute: _NewDispute
+    session: AsyncSession, *, outbox: Outbox, now: datetime, actor: Actor, dispute: _NewDispute
 ) -> None:
     item = dispute.item
     record_step(
@@ -247,7 +233,7 @@ async def _record_submission(
         at=now,
         kind="submitted",
         summary="银行提交纠纷，经校验已受理",
-        actor=submitter.actor,
+        actor=actor,
         detail={"bank_reference": item.bank_reference},
     )
     if dispute.duplicate_of:
@@ -263,7 +249,7 @@ async def _record_submission(
         )
     event = DisputeSubmitted(
         dispute_id=dispute.id,
-        bank_code=submitter.bank_code,
+        bank_code=actor.organisation,
         bank_reference=item.bank_reference,
         court_code=item.court_code,
         dispute_type=item.dispute_type,

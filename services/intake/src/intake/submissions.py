@@ -17,13 +17,13 @@ import logging
 from dataclasses import dataclass
 from itertools import groupby
 
-from courtlink_shared.auth.principal import Principal
 from courtlink_shared.errors import Conflict, InvalidInput
+from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
 from sqlalchemy.exc import IntegrityError
 
 from intake.schemas import DisputeIn
-from intake.service import RowOutcome, Submitter, accept_disputes, claimant_errors, submitter_of
+from intake.service import RowOutcome, accept_disputes, claimant_errors
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,17 @@ ATTEMPTS_ALONE = 3  # a submission alone that loses a race for its unique key is
 
 @dataclass
 class _Waiting:
-    submitter: Submitter
+    actor: Actor
     item: DisputeIn
     answer: asyncio.Future[RowOutcome]
 
 
-async def submit_dispute(groups: SubmissionGroups, *, principal: Principal, item: DisputeIn) -> RowOutcome:
-    """One dispute submitted through the API, committed with its group; the claimant must be the caller's bank."""
-    errors = claimant_errors(item, principal.organisation)
+async def submit_dispute(groups: SubmissionGroups, *, actor: Actor, item: DisputeIn) -> RowOutcome:
+    """One dispute submitted by a bank operator, committed with its group; the claimant must be their bank."""
+    errors = claimant_errors(item, actor.organisation)
     if errors:
         raise InvalidInput("the claimant is not your bank", errors=errors)
-    return await groups.submit(submitter_of(principal), item)
+    return await groups.submit(actor, item)
 
 
 class SubmissionGroups:
@@ -54,10 +54,10 @@ class SubmissionGroups:
         self._waiting: list[_Waiting] = []
         self._arrived = asyncio.Event()
 
-    async def submit(self, submitter: Submitter, item: DisputeIn) -> RowOutcome:
+    async def submit(self, actor: Actor, item: DisputeIn) -> RowOutcome:
         """Accept one validated dispute; returns once it is committed (or raises Conflict / the failure)."""
         answer: asyncio.Future[RowOutcome] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(submitter, item, answer))
+        self._waiting.append(_Waiting(actor, item, answer))
         self._arrived.set()
         return await answer
 
@@ -111,7 +111,7 @@ class SubmissionGroups:
         outcomes: dict[int, RowOutcome] = {}
 
         def by_submitter(i: int) -> tuple[str, str]:
-            return group[i].submitter.bank_code, group[i].submitter.actor.subject
+            return group[i].actor.organisation, group[i].actor.subject
 
         ordered = sorted(range(len(group)), key=by_submitter)
         async with runtime.session_factory() as session:
@@ -122,7 +122,7 @@ class SubmissionGroups:
                     session,
                     outbox=runtime.outbox,
                     now=now,
-                    submitter=group[indexes[0]].submitter,
+                    actor=group[indexes[0]].actor,
                     items=[group[i].item for i in indexes],
                 )
                 outcomes.update(zip(indexes, accepted, strict=True))
