@@ -67,9 +67,11 @@ async def submit_batch(
     runtime: RuntimeDep,
     principal: BankOperator,
 ) -> BatchOut:
-    rows, source = await _batch_rows(request)
-    batch = await store_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
-    runtime.worker(BatchProcessor).submit(batch.id)
+    processor = runtime.worker(BatchProcessor)
+    async with processor.uploads:  # a few uploads read at a time: ten banks at once must not hold ten batches
+        rows, source = await _batch_rows(request)
+        batch = await store_batch(session, principal=principal, rows=rows, source=source, now=clock.now())
+    processor.submit(batch.id)
     response.headers["Location"] = f"/batches/{batch.id}"
     return BatchOut.from_row(batch)
 

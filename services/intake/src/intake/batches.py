@@ -116,6 +116,7 @@ async def _validate_all(
 VALIDATE_SLICE = 50
 RESCAN_SECONDS = 5.0
 CONCURRENT_BATCHES = 2
+UPLOADS_AT_ONCE = 2
 
 # Which of the batch's counters a row's outcome adds to.
 COUNTER_OF_OUTCOME = {
@@ -132,6 +133,9 @@ class BatchProcessor:
     def __init__(self, runtime: ServiceRuntime) -> None:
         self._runtime = runtime
         self._queue: asyncio.Queue[str] = asyncio.Queue()
+        # Uploads read, parsed and stored at once: each holds its whole batch in memory meanwhile (tens of MB for
+        # 10,000 rows), so more banks uploading together wait their turn instead of growing the process.
+        self.uploads = asyncio.Semaphore(UPLOADS_AT_ONCE)
 
     def submit(self, batch_id: str) -> None:
         """Process this batch soon (safe to call for a batch already done or in progress)."""
