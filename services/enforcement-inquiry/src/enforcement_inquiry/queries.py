@@ -3,19 +3,21 @@ inquiries; a bank sees only the queries addressed to it. Anything else is "not f
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import datetime
-from typing import TypeVar
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.errors import NotFound
+from courtlink_shared.figures import rate
 from courtlink_shared.web.periods import Period
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from enforcement_inquiry.models import AssetQuery, Inquiry, TimelineEntry
-from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, median_hours, turnaround
+from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, Turnaround, median_hours
 from enforcement_inquiry.schemas import BankFiguresOut, StatisticsOut
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ANALYST})
@@ -81,62 +83,117 @@ async def list_asset_queries(
 
 async def statistics(session: AsyncSession, *, court_code: str, period: Period, now: datetime) -> StatisticsOut:
     """Inquiries sent in the period: turnaround (median, share within the service level), advice by conclusion;
-    bank answer times for the queries sent in the period."""
+    bank answer times for the queries sent in the period. Counted in the database (no rows loaded): only the one
+    or two middle durations of each median are read."""
     start, end = period.bounds
-    inquiries = list(
-        (
-            await session.execute(
-                select(Inquiry).where(
-                    Inquiry.court_code == court_code, Inquiry.submitted_at >= start, Inquiry.submitted_at < end
-                )
-            )
-        ).scalars()
-    )
-    advised = [i for i in inquiries if i.advised_at is not None]
-    figures = turnaround([(i.advised_at - i.submitted_at, i.advised_at <= i.due_at) for i in advised if i.advised_at])
-    conclusions = Counter(str((i.advice or {}).get("conclusion")) for i in advised)
-    still_open = [i for i in inquiries if i.status in OPEN]
-    queries = (
+    in_period = and_(Inquiry.court_code == court_code, Inquiry.submitted_at >= start, Inquiry.submitted_at < end)
+    advised = Inquiry.advised_at.is_not(None)
+    still_open = Inquiry.status.in_([s.value for s in OPEN])
+    conclusion = Inquiry.advice["conclusion"].as_string()
+    # One pass over the period's inquiries, grouped by the advice's conclusion (a handful of groups).
+    groups = (
         await session.execute(
-            select(AssetQuery).where(
-                AssetQuery.court_code == court_code, AssetQuery.requested_at >= start, AssetQuery.requested_at < end
+            select(
+                conclusion,
+                func.count(),
+                func.count().filter(Inquiry.urgent.is_(True)),
+                func.count().filter(advised),
+                func.count().filter(advised, Inquiry.advised_at <= Inquiry.due_at),
+                func.count().filter(still_open),
+                func.count().filter(or_(Inquiry.overdue_at.is_not(None), and_(still_open, Inquiry.due_at < now))),
             )
+            .where(in_period)
+            .group_by(conclusion)
         )
-    ).scalars()
+    ).all()
+    totals = [sum(int(row[i]) for row in groups) for i in range(1, 7)]
+    inquiries, urgent, advised_count, within, open_count, overdue = totals
+    conclusions = [(str(name), int(n)) for name, _, _, n, *_ in groups if n]
+    middle = await _middle_durations(session, Inquiry.submitted_at, Inquiry.advised_at, None, and_(in_period, advised))
+    figures = Turnaround(advised_count, within, median_hours(middle.get(None, [])), rate(within, advised_count))
     return StatisticsOut(
         court_code=court_code,
         period_from=period.start,
         period_to=period.end,
-        inquiries=len(inquiries),
-        urgent=sum(1 for i in inquiries if i.urgent),
+        inquiries=inquiries,
+        urgent=urgent,
         advised=figures.advised,
-        open=len(still_open),
-        overdue=sum(1 for i in inquiries if i.overdue_at is not None or (i.status in OPEN and i.due_at < now)),
+        open=open_count,
+        overdue=overdue,
         median_turnaround_hours=figures.median_hours,
         within_service_level=figures.within_service_level,
         share_within_service_level=figures.share_within_service_level,
-        advice_by_conclusion=dict(sorted(conclusions.items())),
-        banks=_bank_figures(list(queries)),
+        advice_by_conclusion=dict(sorted(conclusions)),
+        banks=await _bank_figures(session, court_code, start, end),
     )
 
 
-def _bank_figures(queries: list[AssetQuery]) -> list[BankFiguresOut]:
-    per_bank: dict[str, list[AssetQuery]] = defaultdict(list)
-    for asset_query in queries:
-        per_bank[asset_query.bank_code].append(asset_query)
-    result = []
-    for bank, items in sorted(per_bank.items()):
-        answer_times = [q.answered_at - q.requested_at for q in items if q.answered_at is not None]
-        result.append(
-            BankFiguresOut(
-                bank_code=bank,
-                queries=len(items),
-                answered=len(answer_times),
-                expired=sum(1 for q in items if q.status == QueryStatus.EXPIRED),
-                median_answer_hours=median_hours(answer_times),
+async def _bank_figures(session: AsyncSession, court_code: str, start: datetime, end: datetime) -> list[BankFiguresOut]:
+    in_period = and_(
+        AssetQuery.court_code == court_code, AssetQuery.requested_at >= start, AssetQuery.requested_at < end
+    )
+    answered = AssetQuery.answered_at.is_not(None)
+    rows = (
+        await session.execute(
+            select(
+                AssetQuery.bank_code,
+                func.count(),
+                func.count().filter(answered),
+                func.count().filter(AssetQuery.status == QueryStatus.EXPIRED),
             )
+            .where(in_period)
+            .group_by(AssetQuery.bank_code)
+            .order_by(AssetQuery.bank_code)
         )
-    return result
+    ).all()
+    middle = await _middle_durations(
+        session, AssetQuery.requested_at, AssetQuery.answered_at, AssetQuery.bank_code, and_(in_period, answered)
+    )
+    return [
+        BankFiguresOut(
+            bank_code=bank,
+            queries=int(queries),
+            answered=int(answered_count),
+            expired=int(expired),
+            median_answer_hours=median_hours(middle.get(bank, [])),
+        )
+        for bank, queries, answered_count, expired in rows
+    ]
+
+
+async def _middle_durations(
+    session: AsyncSession,
+    began: InstrumentedAttribute[datetime],
+    ended: InstrumentedAttribute[datetime | None],
+    group: InstrumentedAttribute[str] | None,
+    where: ColumnElement[bool],
+) -> dict[str | None, list[timedelta]]:
+    """Per group, the one (odd count) or two (even count) middle durations `ended - began` of the rows `where`
+    selects: their median is the median of all of them, without reading the others."""
+    if session.get_bind().dialect.name == "postgresql":
+        duration: ColumnElement[Any] = ended - began  # an interval: exact order
+    else:  # SQLite keeps times as text: order by the difference of their Julian days
+        duration = func.julianday(ended) - func.julianday(began)
+    ranked = (
+        select(
+            (group if group is not None else null()).label("grp"),
+            began.label("began"),
+            ended.label("ended"),
+            func.row_number().over(partition_by=group, order_by=duration).label("rank"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .where(where)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ranked.c.grp, ranked.c.began, ranked.c.ended).where(
+            ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+        )
+    )
+    middle: dict[str | None, list[timedelta]] = defaultdict(list)
+    for grp, began_at, ended_at in rows:
+        middle[grp].append(ended_at - began_at)
+    return middle
 
 
 async def locked_by_id(session: AsyncSession, model: type[T], object_id: str) -> T | None:

@@ -288,9 +288,9 @@ async def statistics(
 ) -> StatisticsOut:
     now = clock.now()
     year = year or now.astimezone(SHANGHAI).year
-    advices = await queries.issued_in(session, court_code=principal.organisation, year=year)
-    figures, overdue = queries.year_figures(advices, now=now)
-    recipients = queries.per_recipient(advices)
+    figures, overdue, recipients = await queries.year_statistics(
+        session, court_code=principal.organisation, year=year, now=now
+    )
     return StatisticsOut(
         per_recipient=recipients,
         court_code=principal.organisation,

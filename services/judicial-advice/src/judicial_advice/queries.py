@@ -9,7 +9,7 @@ from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.errors import NotFound
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from judicial_advice.models import Advice, TimelineEntry
@@ -91,11 +91,49 @@ def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures,
     return figures, overdue
 
 
-def per_recipient(advices: list[Advice]) -> dict[str, dict[str, int]]:
-    """Issued and replied per recipient."""
-    table: dict[str, dict[str, int]] = {}
-    for advice in advices:
-        row = table.setdefault(advice.recipient_name, {"issued": 0, "replied": 0})
-        row["issued"] += 1
-        row["replied"] += advice.final_reply_at is not None
-    return table
+async def year_statistics(
+    session: AsyncSession, *, court_code: str, year: int, now: datetime
+) -> tuple[ReplyFigures, list[Advice], dict[str, dict[str, int]]]:
+    """The figures of `year_figures`, the overdue list and issued/replied per recipient (in the order of each
+    recipient's first advice) of the advice issued in a year, counted in the database: only the overdue advice
+    is read (it is listed), not the year's rows."""
+    start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    in_year = and_(Advice.court_code == court_code, Advice.issued_at >= start, Advice.issued_at < end)
+    delivered = Advice.delivered_at.is_not(None)
+    replied = and_(delivered, Advice.final_reply_at.is_not(None))
+    past_deadline = and_(Advice.reply_deadline.is_not(None), Advice.reply_deadline < now)
+    overdue = and_(delivered, Advice.final_reply_at.is_(None), past_deadline)
+    # One pass over the year's advice, grouped by recipient (in the order of each one's first advice).
+    groups = (
+        await session.execute(
+            select(
+                Advice.recipient_name,
+                func.count(),
+                func.count().filter(Advice.final_reply_at.is_not(None)),
+                func.count().filter(delivered),
+                func.count().filter(delivered, or_(Advice.final_reply_at.is_not(None), past_deadline)),
+                func.count().filter(replied),
+                func.count().filter(
+                    replied, Advice.reply_deadline.is_not(None), Advice.final_reply_at <= Advice.reply_deadline
+                ),
+                func.count().filter(replied, Advice.adoption.in_(["adopted", "partly_adopted"])),
+            )
+            .where(in_year)
+            .group_by(Advice.recipient_name)
+            .order_by(func.min(Advice.issued_at), Advice.recipient_name)
+        )
+    ).all()
+    per_recipient = {str(row[0]): {"issued": int(row[1]), "replied": int(row[2])} for row in groups}
+    issued, _, delivered_count, due_or_replied, replied_count, on_time, adopted = (
+        sum(int(row[i]) for row in groups) for i in range(1, 8)
+    )
+    figures = reply_figures(
+        issued=issued,
+        delivered=delivered_count,
+        due_or_replied=due_or_replied,
+        replied=replied_count,
+        on_time=on_time,
+        adopted=adopted,
+    )
+    overdue_advice = await session.execute(select(Advice).where(in_year, overdue).order_by(Advice.issued_at))
+    return figures, list(overdue_advice.scalars()), per_recipient
