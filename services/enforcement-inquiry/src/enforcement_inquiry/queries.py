@@ -12,7 +12,7 @@ from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.errors import NotFound
 from courtlink_shared.figures import rate
 from courtlink_shared.web.periods import Period
-from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -109,8 +109,10 @@ async def statistics(session: AsyncSession, *, court_code: str, period: Period, 
     totals = [sum(int(row[i]) for row in groups) for i in range(1, 7)]
     inquiries, urgent, advised_count, within, open_count, overdue = totals
     conclusions = [(str(name), int(n)) for name, _, _, n, *_ in groups if n]
-    middle = await _middle_durations(session, Inquiry.submitted_at, Inquiry.advised_at, None, and_(in_period, advised))
-    figures = Turnaround(advised_count, within, median_hours(middle.get(None, [])), rate(within, advised_count))
+    middle = await _middle_of(
+        session, Inquiry.submitted_at, Inquiry.advised_at, and_(in_period, advised), advised_count
+    )
+    figures = Turnaround(advised_count, within, median_hours(middle), rate(within, advised_count))
     return StatisticsOut(
         court_code=court_code,
         period_from=period.start,
@@ -161,22 +163,49 @@ async def _bank_figures(session: AsyncSession, court_code: str, start: datetime,
     ]
 
 
+def _duration(
+    session: AsyncSession, began: InstrumentedAttribute[datetime], ended: InstrumentedAttribute[datetime | None]
+) -> ColumnElement[Any]:
+    """`ended - began` in an order the database can sort by."""
+    if session.get_bind().dialect.name == "postgresql":
+        return ended - began  # an interval: exact order
+    return func.julianday(ended) - func.julianday(began)  # SQLite keeps times as text
+
+
+async def _middle_of(
+    session: AsyncSession,
+    began: InstrumentedAttribute[datetime],
+    ended: InstrumentedAttribute[datetime | None],
+    where: ColumnElement[bool],
+    count: int,
+) -> list[timedelta]:
+    """The one (odd count) or two (even count) middle durations `ended - began` of the `count` rows `where`
+    selects: a bounded sort that stops at the middle, cheaper than ranking every row."""
+    if count == 0:
+        return []
+    rows = await session.execute(
+        select(began, ended)
+        .where(where)
+        .order_by(_duration(session, began, ended))
+        .offset((count - 1) // 2)
+        .limit(2 - count % 2)
+    )
+    return [e - b for b, e in rows if b is not None and e is not None]
+
+
 async def _middle_durations(
     session: AsyncSession,
     began: InstrumentedAttribute[datetime],
     ended: InstrumentedAttribute[datetime | None],
-    group: InstrumentedAttribute[str] | None,
+    group: InstrumentedAttribute[str],
     where: ColumnElement[bool],
-) -> dict[str | None, list[timedelta]]:
+) -> dict[str, list[timedelta]]:
     """Per group, the one (odd count) or two (even count) middle durations `ended - began` of the rows `where`
     selects: their median is the median of all of them, without reading the others."""
-    if session.get_bind().dialect.name == "postgresql":
-        duration: ColumnElement[Any] = ended - began  # an interval: exact order
-    else:  # SQLite keeps times as text: order by the difference of their Julian days
-        duration = func.julianday(ended) - func.julianday(began)
+    duration = _duration(session, began, ended)
     ranked = (
         select(
-            (group if group is not None else null()).label("grp"),
+            group.label("grp"),
             began.label("began"),
             ended.label("ended"),
             func.row_number().over(partition_by=group, order_by=duration).label("rank"),
@@ -190,7 +219,7 @@ async def _middle_durations(
             ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
         )
     )
-    middle: dict[str | None, list[timedelta]] = defaultdict(list)
+    middle: dict[str, list[timedelta]] = defaultdict(list)
     for grp, began_at, ended_at in rows:
         middle[grp].append(ended_at - began_at)
     return middle
