@@ -129,6 +129,12 @@ async def dispatch(
         .where(QueryLine.status == LineStatus.WAITING)
         .order_by(*LINE_ORDER)
     )
+    # Every new line schedules a dispatch, so most find the window still open: look at the oldest line alone
+    # before locking and loading them all. Locking can only take older lines away (a concurrent dispatch sent
+    # them), never make the oldest one older, so a window open now is open under the lock too.
+    oldest = (await session.execute(query.with_only_columns(QueryLine.created_at).limit(1))).scalar_one_or_none()
+    if oldest is None or now - oldest < window:
+        return None
     lines = list((await session.execute(await lock_for_update(session, query))).scalars())
     if not lines or now - lines[0].created_at < window:
         return None
@@ -261,10 +267,17 @@ async def _after_lines_resolved(
     inquiry_ids = sorted({line.inquiry_id for line in lines})
     await session.flush()
     inquiries = await session.execute(select(Inquiry).where(Inquiry.id.in_(inquiry_ids)))
+    # Which of them still wait for another bank, in one read rather than one per inquiry.
+    waiting = await session.execute(
+        select(QueryLine.inquiry_id)
+        .where(QueryLine.inquiry_id.in_(inquiry_ids), QueryLine.status.in_([s.value for s in UNRESOLVED]))
+        .distinct()
+    )
+    unresolved = set(waiting.scalars())
     for inquiry in inquiries.scalars():
         detail = {"bank_code": asset_query.bank_code, "query_id": asset_query.id}
         record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind=kind, actor=None, detail=detail)
-        if not await _unresolved(session, inquiry.id):
+        if inquiry.id not in unresolved:
             inquiry.assets_ready_at = now
 
 

@@ -68,7 +68,10 @@ class AssetQuery(Base):
     """One consolidated list of respondents sent to one bank."""
 
     __tablename__ = "asset_queries"
-    __table_args__ = (Index("ix_asset_queries_bank_status", "bank_code", "status"),)
+    __table_args__ = (
+        Index("ix_asset_queries_bank_status", "bank_code", "status"),
+        Index("ix_asset_queries_court_requested", "court_code", "requested_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     court_code: Mapped[str] = mapped_column(String(16))

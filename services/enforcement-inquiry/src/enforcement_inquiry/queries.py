@@ -4,19 +4,21 @@ inquiries; a bank sees only the queries addressed to it. Anything else is "not f
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
-from typing import TypeVar
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from courtlink_shared.auth.principal import Principal, Role
-from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.db.months import beijing_month
 from courtlink_shared.errors import NotFound
+from courtlink_shared.figures import rate
 from courtlink_shared.reporting_period import Period
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from enforcement_inquiry.models import AssetQuery, FiledCase, Inquiry, TimelineEntry
-from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, is_overdue, median_hours, turnaround
+from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, Turnaround, is_overdue_sql, median_hours
 from enforcement_inquiry.schemas import BankFiguresOut, StatisticsOut
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ANALYST})
@@ -81,61 +83,66 @@ async def list_asset_queries(
 
 
 async def statistics(session: AsyncSession, *, court_code: str, period: Period, now: datetime) -> StatisticsOut:
-    """Inquiries sent in the period: turnaround (median, share within the service level), advice by conclusion;
-    bank answer times for the queries sent in the period."""
+    """Inquiries sent in the period: turnaround (median, share within the service level), advice by conclusion,
+    the same per month of the letter; bank answer times for the queries sent in the period. Counted in the
+    database (no rows loaded): only the one or two middle durations of each median are read."""
     start, end = period.bounds
-    inquiries = list(
-        (
-            await session.execute(
-                select(Inquiry).where(
-                    Inquiry.court_code == court_code, Inquiry.submitted_at >= start, Inquiry.submitted_at < end
-                )
-            )
-        ).scalars()
-    )
-    advised = [i for i in inquiries if i.advised_at is not None]
-    figures = turnaround([(i.advised_at - i.submitted_at, i.advised_at <= i.due_at) for i in advised if i.advised_at])
-    conclusions = Counter(str((i.advice or {}).get("conclusion")) for i in advised)
-    still_open = [i for i in inquiries if i.status in OPEN]
-    queries = (
+    in_period = and_(Inquiry.court_code == court_code, Inquiry.submitted_at >= start, Inquiry.submitted_at < end)
+    advised = Inquiry.advised_at.is_not(None)
+    still_open = Inquiry.status.in_([s.value for s in OPEN])
+    overdue_now = is_overdue_sql(status=Inquiry.status, due_at=Inquiry.due_at, overdue_at=Inquiry.overdue_at, now=now)
+    conclusion = Inquiry.advice["conclusion"].as_string()
+    month = beijing_month(Inquiry.submitted_at)
+    # One pass over the period's inquiries, grouped by the month of the letter and the advice's conclusion (a
+    # handful of groups per month); the period's figures are the sums of the groups.
+    groups = (
         await session.execute(
-            select(AssetQuery).where(
-                AssetQuery.court_code == court_code, AssetQuery.requested_at >= start, AssetQuery.requested_at < end
+            select(
+                month,
+                conclusion,
+                func.count(),
+                func.count().filter(Inquiry.urgent.is_(True)),
+                func.count().filter(advised),
+                func.count().filter(advised, Inquiry.advised_at <= Inquiry.due_at),
+                func.count().filter(still_open),
+                func.count().filter(overdue_now),
             )
+            .where(in_period)
+            .group_by(month, conclusion)
+            .order_by(month)
         )
-    ).scalars()
+    ).all()
+    totals = [sum(int(row[i]) for row in groups) for i in range(2, 8)]
+    inquiries, urgent, advised_count, within, open_count, overdue = totals
+    conclusions: Counter[str] = Counter()
+    per_month: dict[str, dict[str, int]] = {}
+    for month_key, name, count, _, advised_n, within_n, *_ in groups:
+        if advised_n:
+            conclusions[str(name)] += int(advised_n)
+        of_month = per_month.setdefault(str(month_key), {"inquiries": 0, "advised": 0, "within_service_level": 0})
+        of_month["inquiries"] += int(count)
+        of_month["advised"] += int(advised_n)
+        of_month["within_service_level"] += int(within_n)
+    middle = await _middle_of(
+        session, Inquiry.submitted_at, Inquiry.advised_at, and_(in_period, advised), advised_count
+    )
+    figures = Turnaround(advised_count, within, median_hours(middle), rate(within, advised_count))
     return StatisticsOut(
         court_code=court_code,
         period_from=period.start,
         period_to=period.end,
-        inquiries=len(inquiries),
-        urgent=sum(1 for i in inquiries if i.urgent),
+        inquiries=inquiries,
+        urgent=urgent,
         advised=figures.advised,
-        open=len(still_open),
-        overdue=sum(1 for i in inquiries if is_overdue(i, now)),
+        open=open_count,
+        overdue=overdue,
         median_turnaround_hours=figures.median_hours,
         within_service_level=figures.within_service_level,
         share_within_service_level=figures.share_within_service_level,
         advice_by_conclusion=dict(sorted(conclusions.items())),
-        banks=_bank_figures(list(queries)),
-        per_month=_per_month(inquiries),
+        banks=await _bank_figures(session, court_code, start, end),
+        per_month=per_month,
     )
-
-
-def _per_month(inquiries: list[Inquiry]) -> dict[str, dict[str, int]]:
-    """Per calendar month of the letter (Beijing time, `YYYY-MM`): inquiries received, advised, and advised within
-    the service level; months without an inquiry are left out."""
-    table: dict[str, dict[str, int]] = {}
-    for inquiry in sorted(inquiries, key=lambda i: i.submitted_at):
-        row = table.setdefault(
-            inquiry.submitted_at.astimezone(SHANGHAI).strftime("%Y-%m"),
-            {"inquiries": 0, "advised": 0, "within_service_level": 0},
-        )
-        row["inquiries"] += 1
-        if inquiry.advised_at is not None:
-            row["advised"] += 1
-            row["within_service_level"] += inquiry.advised_at <= inquiry.due_at
-    return table
 
 
 async def filed_case(session: AsyncSession, *, principal: Principal, case_number: str) -> FiledCase:
@@ -146,23 +153,99 @@ async def filed_case(session: AsyncSession, *, principal: Principal, case_number
     return filed
 
 
-def _bank_figures(queries: list[AssetQuery]) -> list[BankFiguresOut]:
-    per_bank: dict[str, list[AssetQuery]] = defaultdict(list)
-    for asset_query in queries:
-        per_bank[asset_query.bank_code].append(asset_query)
-    result = []
-    for bank, items in sorted(per_bank.items()):
-        answer_times = [q.answered_at - q.requested_at for q in items if q.answered_at is not None]
-        result.append(
-            BankFiguresOut(
-                bank_code=bank,
-                queries=len(items),
-                answered=len(answer_times),
-                expired=sum(1 for q in items if q.status == QueryStatus.EXPIRED),
-                median_answer_hours=median_hours(answer_times),
+async def _bank_figures(session: AsyncSession, court_code: str, start: datetime, end: datetime) -> list[BankFiguresOut]:
+    in_period = and_(
+        AssetQuery.court_code == court_code, AssetQuery.requested_at >= start, AssetQuery.requested_at < end
+    )
+    answered = AssetQuery.answered_at.is_not(None)
+    rows = (
+        await session.execute(
+            select(
+                AssetQuery.bank_code,
+                func.count(),
+                func.count().filter(answered),
+                func.count().filter(AssetQuery.status == QueryStatus.EXPIRED),
             )
+            .where(in_period)
+            .group_by(AssetQuery.bank_code)
+            .order_by(AssetQuery.bank_code)
         )
-    return result
+    ).all()
+    middle = await _middle_durations(
+        session, AssetQuery.requested_at, AssetQuery.answered_at, AssetQuery.bank_code, and_(in_period, answered)
+    )
+    return [
+        BankFiguresOut(
+            bank_code=bank,
+            queries=int(queries),
+            answered=int(answered_count),
+            expired=int(expired),
+            median_answer_hours=median_hours(middle.get(bank, [])),
+        )
+        for bank, queries, answered_count, expired in rows
+    ]
+
+
+def _duration(
+    session: AsyncSession, began: InstrumentedAttribute[datetime], ended: InstrumentedAttribute[datetime | None]
+) -> ColumnElement[Any]:
+    """`ended - began` in an order the database can sort by."""
+    if session.get_bind().dialect.name == "postgresql":
+        return ended - began  # an interval: exact order
+    return func.julianday(ended) - func.julianday(began)  # SQLite keeps times as text
+
+
+async def _middle_of(
+    session: AsyncSession,
+    began: InstrumentedAttribute[datetime],
+    ended: InstrumentedAttribute[datetime | None],
+    where: ColumnElement[bool],
+    count: int,
+) -> list[timedelta]:
+    """The one (odd count) or two (even count) middle durations `ended - began` of the `count` rows `where`
+    selects: a bounded sort that stops at the middle, cheaper than ranking every row."""
+    if count == 0:
+        return []
+    rows = await session.execute(
+        select(began, ended)
+        .where(where)
+        .order_by(_duration(session, began, ended))
+        .offset((count - 1) // 2)
+        .limit(2 - count % 2)
+    )
+    return [e - b for b, e in rows if b is not None and e is not None]
+
+
+async def _middle_durations(
+    session: AsyncSession,
+    began: InstrumentedAttribute[datetime],
+    ended: InstrumentedAttribute[datetime | None],
+    group: InstrumentedAttribute[str],
+    where: ColumnElement[bool],
+) -> dict[str, list[timedelta]]:
+    """Per group, the one (odd count) or two (even count) middle durations `ended - began` of the rows `where`
+    selects: their median is the median of all of them, without reading the others."""
+    duration = _duration(session, began, ended)
+    ranked = (
+        select(
+            group.label("grp"),
+            began.label("began"),
+            ended.label("ended"),
+            func.row_number().over(partition_by=group, order_by=duration).label("rank"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .where(where)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ranked.c.grp, ranked.c.began, ranked.c.ended).where(
+            ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+        )
+    )
+    middle: dict[str, list[timedelta]] = defaultdict(list)
+    for grp, began_at, ended_at in rows:
+        middle[grp].append(ended_at - began_at)
+    return middle
 
 
 async def locked_by_id(session: AsyncSession, model: type[T], object_id: str) -> T | None:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from courtlink_shared.deadlines.periods import Unit, period_end
 from courtlink_shared.figures import rate
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 ZERO = Decimal("0.00")
 
@@ -78,6 +79,19 @@ def is_overdue(inquiry: ServiceLevelled, now: datetime) -> bool:
     """Whether an inquiry missed its service level (`service_level_due`): the sweep flagged it overdue, or it is
     still open, no advice issued, past its due time. An inquiry flagged overdue stays so after the advice."""
     return inquiry.overdue_at is not None or (inquiry.status in OPEN and inquiry.due_at < now)
+
+
+def is_overdue_sql(
+    *,
+    status: SQLColumnExpression[str],
+    due_at: SQLColumnExpression[datetime],
+    overdue_at: SQLColumnExpression[datetime | None],
+    now: datetime,
+) -> ColumnElement[bool]:
+    """`is_overdue` as a SQL condition on an inquiry's columns, for counting in the database: the same rule (the
+    SPC's time limit for checking property leads, `service_level_due`), kept beside it so that the two change
+    together."""
+    return or_(overdue_at.is_not(None), and_(status.in_([s.value for s in OPEN]), due_at < now))
 
 
 def mask_account(number: str) -> str:

@@ -225,10 +225,29 @@ def mediation_statistics(
 ) -> MediationStatistics:
     """Success rate = settled ÷ closed; average duration = mean days from acceptance to closure (cases never
     accepted do not count); confirmation rate = confirmed ÷ requested."""
-    closed = len(outcomes)
-    settled = sum(1 for outcome, _, _ in outcomes if outcome == "settled")
     durations = [(closed_at - accepted).total_seconds() / 86400 for _, accepted, closed_at in outcomes if accepted]
-    average = Decimal(str(sum(durations) / len(durations))).quantize(Decimal("0.01")) if durations else None
+    return mediation_figures(
+        closed=len(outcomes),
+        settled=sum(1 for outcome, _, _ in outcomes if outcome == "settled"),
+        total_duration_days=sum(durations),
+        durations=len(durations),
+        confirmation_requested=confirmation_requested,
+        confirmed=confirmed,
+    )
+
+
+def mediation_figures(
+    *,
+    closed: int,
+    settled: int,
+    total_duration_days: float,
+    durations: int,
+    confirmation_requested: int,
+    confirmed: int,
+) -> MediationStatistics:
+    """`mediation_statistics` from counts already made: `durations` cases accepted and closed, taking
+    `total_duration_days` from acceptance to closure together."""
+    average = Decimal(str(total_duration_days / durations)).quantize(Decimal("0.01")) if durations else None
     return MediationStatistics(
         closed=closed,
         settled=settled,

@@ -278,12 +278,12 @@ async def statistics(
 ) -> StatisticsOut:
     now = clock.now()
     year = year or now.astimezone(SHANGHAI).year
-    advices = await queries.issued_in(session, court_code=principal.organisation, year=year)
-    figures, overdue = queries.year_figures(advices, now=now)
-    recipients = queries.per_recipient(advices)
+    figures, overdue, recipients, months = await queries.year_statistics(
+        session, court_code=principal.organisation, year=year, now=now
+    )
     return StatisticsOut(
         per_recipient=recipients,
-        per_month=queries.per_month(advices),
+        per_month=months,
         court_code=principal.organisation,
         year=year,
         **vars(figures),

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.db.types import TYPE_ANNOTATION_MAP
-from sqlalchemy import ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -19,7 +19,17 @@ class Advice(Base):
     """A 司法建议书 from draft to archive. The content fields hold the current version."""
 
     __tablename__ = "advices"
-    __table_args__ = (Index("ix_advices_court_status", "court_code", "status"),)
+    __table_args__ = (
+        Index("ix_advices_court_status", "court_code", "status"),
+        # The advice still awaiting its reply, by court and issue: the overdue list reads these, not the year's.
+        Index(
+            "ix_advices_awaiting_reply",
+            "court_code",
+            "issued_at",
+            postgresql_where=text("final_reply_at IS NULL"),
+            sqlite_where=text("final_reply_at IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     court_code: Mapped[str] = mapped_column(String(16))

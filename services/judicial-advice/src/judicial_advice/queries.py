@@ -9,12 +9,20 @@ from datetime import datetime
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.db.months import beijing_month
 from courtlink_shared.errors import NotFound
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
-from judicial_advice.rules import VISIBLE_TO_AGENCIES, AdviceStatus, ReplyFigures, reply_figures, reply_overdue
+from judicial_advice.rules import (
+    VISIBLE_TO_AGENCIES,
+    AdviceStatus,
+    ReplyFigures,
+    reply_figures,
+    reply_overdue,
+    reply_overdue_sql,
+)
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ADVICE_MANAGER, Role.JUDICIAL_COMMITTEE, Role.PRESIDENT, Role.ANALYST})
 SENT = [s.value for s in VISIBLE_TO_AGENCIES]
@@ -103,23 +111,61 @@ def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures,
     return figures, overdue
 
 
-def per_recipient(advices: list[Advice]) -> dict[str, dict[str, int]]:
-    """Issued and replied per recipient."""
-    table: dict[str, dict[str, int]] = {}
-    for advice in advices:
-        row = table.setdefault(advice.recipient_name, {"issued": 0, "replied": 0})
-        row["issued"] += 1
-        row["replied"] += advice.final_reply_at is not None
-    return table
-
-
-def per_month(advices: list[Advice]) -> dict[str, dict[str, int]]:
-    """Issued and replied per month of signing (Beijing time, `YYYY-MM`), in month order."""
-    table: dict[str, dict[str, int]] = {}
-    for advice in sorted(advices, key=lambda a: a.issued_at or a.created_at):
-        if advice.issued_at is None:
-            continue
-        row = table.setdefault(advice.issued_at.astimezone(SHANGHAI).strftime("%Y-%m"), {"issued": 0, "replied": 0})
-        row["issued"] += 1
-        row["replied"] += advice.final_reply_at is not None
-    return table
+async def year_statistics(
+    session: AsyncSession, *, court_code: str, year: int, now: datetime
+) -> tuple[ReplyFigures, list[Advice], dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """The figures of `year_figures`, the overdue list, and issued/replied per recipient (in the order of each
+    recipient's first advice) and per month of signing (Beijing time, `YYYY-MM`, in month order) of the advice
+    issued in a year, counted in the database: only the overdue advice is read (it is listed), not the year's rows."""
+    start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    in_year = and_(Advice.court_code == court_code, Advice.issued_at >= start, Advice.issued_at < end)
+    delivered = Advice.delivered_at.is_not(None)
+    replied = and_(delivered, Advice.final_reply_at.is_not(None))
+    past_deadline = and_(Advice.reply_deadline.is_not(None), Advice.reply_deadline < now)
+    overdue = and_(
+        delivered,
+        reply_overdue_sql(final_reply_at=Advice.final_reply_at, reply_deadline=Advice.reply_deadline, now=now),
+    )
+    month = beijing_month(Advice.issued_at)
+    # One pass over the year's advice, grouped by recipient and month of signing (at most twelve groups per
+    # recipient), each recipient's first group first; the year's figures are the sums of the groups.
+    groups = (
+        await session.execute(
+            select(
+                Advice.recipient_name,
+                month,
+                func.count(),
+                func.count().filter(Advice.final_reply_at.is_not(None)),
+                func.count().filter(delivered),
+                func.count().filter(delivered, or_(Advice.final_reply_at.is_not(None), past_deadline)),
+                func.count().filter(replied),
+                func.count().filter(
+                    replied, Advice.reply_deadline.is_not(None), Advice.final_reply_at <= Advice.reply_deadline
+                ),
+                func.count().filter(replied, Advice.adoption.in_(["adopted", "partly_adopted"])),
+            )
+            .where(in_year)
+            .group_by(Advice.recipient_name, month)
+            .order_by(func.min(Advice.issued_at), Advice.recipient_name)
+        )
+    ).all()
+    recipients: dict[str, dict[str, int]] = {}
+    months: dict[str, dict[str, int]] = {}
+    for recipient, month_key, issued_n, replied_n, *_ in groups:
+        for table, key in ((recipients, str(recipient)), (months, str(month_key))):
+            tally = table.setdefault(key, {"issued": 0, "replied": 0})
+            tally["issued"] += int(issued_n)
+            tally["replied"] += int(replied_n)
+    issued, _, delivered_count, due_or_replied, replied_count, on_time, adopted = (
+        sum(int(row[i]) for row in groups) for i in range(2, 9)
+    )
+    figures = reply_figures(
+        issued=issued,
+        delivered=delivered_count,
+        due_or_replied=due_or_replied,
+        replied=replied_count,
+        on_time=on_time,
+        adopted=adopted,
+    )
+    overdue_advice = await session.execute(select(Advice).where(in_year, overdue).order_by(Advice.issued_at))
+    return figures, list(overdue_advice.scalars()), recipients, dict(sorted(months.items()))

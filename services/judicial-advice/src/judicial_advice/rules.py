@@ -13,6 +13,7 @@ from typing import Protocol
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.deadlines.periods import Unit, period_end, reminder_after, reminder_before
 from courtlink_shared.figures import rate
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_
 
 DEFAULT_REPLY_MONTHS = 2
 
@@ -92,6 +93,18 @@ def reply_overdue(advice: AwaitingReply, now: datetime) -> bool:
     """Whether the recipient's written reply is overdue: delivered (so the deadline of `reply_deadline` runs),
     the deadline passed, and no final reply received (interim replies do not stop it)."""
     return advice.final_reply_at is None and advice.reply_deadline is not None and advice.reply_deadline < now
+
+
+def reply_overdue_sql(
+    *,
+    final_reply_at: SQLColumnExpression[datetime | None],
+    reply_deadline: SQLColumnExpression[datetime | None],
+    now: datetime,
+) -> ColumnElement[bool]:
+    """`reply_overdue` as a SQL condition on an advice's columns, for counting in the database: the same rule (the
+    reply deadline of the SPC provisions on comprehensive-governance judicial advice, 2023), kept beside it so that
+    the two change together."""
+    return and_(final_reply_at.is_(None), reply_deadline.is_not(None), reply_deadline < now)
 
 
 REMIND_DAYS = 7
