@@ -47,3 +47,9 @@ def blanks_named(errors: dict[str, str], form: FormData, labels: dict[str, str])
         blank = not (value.strip() if isinstance(value, str) else value)
         named[name] = f"请填写{labels[name]}" if name in labels and blank else message
     return named
+
+
+def text(form: FormData, name: str) -> str:
+    """A form field's text, trimmed; empty when absent (or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""

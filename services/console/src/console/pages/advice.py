@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from console import formatting
 from console.backend import ServiceProblem
 from console.compare import compare
-from console.pages import blanks_named, found, part
+from console.pages import blanks_named, found, part, text
 from console.web import User, console_of, render, requires, sandboxed_preview
 
 router = APIRouter()
@@ -99,11 +99,6 @@ EDITOR_LABELS = {
     "contact_person": "联系人",
     "contact_phone": "联系电话",
 }
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def lines(value: str) -> list[str]:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from console.backend import ServiceProblem
-from console.pages import found
+from console.pages import found, text
 from console.web import User, console_of, render, requires
 
 router = APIRouter()
@@ -38,11 +38,6 @@ def beijing_moment(value: str) -> str | None:
     if not value:
         return None
     return f"{value}:00+08:00" if len(value) == 16 else f"{value}+08:00"
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def body_of(action: str, form: FormData, parties: list[str]) -> dict[str, Any] | None:
@@ -102,7 +97,8 @@ def party_names(case: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-async def _case(request: Request, user: User, case_id: str) -> dict[str, Any]:
+async def mediation_case(request: Request, user: User, case_id: str) -> dict[str, Any]:
+    """A mediation case as finance-mediation shows it to the user (404 and the like raised as ServiceProblem)."""
     response = await console_of(request).services.send("finance-mediation", "GET", f"/cases/{case_id}", user.token)
     case: dict[str, Any] = response.json()
     return case
@@ -117,7 +113,7 @@ async def case_page(
     values: dict[str, dict[str, Any]] | None = None,
     status: int = 200,
 ) -> Response:
-    case = await found(_case(request, user, case_id))
+    case = await found(mediation_case(request, user, case_id))
     flash = DONE.get(request.query_params.get("done", ""))
     context = {
         "party_names": party_names(case),
@@ -136,7 +132,7 @@ async def act(request: Request, user: User, case_id: str, action: str, base: str
     """Send one action to the service; its field errors come back beside the fields of that action's form."""
     if action not in DONE:
         raise HTTPException(status_code=404)
-    case = await found(_case(request, user, case_id))
+    case = await found(mediation_case(request, user, case_id))
     form = await request.form()
     body = body_of(action, form, case["parties"])
     try:

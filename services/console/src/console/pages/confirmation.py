@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from console.backend import ServiceProblem
 from console.pages import blanks_named, found, part
+from console.pages.cases import mediation_case
 from console.web import User, console_of, render, requires
 
 router = APIRouter()
@@ -109,12 +110,6 @@ async def _cases(request: Request, user: User, state: str) -> list[dict[str, Any
     return cases
 
 
-async def _case(request: Request, user: User, case_id: str) -> dict[str, Any]:
-    response = await console_of(request).services.send(SERVICE, "GET", f"/cases/{case_id}", user.token)
-    case: dict[str, Any] = response.json()
-    return case
-
-
 @router.get("/confirmations")
 async def queue(request: Request, user: Judge) -> Response:
     """The court's applications waiting for it, and the decisions taken (the latest first)."""
@@ -135,7 +130,7 @@ async def case_page(
     values: dict[str, dict[str, Any]] | None = None,
     status: int = 200,
 ) -> Response:
-    case = await found(_case(request, user, case_id))
+    case = await found(mediation_case(request, user, case_id))
     if not case["confirmation"].get("requested_at"):  # not an application for confirmation: not this page's
         raise HTTPException(status_code=404)
     context = {

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from console.backend import ServiceDown, ServiceProblem
-from console.pages import found
+from console.pages import found, text
 from console.web import User, console_of, render, requires, sandboxed_preview
 
 router = APIRouter()
@@ -85,11 +85,6 @@ DONE = {
     "advice": "执行建议已出具，审判法官可以查阅。",
     "acknowledgement": "已确认阅读执行建议。",
 }
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def case_number_hint(value: str, court: str) -> tuple[bool, str]:
