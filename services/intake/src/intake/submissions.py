@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from courtlink_shared.errors import Conflict, InvalidInput
 from courtlink_shared.events.common import Actor
@@ -130,8 +132,9 @@ class SubmissionGroups:
         return [outcomes[i] for i in range(len(group))]
 
 
-async def _first_of(*waits: object) -> None:
-    tasks = [asyncio.ensure_future(w) for w in waits]  # type: ignore[call-overload]
+async def _first_of(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Until the first of these finishes; the others are cancelled."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
