@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.periods import ends_on
 from finance_mediation.rules import (
     CaseStatus,
+    LeastLoaded,
     MediatorLoad,
     accept_by,
     assign_by,
@@ -21,7 +23,7 @@ from finance_mediation.rules import (
     instalments_add_up,
     mediation_due,
 )
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 TYPES = ["信用卡纠纷", "金融借款合同纠纷", "保证合同纠纷"]
@@ -63,6 +65,31 @@ def test_a_mediator_who_declined_is_never_chosen_again(
     excluded = {roster[0].id}
     chosen = choose_mediator(roster, dispute_type=dispute_type, claimant_code=bank, excluded=excluded)
     assert chosen is None or chosen.id not in excluded
+
+
+@settings(max_examples=500)  # a wrong choice needs a mediator shared by two queues and loaded through the other
+@given(
+    st.lists(mediators, max_size=12, unique_by=lambda m: m.id),
+    st.lists(st.tuples(st.sampled_from(TYPES), st.sampled_from(BANKS)), max_size=40),
+)
+@example(  # X is loaded through the second queue while the first still ranks X by its earlier load
+    [
+        MediatorLoad("X", "O1", frozenset(TYPES[:2]), 4, 0, frozenset()),
+        MediatorLoad("Y", "O1", frozenset(TYPES[:1]), 4, 0, frozenset()),
+    ],
+    [(TYPES[0], "B1"), (TYPES[1], "B1"), (TYPES[0], "B1"), (TYPES[0], "B1")],
+)
+def test_a_burst_of_new_cases_gets_the_same_mediators_as_choosing_one_case_at_a_time(
+    roster: list[MediatorLoad], cases: list[tuple[str, str]]
+) -> None:
+    one_at_a_time = {m.id: m for m in roster}
+    in_turn = LeastLoaded({m.id: m for m in roster})
+    for dispute_type, bank in cases:
+        expected = choose_mediator(list(one_at_a_time.values()), dispute_type=dispute_type, claimant_code=bank)
+        if expected is not None:
+            one_at_a_time[expected.id] = replace(expected, active_cases=expected.active_cases + 1)
+        assert in_turn.take(dispute_type=dispute_type, claimant_code=bank) == expected
+    assert in_turn.loads == one_at_a_time, "every case is counted against its mediator"
 
 
 def test_acceptance_is_due_after_three_working_days_skipping_the_holiday_and_counting_the_adjusted_saturday() -> None:

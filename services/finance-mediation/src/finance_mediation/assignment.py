@@ -3,7 +3,7 @@ concurrency (the chosen mediator's row is locked and their load counted again be
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from courtlink_shared.db.locking import lock_for_update
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance_mediation.models import MediationCase, Mediator
-from finance_mediation.rules import ACTIVE, CaseStatus, MediatorLoad, accept_by, choose_mediator
+from finance_mediation.rules import ACTIVE, CaseStatus, LeastLoaded, MediatorLoad, accept_by, choose_mediator
 
 ACCEPT_DEADLINE = "mediation.accept_by"
 ASSIGN_RETRY = "mediation.assign_retry"
@@ -64,6 +64,10 @@ class LockedRoster:
 
     mediators: dict[str, Mediator]
     loads: dict[str, MediatorLoad]
+    least_loaded: LeastLoaded = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.least_loaded = LeastLoaded(self.loads)  # shares `loads`: every assignment keeps both current
 
 
 async def locked_roster(session: AsyncSession) -> LockedRoster:
@@ -123,19 +127,47 @@ async def give_case(
     case.assigned_at = now
     case.accept_by = accept_by(now)
     case.updated_at = now
+    await announce_assignment(
+        session,
+        outbox=outbox,
+        now=now,
+        case_id=case.id,
+        dispute_id=case.dispute_id,
+        mediator=mediator,
+        accept_by=case.accept_by,
+        mode=mode,
+        reason=reason,
+        previous=previous,
+    )
+
+
+async def announce_assignment(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    now: datetime,
+    case_id: str,
+    dispute_id: str,
+    mediator: Mediator,
+    accept_by: datetime,
+    mode: str,
+    reason: str,
+    previous: str | None,
+) -> None:
+    """Start the acceptance clock of an assignment already recorded on the case, and tell everyone."""
     await schedule_deadline(
-        session, kind=ACCEPT_DEADLINE, subject=case.id, due_at=case.accept_by, payload={"mediator_id": mediator.id}
+        session, kind=ACCEPT_DEADLINE, subject=case_id, due_at=accept_by, payload={"mediator_id": mediator.id}
     )
     event = MediatorAssigned(
-        dispute_id=case.dispute_id,
-        case_id=case.id,
+        dispute_id=dispute_id,
+        case_id=case_id,
         mediator_id=mediator.id,
         mediator_name=mediator.name,
         organisation_code=mediator.organisation_code,
         mode=mode,
         reason=reason,
         previous_mediator_id=previous,
-        accept_by=case.accept_by,
+        accept_by=accept_by,
         assigned_at=now,
     )
-    await outbox.emit(session, event, subject=case.dispute_id, time=now)
+    await outbox.emit(session, event, subject=dispute_id, time=now)

@@ -11,7 +11,7 @@ from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.deadlines.sweep import DeadlineHandler, DueDeadline
 from courtlink_shared.events.envelope import Envelope
 from courtlink_shared.events.intake import DisputeRouted, DisputeWithdrawn
-from courtlink_shared.messaging.consumer import EventHandler
+from courtlink_shared.messaging.consumer import AnyHandler, EventBatchHandler
 from courtlink_shared.runtime import ServiceRuntime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,11 +27,11 @@ async def _case(session: AsyncSession, **where: str) -> MediationCase | None:
     return (await session.execute(await lock_for_update(session, query))).scalar_one_or_none()
 
 
-def intake_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
-    """What finance-mediation takes from `intake.disputes`."""
+def intake_handlers(runtime: ServiceRuntime) -> dict[str, AnyHandler]:
+    """What finance-mediation takes from `intake.disputes`: a run of routed disputes opens its cases together."""
 
-    async def routed(session: AsyncSession, envelope: Envelope, data: DisputeRouted) -> None:
-        await service.open_case(session, outbox=runtime.outbox, now=runtime.clock.now(), routed=data)
+    async def routed(session: AsyncSession, events: list[tuple[Envelope, DisputeRouted]]) -> None:
+        await service.open_cases(session, outbox=runtime.outbox, now=runtime.clock.now(), routed=events)
 
     async def withdrawn(session: AsyncSession, envelope: Envelope, data: DisputeWithdrawn) -> None:
         case = await _case(session, dispute_id=data.dispute_id)
@@ -40,7 +40,7 @@ def intake_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
                 session, outbox=runtime.outbox, now=runtime.clock.now(), case=case, reason=data.reason
             )
 
-    return {"intake.dispute.routed": routed, "intake.dispute.withdrawn": withdrawn}
+    return {"intake.dispute.routed": EventBatchHandler(routed), "intake.dispute.withdrawn": withdrawn}
 
 
 def deadline_handlers(runtime: ServiceRuntime) -> dict[str, DeadlineHandler]:

@@ -3,8 +3,9 @@ status machine, and the judicial-confirmation time limits (DOMAIN.md). No I/O.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import heapq
+from collections.abc import Collection, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -91,9 +92,59 @@ def choose_mediator(
     ]
     if not candidates:
         return None
-    # active/capacity as a float orders exactly (and ~10x faster than Decimal): for integers far below 2**26 two
-    # different ratios differ by more than a float's rounding, and equal ratios round to the same float
-    return min(candidates, key=lambda load: (load.active_cases / load.capacity, load.active_cases, load.id))
+    return min(candidates, key=load_rank)
+
+
+def load_rank(load: MediatorLoad) -> tuple[float, int, str]:
+    """The order of choose_mediator: fewest active cases relative to capacity, then fewest, then id.
+
+    active/capacity as a float orders exactly (and ~10x faster than Decimal): for integers far below 2**26 two
+    different ratios differ by more than a float's rounding, and equal ratios round to the same float."""
+    return (load.active_cases / load.capacity, load.active_cases, load.id)
+
+
+class LeastLoaded:
+    """choose_mediator for a run of new cases, each counted before the next is chosen: the same choices as calling
+    choose_mediator once per case (nobody excluded) and adding the case to the chosen mediator's load, in O(log n)
+    a case instead of O(n) — a burst of 10,000 routed disputes against a roster of hundreds.
+
+    One priority queue of eligible mediators per (dispute type, claimant bank). `loads` is shared with the
+    caller and kept current; loads only grow while it is in use (cases are added, none taken away), so an entry
+    ranked by an older load is ranked too early, never too late: it is re-ranked when it reaches the front."""
+
+    def __init__(self, loads: MutableMapping[str, MediatorLoad]) -> None:
+        self.loads = loads
+        self._queues: dict[tuple[str, str], list[tuple[tuple[float, int, str], str]]] = {}
+
+    def take(self, *, dispute_type: str, claimant_code: str) -> MediatorLoad | None:
+        """The mediator choose_mediator would pick for a new case, now counted with it; None when nobody is
+        eligible."""
+        queue = self._queue(dispute_type, claimant_code)
+        while queue:
+            rank, mediator_id = queue[0]
+            load = self.loads[mediator_id]
+            if not can_take(load, claimant_code=claimant_code):  # full meanwhile
+                heapq.heappop(queue)
+            elif load_rank(load) != rank:  # loaded meanwhile through another queue
+                heapq.heapreplace(queue, (load_rank(load), mediator_id))
+            else:
+                taken = replace(load, active_cases=load.active_cases + 1)
+                self.loads[mediator_id] = taken
+                heapq.heapreplace(queue, (load_rank(taken), mediator_id))
+                return load
+        return None
+
+    def _queue(self, dispute_type: str, claimant_code: str) -> list[tuple[tuple[float, int, str], str]]:
+        queue = self._queues.get((dispute_type, claimant_code))
+        if queue is None:
+            queue = [
+                (load_rank(load), load.id)
+                for load in self.loads.values()
+                if eligible(load, dispute_type=dispute_type, claimant_code=claimant_code)
+            ]
+            heapq.heapify(queue)
+            self._queues[(dispute_type, claimant_code)] = queue
+        return queue
 
 
 # --- deadlines -------------------------------------------------------------------------------------------------

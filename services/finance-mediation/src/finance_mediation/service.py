@@ -4,6 +4,7 @@ together. Illegal steps raise InvalidTransition (409) and change nothing."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from courtlink_shared.db.timeline import record_step
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import InvalidInput, InvalidTransition
 from courtlink_shared.events.common import Actor, Instalment
+from courtlink_shared.events.envelope import Envelope
 from courtlink_shared.events.intake import DisputeRouted
 from courtlink_shared.events.mediation import (
     Agreement,
@@ -23,12 +25,16 @@ from courtlink_shared.events.mediation import (
     MediationSettled,
     MediationWithdrawn,
 )
+from courtlink_shared.messaging.consumer import handling
 from courtlink_shared.messaging.outbox import Outbox
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance_mediation.assignment import (
     ACCEPT_DEADLINE,
     ASSIGN_RETRY,
+    RETRY_AFTER,
+    announce_assignment,
     assign_automatically,
     give_case,
     locked_roster,
@@ -37,6 +43,7 @@ from finance_mediation.models import Activity, MediationCase, Mediator
 from finance_mediation.rules import (
     CLOSED,
     CaseStatus,
+    accept_by,
     assign_by,
     can_take,
     can_transition,
@@ -64,43 +71,81 @@ def _field_error(field: str, message: str, message_zh: str) -> InvalidInput:
     return InvalidInput.on_fields((field, message, message_zh))
 
 
-async def open_case(session: AsyncSession, *, outbox: Outbox, now: datetime, routed: DisputeRouted) -> MediationCase:
-    """A routed dispute opens a case and gets a mediator if one is free.
+AUTOMATIC_REASON = "specialty match, under capacity, least loaded, not affiliated with the bank"
 
-    Once only: a redelivered event is dropped by the consumer's inbox, and a second routed event for the same
-    dispute fails the unique dispute id at commit, which the consumer treats as already handled. (No look-up
-    here: a burst of disputes is opened in one transaction without a round trip each.)
+
+async def open_cases(
+    session: AsyncSession, *, outbox: Outbox, now: datetime, routed: Sequence[tuple[Envelope, DisputeRouted]]
+) -> None:
+    """Routed disputes open cases, each given a mediator if one is free (else offered again later).
+
+    Set-based for a burst: one locked read of the roster, the choices made in memory (rules.LeastLoaded), the
+    cases written in one multi-row insert, deadlines and events buffered to the commit. Each case's events carry
+    the correlation of the event that routed it. Once only: a redelivered event is dropped by the consumer's
+    inbox, and a second routed event for the same dispute fails the unique dispute id at commit, which the
+    consumer treats as already handled.
     """
+    held = await locked_roster(session)
+    assigning_by, accepting_by = assign_by(now), accept_by(now)
+    cases: list[dict[str, Any]] = []
+    for envelope, data in routed:
+        with handling(envelope):
+            case = _new_case(data, now=now, assigning_by=assigning_by)
+            cases.append(case)
+            opened = MediationOpened(
+                dispute_id=data.dispute_id, case_id=case["id"], mediation_number=data.mediation_number, opened_at=now
+            )
+            await outbox.emit(session, opened, subject=data.dispute_id, time=now)
+            choice = held.least_loaded.take(dispute_type=case["dispute_type"], claimant_code=case["claimant_code"])
+            if choice is None:
+                await schedule_deadline(session, kind=ASSIGN_RETRY, subject=case["id"], due_at=now + RETRY_AFTER)
+                continue
+            mediator = held.mediators[choice.id]
+            case.update(
+                status=CaseStatus.ASSIGNED,
+                mediator_id=mediator.id,
+                organisation_code=mediator.organisation_code,
+                assigned_at=now,
+                accept_by=accepting_by,
+            )
+            await announce_assignment(
+                session,
+                outbox=outbox,
+                now=now,
+                case_id=case["id"],
+                dispute_id=data.dispute_id,
+                mediator=mediator,
+                accept_by=accepting_by,
+                mode="automatic",
+                reason=AUTOMATIC_REASON,
+                previous=None,
+            )
+    if cases:
+        await session.execute(insert(MediationCase), cases)
+
+
+def _new_case(routed: DisputeRouted, *, now: datetime, assigning_by: datetime) -> dict[str, Any]:
+    """The row of a case just opened, waiting for a mediator (every column given: one multi-row insert)."""
     snapshot = routed.dispute
-    case = MediationCase(
-        id=str(uuid.uuid4()),
-        dispute_id=routed.dispute_id,
-        mediation_number=routed.mediation_number,
-        dispute=snapshot.model_dump(mode="json"),
-        dispute_type=snapshot.dispute_type,
-        claimant_code=snapshot.claimant.code,
-        court_code=snapshot.court_code,
-        status=CaseStatus.OPENED,
-        declined_by=[],
-        signatures=[],
-        opened_at=now,
-        assign_by=assign_by(now),
-        updated_at=now,
-    )
-    session.add(case)
-    opened = MediationOpened(
-        dispute_id=case.dispute_id, case_id=case.id, mediation_number=case.mediation_number, opened_at=now
-    )
-    await outbox.emit(session, opened, subject=case.dispute_id, time=now)
-    await assign_automatically(
-        session,
-        outbox=outbox,
-        now=now,
-        case=case,
-        mode="automatic",
-        reason="specialty match, under capacity, least loaded, not affiliated with the bank",
-    )
-    return case
+    return {
+        "id": str(uuid.uuid4()),
+        "dispute_id": routed.dispute_id,
+        "mediation_number": routed.mediation_number,
+        "dispute": snapshot.model_dump(mode="json"),
+        "dispute_type": snapshot.dispute_type,
+        "claimant_code": snapshot.claimant.code,
+        "court_code": snapshot.court_code,
+        "status": CaseStatus.OPENED,
+        "mediator_id": None,
+        "organisation_code": None,
+        "declined_by": [],
+        "signatures": [],
+        "opened_at": now,
+        "assign_by": assigning_by,
+        "assigned_at": None,
+        "accept_by": None,
+        "updated_at": now,
+    }
 
 
 async def assign_manually(

@@ -57,6 +57,7 @@ def create_producer(bootstrap_servers: str, *, timeout_seconds: float, client_id
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
+        max_batch_size=512 * 1024,
         request_timeout_ms=int(timeout_seconds * 1000),
         retry_backoff_ms=200,
     )
