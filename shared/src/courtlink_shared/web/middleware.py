@@ -6,9 +6,10 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from courtlink_shared.inputs import storable_text
 from courtlink_shared.observability import context
@@ -33,11 +34,38 @@ def _refused_address(request: Request, fault: str) -> Response:
 
 def install_middleware(app: FastAPI, service: str) -> None:
     """Correlation ids (X-Correlation-ID, generated when absent or unsafe) and Prometheus request metrics."""
+    app.add_middleware(ObservingMiddleware, service=service)
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+
+class ObservingMiddleware:
+    """Sets the request's correlation id and trace parent for everything it causes, answers an unexpected failure
+    with a problem carrying that id, and counts and times the request.
+
+    Pure ASGI, like the admission control: Starlette's `@app.middleware("http")` runs every request in a task of
+    its own with streams in between, which cost about as much as a small endpoint itself."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self._service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         incoming = request.headers.get("x-correlation-id", "")
         correlation = incoming if _SAFE_ID.match(incoming) else str(uuid.uuid4())
+        status = 500
+        started_response = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started_response
+            if message["type"] == "http.response.start":
+                started_response = True
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Correlation-ID"] = correlation
+            await send(message)
+
         tokens = (
             context.correlation_id.set(correlation),
             context.traceparent.set(request.headers.get("traceparent")),
@@ -45,20 +73,21 @@ def install_middleware(app: FastAPI, service: str) -> None:
         )
         started = time.perf_counter()
         try:
-            try:
-                fault = _unstorable_address(request)
-                response = await call_next(request) if fault is None else _refused_address(request, fault)
-            except Exception as exc:
-                # Answered here, inside the request's context, so that the log line and the problem carry its id.
-                log_failure(request, exc)
-                response = internal_error(request, exc)
+            fault = _unstorable_address(request)
+            if fault is not None:
+                await _refused_address(request, fault)(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answered here, inside the request's context, so that the log line and the problem carry its id.
+            log_failure(request, exc)
+            if started_response:
+                raise  # part of the answer is out already: the server closes the connection
+            await internal_error(request, exc)(scope, receive, send_with_id)
         finally:
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
+            path = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_LATENCY.labels(self._service, request.method, path).observe(time.perf_counter() - started)
+            HTTP_REQUESTS.labels(self._service, request.method, path, str(status)).inc()
             context.correlation_id.reset(tokens[0])
             context.traceparent.reset(tokens[1])
             context.causation_id.reset(tokens[2])
-        HTTP_REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
-        response.headers["X-Correlation-ID"] = correlation
-        return response
