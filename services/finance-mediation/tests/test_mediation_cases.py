@@ -70,9 +70,21 @@ class TestOpeningAndAssignment:
         await api.roster(mediator("m1"))
         event = routed()
         await publish(kafka_bootstrap, topic_prefix, event)
-        await open_cases(api, kafka_bootstrap, topic_prefix, event)
+        await open_cases(api, kafka_bootstrap, topic_prefix, event)  # the same dispute routed again, another event
+        consumer = next(c for c in api.runtime.consumers if c.name.endswith("finance-mediation"))
+
+        async def both_handled() -> bool:
+            return consumer.handled + consumer.duplicates + consumer.dead_lettered == 2
+
+        await eventually(both_handled, what="both events to be handled or parked")
         cases = (await api.client.get("/cases", headers=api.mediator("m1"))).json()
         assert len(cases) == 1
+        assert consumer.dead_lettered == 0, "the second event is handled (it finds the case), not parked as failing"
+        records = await read_topic(kafka_bootstrap, MEDIATION_CASES.physical(topic_prefix), expected=2)
+        assert [Envelope.model_validate_json(r.value).type for r in records] == [
+            "mediation.case.opened",
+            "mediation.case.mediator_assigned",
+        ]
 
     async def test_with_nobody_eligible_the_case_waits_in_the_pool_for_a_manual_assignment(
         self, api: Api, kafka_bootstrap: str, topic_prefix: str
