@@ -3,6 +3,7 @@ against the limits of this machine measured in the same run (issue 16's targets 
 
     .venv/bin/python bench/system.py [--runs 3] [--disputes 10000] [--batches 10] [--rates 50,100,200,400]
                                      [--seconds 30] [--sections batch,batches,singles,limits,sqlite]
+                                     [--background worker|here]
 
 Sections, each on fresh databases so that one does not slow the next:
 - batch: one batch of N disputes (JSON) → every dispute's mediation case opened: rows per second, per-dispute
@@ -15,6 +16,9 @@ Sections, each on fresh databases so that one does not slow the next:
 - limits: aiokafka producing N messages of a routed event's size (the platform's producer settings), asyncpg COPY
   of N rows of a stored dispute's size; the batch rates are printed against them.
 - sqlite: intake alone on SQLite (the embedded default of `./run`), one batch of N until the batch is completed.
+
+On PostgreSQL each service's background work (relay, consumers, sweeps, intake's batches) runs in a worker process
+of its own beside its HTTP process (`--background worker`, the default), or inside it (`--background here`).
 
 Prints medians of the runs (each run in brackets) and writes bench/results/system.json.
 """
@@ -42,7 +46,7 @@ from courtlink_shared.auth.principal import Role
 from courtlink_shared.events.envelope import make_envelope
 from courtlink_shared.events.topics import INTAKE_DISPUTES
 from courtlink_shared.infra.processes import listen_ports
-from courtlink_shared.infra.service_processes import ServiceProcess, start_service, wait_ready
+from courtlink_shared.infra.service_processes import ServiceProcess, start_service, start_worker, wait_ready
 from courtlink_shared.messaging.kafka import create_producer, ensure_topics
 from courtlink_shared.testing.factories import credit_code, dispute_routed, resident_id
 from load import offer, request_bytes
@@ -90,6 +94,11 @@ class System:
     mediation_db: str
     keys: Path
     databases: list[str]
+    workers: list[ServiceProcess]  # background work in processes of its own (--background worker)
+
+    @property
+    def intake_pids(self) -> list[int]:
+        return [p.process.pid for p in (self.intake, *self.workers) if p.name.startswith("intake")]
 
     def auth(self, role: Role, org: str, subject: str = "bench") -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_token(self.keys, subject=subject, roles=[role], organisation=org)}"}
@@ -99,7 +108,9 @@ def _dsn(server_url: str, database: str) -> str:
     return server_url.rsplit("/", 1)[0].replace("postgresql+asyncpg", "postgresql") + f"/{database}"
 
 
-async def _start(server_url: str, bootstrap: str, keys: Path, *, sqlite: bool = False) -> System:
+async def _start(
+    server_url: str, bootstrap: str, keys: Path, *, sqlite: bool = False, background: str = "here"
+) -> System:
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     common = {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -115,7 +126,7 @@ async def _start(server_url: str, bootstrap: str, keys: Path, *, sqlite: bool = 
             "intake", port, env={**common, "DATABASE_URL": f"sqlite+aiosqlite:///{db_file}"}, log_dir=log_dir
         )
         await asyncio.to_thread(wait_ready, [intake], 120)
-        return System(intake, None, "", "", keys, [])
+        return System(intake, None, "", "", keys, [], [])
     admin = await asyncpg.connect(_dsn(server_url, "postgres"))
     names = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(2)]
     for name in names:
@@ -123,12 +134,19 @@ async def _start(server_url: str, bootstrap: str, keys: Path, *, sqlite: bool = 
     await admin.close()
     ports = listen_ports(2)
     base = server_url.rsplit("/", 1)[0]
-    intake = start_service("intake", ports[0], env={**common, "DATABASE_URL": f"{base}/{names[0]}"}, log_dir=log_dir)
-    mediation = start_service(
-        "finance-mediation", ports[1], env={**common, "DATABASE_URL": f"{base}/{names[1]}"}, log_dir=log_dir
-    )
+    common["BACKGROUND_WORK"] = background
+    intake_env = {**common, "DATABASE_URL": f"{base}/{names[0]}"}
+    mediation_env = {**common, "DATABASE_URL": f"{base}/{names[1]}"}
+    intake = start_service("intake", ports[0], env=intake_env, log_dir=log_dir)
+    mediation = start_service("finance-mediation", ports[1], env=mediation_env, log_dir=log_dir)
     await asyncio.to_thread(wait_ready, [intake, mediation], 120)
-    system = System(intake, mediation, _dsn(server_url, names[0]), _dsn(server_url, names[1]), keys, names)
+    workers = []
+    if background == "worker":
+        workers = [
+            start_worker(name, env=env, log_dir=log_dir)
+            for name, env in (("intake", intake_env), ("finance-mediation", mediation_env))
+        ]
+    system = System(intake, mediation, _dsn(server_url, names[0]), _dsn(server_url, names[1]), keys, names, workers)
     admin_headers = system.auth(Role.MEDIATION_ORG_ADMIN, ORG)
     async with httpx.AsyncClient(base_url=mediation.url, timeout=30) as http:
         org = {"name": "调解室", "kind": "financial_dispute_mediation_room"}
@@ -140,7 +158,7 @@ async def _start(server_url: str, bootstrap: str, keys: Path, *, sqlite: bool = 
 
 
 async def _stop(system: System, server_url: str) -> None:
-    services = [s for s in (system.intake, system.mediation) if s is not None]
+    services = [s for s in (system.intake, system.mediation, *system.workers) if s is not None]
     await asyncio.gather(*(asyncio.to_thread(s.stop) for s in services))
     if system.databases:
         admin = await asyncpg.connect(_dsn(server_url, "postgres"))
@@ -219,10 +237,11 @@ async def section_batch(system: System, disputes: int) -> dict[str, float]:
     }
 
 
-async def _sample_rss(pid: int, done: asyncio.Event) -> float:
+async def _sample_rss(pids: list[int], done: asyncio.Event) -> float:
+    """The peak of the processes' resident memory together (intake's HTTP process and its worker)."""
     peak = 0.0
     while not done.is_set():
-        peak = max(peak, _rss_mb(pid))
+        peak = max(peak, sum(_rss_mb(pid) for pid in pids))
         await asyncio.sleep(0.2)
     return peak
 
@@ -235,7 +254,7 @@ async def section_batches(system: System, disputes: int, batches: int) -> dict[s
     ]
     total = disputes * batches
     done = asyncio.Event()
-    rss = asyncio.create_task(_sample_rss(system.intake.process.pid, done))
+    rss = asyncio.create_task(_sample_rss(system.intake_pids, done))
     started = time.time()
     posted = await asyncio.gather(*(_post_batch(system, body, bank) for body, bank in bodies))
     assigned = await _wait_count(system.mediation_db, "SELECT count(*) FROM cases WHERE mediator_id IS NOT NULL", total)
@@ -361,7 +380,7 @@ async def one_run(server_url: str, bootstrap: str, args: argparse.Namespace, key
     result: dict[str, Any] = {}
 
     async def on_fresh_system(body: Callable[[System], Any], *, sqlite: bool = False) -> Any:
-        system = await _start(server_url, bootstrap, keys, sqlite=sqlite)
+        system = await _start(server_url, bootstrap, keys, sqlite=sqlite, background=args.background)
         try:
             return await body(system)
         finally:
@@ -468,6 +487,12 @@ async def main() -> None:
     parser.add_argument("--rates", default="50,100,200,400", help="offered single submissions per second")
     parser.add_argument("--seconds", type=float, default=30.0, help="seconds per offered rate")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--background",
+        choices=("here", "worker"),
+        default="worker",
+        help="BACKGROUND_WORK of intake and finance-mediation (worker: `python -m courtlink_shared.worker` beside it)",
+    )
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
     parser.add_argument("--name", default="system", help="results file: bench/results/<name>.json")
     args = parser.parse_args()

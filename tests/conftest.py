@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from courtlink_shared.clock import Clock
 from courtlink_shared.infra.processes import listen_ports
-from courtlink_shared.infra.service_processes import ServiceProcess, start_service, wait_ready
+from courtlink_shared.infra.service_processes import ServiceProcess, start_service, start_worker, wait_ready
 from courtlink_shared.testing.apps import connection_settings, serving
 from enforcement_inquiry.app import create_app as create_enforcement
 from enforcement_inquiry.settings import Settings as EnforcementSettings
@@ -35,7 +35,7 @@ async def service_processes(
     tmp_path: Path,
 ) -> AsyncIterator[StartServices]:
     """Start the named services, each on its own new database, and wait until they are ready; all are
-    stopped at the end of the test."""
+    stopped at the end of the test. With BACKGROUND_WORK=worker each gets its worker process too."""
     started: list[ServiceProcess] = []
 
     async def start(*names: str, databases: dict[str, str] | None = None, **settings: str) -> dict[str, ServiceProcess]:
@@ -56,6 +56,8 @@ async def service_processes(
             }
             processes[name] = start_service(name, port, env=env, log_dir=tmp_path / "logs")
             started.append(processes[name])
+            if env.get("BACKGROUND_WORK") == "worker":  # its relay, consumers, sweeps and workers beside it
+                started.append(start_worker(name, env=env, log_dir=tmp_path / "logs"))
         await asyncio.to_thread(wait_ready, list(processes.values()), 120)
         return processes
 

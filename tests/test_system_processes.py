@@ -1,5 +1,6 @@
-"""End to end with the four services as real processes (uvicorn) on real Kafka and PostgreSQL: the demo scenario
-drives every flow over HTTP with a token per user; then each user is asked what they see."""
+"""End to end with the four services as real processes (uvicorn, each with its background work in a worker process)
+on real Kafka and PostgreSQL: the demo scenario drives every flow over HTTP with a token per user; then each user
+is asked what they see."""
 
 from __future__ import annotations
 
@@ -31,8 +32,15 @@ class Users:
 async def test_the_demo_across_four_service_processes_shows_each_user_their_part(
     service_processes: StartServices, keys_dir: Path
 ) -> None:
-    processes = await service_processes(*SERVICES)
+    # each service's relay, consumers, sweeps and batches in a worker process beside its HTTP process, as a court
+    # runs it under load (the in-process tests cover BACKGROUND_WORK=here)
+    processes = await service_processes(*SERVICES, BACKGROUND_WORK="worker")
     urls = {name: p.url for name, p in processes.items()}
+    for url in urls.values():  # the HTTP processes consume nothing: whatever flows below, the workers carried
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            checks = (await http.get("/readyz")).json()["checks"]
+        assert checks["database"]
+        assert [name for name in checks if name.startswith("consumer:")] == []
     result: DemoResult = await asyncio.to_thread(Demo(urls, keys_dir).run)
     users = Users(urls, keys_dir)
     bank_a, bank_b = BANKS

@@ -1,5 +1,6 @@
 """Everything a service process runs besides HTTP: database (migrated on start), outbox relay, consumers,
-deadline sweeps; started and stopped with the app's lifespan."""
+deadline sweeps, background workers; started and stopped with the app's lifespan, or in a worker process of
+their own (worker.py)."""
 
 from __future__ import annotations
 
@@ -45,13 +46,15 @@ class ConsumerSpec:
 
 @dataclass
 class ServiceParts:
-    """What a service plugs into the runtime."""
+    """What a service plugs into the runtime: `workers` are background loops (they run with the relay and the
+    consumers); `serving` loops are what this process's HTTP requests wait on (they run wherever HTTP is served)."""
 
     migrations_dir: Path | None = None
     consumers: Callable[[ServiceRuntime], Sequence[ConsumerSpec]] = lambda _: ()
     deadline_handlers: Callable[[ServiceRuntime], Mapping[str, DeadlineHandler]] = lambda _: {}
     ready_checks: list[Callable[[ServiceRuntime], bool]] = field(default_factory=list)
     workers: Callable[[ServiceRuntime], Sequence[Worker]] = lambda _: ()
+    serving: Callable[[ServiceRuntime], Sequence[Worker]] = lambda _: ()
 
 
 class Worker(Protocol):
@@ -102,8 +105,9 @@ class ServiceRuntime:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
-        """Migrate the database, make sure the topics exist, start relay, consumers and sweeps."""
+    async def start(self, *, serve_requests: bool = True, background: bool = True) -> None:
+        """Migrate the database, make sure the topics exist, keep the calendar current; with `serve_requests` the
+        loops requests wait on, with `background` the relay, consumers, sweeps and background workers."""
         install_task_dump()
         await upgrade(self.engine, [self.parts.migrations_dir] if self.parts.migrations_dir else [])
         try:
@@ -116,8 +120,19 @@ class ServiceRuntime:
         except Exception as exc:  # Kafka down at start: requests still work, events wait in the outbox
             log.warning("could not ensure topics (Kafka unreachable?): %r", exc)
         await self.calendar.refresh()  # the loaded arrangements count from the first request on
-        self._spawn("outbox-relay", self.relay.run)
         self._spawn("calendar-refresh", self.calendar.run)
+        background_workers, serving = list(self.parts.workers(self)), list(self.parts.serving(self))
+        # every worker is constructed, so that requests can reach what it shares (intake's upload slots), but
+        # only the loops of this process's role run
+        self.workers = [*background_workers, *serving]
+        if serve_requests:
+            for worker in serving:
+                self._spawn(type(worker).__name__, worker.run)
+        if background:
+            self._start_background(background_workers)
+
+    def _start_background(self, workers: list[Worker]) -> None:
+        self._spawn("outbox-relay", self.relay.run)
         for spec in [*self.parts.consumers(self), self._calendar_consumer()]:
             consumer = EventConsumer(
                 name=f"{self.settings.kafka_topic_prefix}{spec.group}",
@@ -131,8 +146,7 @@ class ServiceRuntime:
             )
             self.consumers.append(consumer)
             self._spawn(f"consumer-{spec.group}", consumer.run)
-        for worker in self.parts.workers(self):
-            self.workers.append(worker)
+        for worker in workers:
             self._spawn(type(worker).__name__, worker.run)
         handlers = self.parts.deadline_handlers(self)
         if handlers:

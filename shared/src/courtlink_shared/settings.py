@@ -5,6 +5,8 @@ A service subclasses ServiceSettings to add its own; every field is documented i
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -53,6 +55,13 @@ class ServiceSettings(BaseSettings):
     )
     database_pool_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long a request waits for a pooled database connection (then 503 busy)."
+    )
+    background_work: Literal["here", "worker"] = Field(
+        default="here",
+        description=(
+            "Where the relay, consumers, deadline sweeps and background workers run: `here`, in the HTTP process; "
+            "`worker`, in `python -m courtlink_shared.worker SERVICE` (then HTTP answers never wait behind them)."
+        ),
     )
     log_level: str = Field(default="INFO", description="Python log level.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay polling fallback when no NOTIFY arrives.")

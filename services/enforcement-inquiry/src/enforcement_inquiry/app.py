@@ -25,6 +25,11 @@ def _consumers(runtime: ServiceRuntime) -> list[ConsumerSpec]:
     return [ConsumerSpec(group="enforcement-inquiry", topics=[INTAKE_DISPUTES], handlers=intake_handlers(runtime))]
 
 
+def service_parts() -> ServiceParts:
+    """What this service runs besides HTTP (in the app, or in `python -m courtlink_shared.worker`)."""
+    return ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, deadline_handlers=deadline_handlers)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The enforcement-inquiry app: its lifespan migrates the database and starts the relay, the consumer of
     filed cases and the sweeps (bank query dispatch and expiry, overdue inquiries)."""
@@ -33,6 +38,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="Courtlink enforcement-inquiry",
         description=DESCRIPTION,
         routers=[router, bank_router],
-        parts=ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, deadline_handlers=deadline_handlers),
+        parts=service_parts(),
         clock=clock,
     )

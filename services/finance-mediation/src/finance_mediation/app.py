@@ -27,6 +27,11 @@ def _consumers(runtime: ServiceRuntime) -> list[ConsumerSpec]:
     return [ConsumerSpec(group="finance-mediation", topics=[INTAKE_DISPUTES], handlers=intake_handlers(runtime))]
 
 
+def service_parts() -> ServiceParts:
+    """What this service runs besides HTTP (in the app, or in `python -m courtlink_shared.worker`)."""
+    return ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, deadline_handlers=deadline_handlers)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The finance-mediation app: its lifespan migrates the database and starts the relay, the intake consumer
     and the deadline sweeps (acceptance within 3 working days, the 30-day period)."""
@@ -35,6 +40,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="Courtlink finance-mediation",
         description=DESCRIPTION,
         routers=[roster_router, router, court_router],
-        parts=ServiceParts(migrations_dir=MIGRATIONS, consumers=_consumers, deadline_handlers=deadline_handlers),
+        parts=service_parts(),
         clock=clock,
     )

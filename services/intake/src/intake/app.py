@@ -6,7 +6,7 @@ from pathlib import Path
 
 from courtlink_shared.clock import Clock
 from courtlink_shared.events.topics import MEDIATION_CASES
-from courtlink_shared.runtime import ConsumerSpec, ServiceParts, ServiceRuntime, Worker
+from courtlink_shared.runtime import ConsumerSpec, ServiceParts, ServiceRuntime
 from courtlink_shared.web.app_factory import create_service_app
 from fastapi import FastAPI
 
@@ -28,8 +28,15 @@ def _consumers(runtime: ServiceRuntime) -> list[ConsumerSpec]:
     return [ConsumerSpec(group="intake", topics=[MEDIATION_CASES], handlers=mediation_handlers(runtime))]
 
 
-def _workers(runtime: ServiceRuntime) -> list[Worker]:
-    return [BatchProcessor(runtime), SubmissionGroups(runtime)]
+def service_parts() -> ServiceParts:
+    """Intake's parts: the mediation consumer and the batch worker in the background, the group commit of single
+    submissions wherever requests are served."""
+    return ServiceParts(
+        migrations_dir=MIGRATIONS,
+        consumers=_consumers,
+        workers=lambda rt: [BatchProcessor(rt)],
+        serving=lambda rt: [SubmissionGroups(rt)],
+    )
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -41,11 +48,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="Courtlink intake",
         description=DESCRIPTION,
         routers=[batch_router, router],
-        parts=ServiceParts(
-            migrations_dir=MIGRATIONS,
-            consumers=_consumers,
-            workers=lambda rt: [BatchProcessor(rt), SubmissionGroups(rt)],
-        ),
+        parts=service_parts(),
         clock=clock,
         body_limits={
             "POST /disputes": settings.dispute_max_body_bytes,

@@ -114,7 +114,7 @@ async def _validate_all(
 
 
 VALIDATE_SLICE = 50
-RESCAN_SECONDS = 5.0
+RESCAN_SECONDS = 1.0  # how soon a batch stored by another process (BACKGROUND_WORK=worker) is taken up
 CONCURRENT_BATCHES = 2
 UPLOADS_AT_ONCE = 2
 
@@ -136,16 +136,21 @@ class BatchProcessor:
         # Uploads read, parsed and stored at once: each holds its whole batch in memory meanwhile (tens of MB for
         # 10,000 rows), so more banks uploading together wait their turn instead of growing the process.
         self.uploads = asyncio.Semaphore(UPLOADS_AT_ONCE)
+        self.running = False
 
     def submit(self, batch_id: str) -> None:
-        """Process this batch soon (safe to call for a batch already done or in progress)."""
-        self._queue.put_nowait(batch_id)
+        """Process this batch soon (safe to call for a batch already done or in progress): at once when the batch
+        worker runs in this process, else the worker process finds it within RESCAN_SECONDS."""
+        if self.running:
+            self._queue.put_nowait(batch_id)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Resume unfinished batches, then take new ones until stop is set, CONCURRENT_BATCHES at a time (while one
         batch's chunk waits for the database, another's rows are validated). While idle, look for unfinished
-        batches again every RESCAN_SECONDS: a batch whose replica died is finished by another (a chunk is taken
-        under a lock with SKIP LOCKED, so two workers never take the same chunk)."""
+        batches again every RESCAN_SECONDS: a batch stored by an HTTP process without the worker is taken up, and
+        one whose replica died is finished by another (a chunk is taken under a lock with SKIP LOCKED, so two
+        workers never take the same chunk)."""
+        self.running = True
         await self._resume_unfinished()
         # SQLite has one writer: a second batch transaction would only wait for (or fail to upgrade past) the first
         concurrent = CONCURRENT_BATCHES if is_postgres(self._runtime.engine) else 1

@@ -20,6 +20,11 @@ DESCRIPTION = (
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
+def service_parts() -> ServiceParts:
+    """What this service runs besides HTTP (in the app, or in `python -m courtlink_shared.worker`)."""
+    return ServiceParts(migrations_dir=MIGRATIONS, deadline_handlers=deadline_handlers)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The judicial-advice app; its lifespan migrates the database and starts the relay and the overdue sweep."""
     return create_service_app(
@@ -27,6 +32,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="Courtlink judicial-advice",
         description=DESCRIPTION,
         routers=[router],
-        parts=ServiceParts(migrations_dir=MIGRATIONS, deadline_handlers=deadline_handlers),
+        parts=service_parts(),
         clock=clock,
     )

@@ -45,12 +45,24 @@ class ServiceProcess:
 
 def start_service(name: str, port: int, *, env: Mapping[str, str], log_dir: Path) -> ServiceProcess:
     """Start `name` on 127.0.0.1:port with these environment variables (added to this process's own)."""
-    full_env = {**os.environ, "SERVICE_NAME": name, **env}
-    log = log_dir / f"{name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     package = name.replace("-", "_")
     command = [sys.executable, "-m", "uvicorn", "--factory", f"{package}.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "20"]
+    process, log = _spawn(command, name=name, env=env, log=log_dir / f"{name}.log")
+    return ServiceProcess(name, port, process, log, dict(env))
+
+
+def start_worker(name: str, *, env: Mapping[str, str], log_dir: Path) -> ServiceProcess:
+    """Start `name`'s background work in a process of its own (`python -m courtlink_shared.worker`), for a service
+    started with BACKGROUND_WORK=worker. It serves no HTTP: its port is 0."""
+    command = [sys.executable, "-m", "courtlink_shared.worker", name]
+    process, log = _spawn(command, name=name, env=env, log=log_dir / f"{name}-worker.log")
+    return ServiceProcess(f"{name}-worker", 0, process, log, dict(env))
+
+
+def _spawn(command: list[str], *, name: str, env: Mapping[str, str], log: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    full_env = {**os.environ, "SERVICE_NAME": name, **env}
+    log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         process = subprocess.Popen(
             command,
@@ -60,7 +72,7 @@ def start_service(name: str, port: int, *, env: Mapping[str, str], log_dir: Path
             env=full_env,
             start_new_session=True,
         )
-    return ServiceProcess(name, port, process, log, dict(env))
+    return process, log
 
 
 def restart(service: ServiceProcess) -> ServiceProcess:

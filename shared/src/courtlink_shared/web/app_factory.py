@@ -38,7 +38,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
+        await runtime.start(serve_requests=True, background=settings.background_work == "here")
         try:
             yield
         finally:
