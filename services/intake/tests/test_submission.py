@@ -101,6 +101,23 @@ class TestBadInput:
         assert response.json()["warnings"] == ["91110000600037341M: legacy credit code (checksum fails), accepted"]
 
 
+class TestTheAnswer:
+    async def test_the_answer_to_a_submission_is_the_dispute_as_stored(self, api: Api) -> None:
+        body = dispute()
+        body["claim"] = {"principal": "10000", "interest": "523.1", "penalty": "120", "fees": "0", "total": "10643.1"}
+        body["respondents"].append({"kind": "company", "name": "某某贸易有限公司", "id_number": "91110000600037341M"})
+        routed = await submit(api, body)
+        flagged = await submit(api, {**body, "bank_reference": "CC-SAME-CONTRACT"})  # a probable duplicate
+        repeated = await submit(api, body)  # answered from the stored dispute
+        assert [r.status_code for r in (routed, flagged, repeated)] == [201, 201, 200]
+        assert repeated.json() == routed.json()
+        for answer in (routed.json(), flagged.json()):
+            stored = (await api.client.get(f"/disputes/{answer['id']}", headers=api.bank())).json()
+            del stored["timeline"]
+            assert answer == stored
+        assert routed.json()["claim"]["total"] == "10643.10", "amounts as stored: two decimals"
+
+
 class TestIdempotencyAndDuplicates:
     async def test_the_same_reference_and_content_returns_the_original(self, api: Api) -> None:
         body = dispute()

@@ -40,13 +40,26 @@ log = logging.getLogger(__name__)
 Outcome = Literal["accepted", "existing", "probable_duplicate", "rejected"]
 
 
+@dataclass(frozen=True)
+class WrittenDispute:
+    """The rows a dispute was just written as: enough to answer its submitter without reading it back."""
+
+    row: dict[str, Any]
+    respondents: list[dict[str, Any]]
+
+    def as_dispute(self) -> Dispute:
+        """The dispute as it is stored (a detached object, for the answer only)."""
+        return Dispute(**self.row, respondents=[Respondent(**r) for r in self.respondents])
+
+
 @dataclass
 class RowOutcome:
-    """What became of one submitted dispute."""
+    """What became of one submitted dispute; `written` when this very call wrote it."""
 
     outcome: Outcome
     dispute_id: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    written: WrittenDispute | None = field(default=None, repr=False)
 
 
 def claimant_errors(item: DisputeIn, bank_code: str) -> list[dict[str, Any]]:
@@ -137,7 +150,9 @@ async def accept_disputes(
     numbers = await mediation_numbers(session, now, [n.item.court_code for n in to_route])
     for dispute, number in zip(to_route, numbers, strict=True):
         dispute.mediation_number = number
-    await _insert_disputes(session, new, actor=actor, now=now, batch_id=batch_id)
+    written = await _insert_disputes(session, new, actor=actor, now=now, batch_id=batch_id)
+    for outcome in outcomes:
+        outcome.written = written.get(outcome.dispute_id or "")
     for dispute, snapshot in zip(to_route, snapshots, strict=True):
         assert dispute.mediation_number is not None
         await record_routing(
@@ -148,11 +163,14 @@ async def accept_disputes(
 
 async def _insert_disputes(
     session: AsyncSession, new: Sequence[_NewDispute], *, actor: Actor, now: datetime, batch_id: str | None
-) -> None:
-    """The disputes and their respondents in one multi-row insert each; routed ones already carry their number."""
+) -> dict[str, WrittenDispute]:
+    """The disputes and their respondents in one multi-row insert each; routed ones already carry their number.
+    Returns what was written, by dispute id."""
     if not new:
-        return
-    disputes, respondents = [], []
+        return {}
+    disputes: list[dict[str, Any]] = []
+    respondents: list[dict[str, Any]] = []
+    written: dict[str, WrittenDispute] = {}
     for dispute in new:
         item, claim, routed = dispute.item, dispute.item.claim, dispute.mediation_number is not None
         disputes.append(
@@ -183,7 +201,7 @@ async def _insert_disputes(
                 "updated_at": now,
             }
         )
-        respondents += [
+        its_respondents = [
             {
                 "dispute_id": dispute.id,
                 "position": i,
@@ -195,8 +213,11 @@ async def _insert_disputes(
             }
             for i, r in enumerate(item.respondents)
         ]
+        respondents += its_respondents
+        written[dispute.id] = WrittenDispute(disputes[-1], its_respondents)
     await session.execute(insert(Dispute), disputes)
     await session.execute(insert(Respondent), respondents)
+    return written
 
 
 async def _known_references(session: AsyncSession, bank_code: str, references: list[str]) -> dict[str, tuple[str, str]]:
