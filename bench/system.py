@@ -17,8 +17,9 @@ Sections, each on fresh databases so that one does not slow the next:
   of N rows of a stored dispute's size; the batch rates are printed against them.
 - sqlite: intake alone on SQLite (the embedded default of `./run`), one batch of N until the batch is completed.
 
-On PostgreSQL each service's background work (relay, consumers, sweeps, intake's batches) runs in a worker process
-of its own beside its HTTP process (`--background worker`, the default), or inside it (`--background here`).
+On PostgreSQL each service's background work (relay, consumers, sweeps, intake's batches) runs inside its HTTP
+process (`--background here`, the services' default) or in a worker process of its own beside it (`--background
+worker`): the second keeps reads and single submissions fast while a batch runs, at some cost to the batch.
 
 Prints medians of the runs (each run in brackets) and writes bench/results/system.json.
 """
@@ -490,7 +491,7 @@ async def main() -> None:
     parser.add_argument(
         "--background",
         choices=("here", "worker"),
-        default="worker",
+        default="here",
         help="BACKGROUND_WORK of intake and finance-mediation (worker: `python -m courtlink_shared.worker` beside it)",
     )
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
