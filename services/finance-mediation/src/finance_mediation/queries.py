@@ -31,6 +31,12 @@ from finance_mediation.rules import (
 )
 
 
+async def disputes_with_cases(session: AsyncSession, dispute_ids: list[str]) -> set[str]:
+    """Which of these disputes have a case already."""
+    rows = await session.execute(select(MediationCase.dispute_id).where(MediationCase.dispute_id.in_(dispute_ids)))
+    return set(rows.scalars())
+
+
 def visible_to(principal: Principal) -> ColumnElement[bool]:
     """Which cases the caller may see."""
     clauses: list[ColumnElement[bool]] = []

@@ -30,6 +30,7 @@ from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from finance_mediation import queries
 from finance_mediation.assignment import (
     ACCEPT_DEADLINE,
     ASSIGN_RETRY,
@@ -82,13 +83,18 @@ async def open_cases(
     Set-based for a burst: one locked read of the roster, the choices made in memory (rules.LeastLoaded), the
     cases written in one multi-row insert, deadlines and events buffered to the commit. Each case's events carry
     the correlation of the event that routed it. Once only: a redelivered event is dropped by the consumer's
-    inbox, and a second routed event for the same dispute fails the unique dispute id at commit, which the
-    consumer treats as already handled.
+    inbox, and a dispute routed again (another event, the same dispute) finds its case and opens none. (Two
+    consumers never hold one dispute's partition for long; if they race, the unique dispute id fails the insert
+    and the event is handled again, alone, finding the case.)
     """
     held = await locked_roster(session)
+    opened_before = await queries.disputes_with_cases(session, [data.dispute_id for _, data in routed])
     assigning_by, accepting_by = assign_by(now), accept_by(now)
     cases: list[dict[str, Any]] = []
     for envelope, data in routed:
+        if data.dispute_id in opened_before:
+            continue
+        opened_before.add(data.dispute_id)
         with handling(envelope):
             case = _new_case(data, now=now, assigning_by=assigning_by)
             cases.append(case)
