@@ -63,6 +63,12 @@ class ServiceSettings(BaseSettings):
             "`worker`, in `python -m courtlink_shared.worker SERVICE` (then HTTP answers never wait behind them)."
         ),
     )
+    worker_health_port: int = Field(
+        default=8081,
+        gt=0,
+        lt=65536,
+        description="Port of the worker process's /healthz, /readyz and /metrics (BACKGROUND_WORK=worker).",
+    )
     log_level: str = Field(default="INFO", description="Python log level.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay polling fallback when no NOTIFY arrives.")
     relay_batch_size: int = Field(default=500, description="Outbox rows published per round trip.")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from courtlink_shared.infra.processes import InfraError, stop_process_group
+from courtlink_shared.infra.processes import InfraError, listen_ports, stop_process_group
 
 SERVICES = ("intake", "finance-mediation", "enforcement-inquiry", "judicial-advice")
 
@@ -54,10 +54,13 @@ def start_service(name: str, port: int, *, env: Mapping[str, str], log_dir: Path
 
 def start_worker(name: str, *, env: Mapping[str, str], log_dir: Path) -> ServiceProcess:
     """Start `name`'s background work in a process of its own (`python -m courtlink_shared.worker`), for a service
-    started with BACKGROUND_WORK=worker. It serves no HTTP: its port is 0."""
+    started with BACKGROUND_WORK=worker. Its port is its health server's (/healthz, /readyz, /metrics): the
+    WORKER_HEALTH_PORT of `env`, else a free one, so that `wait_ready` waits for it as for a service."""
+    port = int(env.get("WORKER_HEALTH_PORT") or listen_ports(1)[0])
+    env = {**env, "WORKER_HEALTH_PORT": str(port)}
     command = [sys.executable, "-m", "courtlink_shared.worker", name]
     process, log = _spawn(command, name=name, env=env, log=log_dir / f"{name}-worker.log")
-    return ServiceProcess(f"{name}-worker", 0, process, log, dict(env))
+    return ServiceProcess(f"{name}-worker", port, process, log, env)
 
 
 def _spawn(command: list[str], *, name: str, env: Mapping[str, str], log: Path) -> tuple[subprocess.Popen[bytes], Path]:
