@@ -1,5 +1,6 @@
 """A service's background work as a real process (`python -m courtlink_shared.worker`) on real Kafka and PostgreSQL:
-it answers the orchestrator's probes and Prometheus on its own port, and stops cleanly on SIGTERM."""
+it answers the orchestrator's probes and Prometheus on its own port, and stops cleanly on SIGTERM. And the service
+processes' logs keep to LOG_LEVEL, uvicorn's access log included."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from courtlink_shared.infra.service_processes import ServiceProcess, start_worker, wait_ready
+from system_fixtures import StartServices
 
 
 async def _metrics_until(worker: ServiceProcess, *wanted: str, timeout: float = 60) -> str:
@@ -61,3 +63,22 @@ async def test_a_worker_process_answers_liveness_readiness_and_metrics_and_stops
     finally:
         await asyncio.to_thread(worker.stop)
     assert worker.process.wait(timeout=10) == 0, worker.log.read_text(errors="replace")[-3000:]
+
+
+def _access_lines(service: ServiceProcess) -> list[str]:
+    return [line for line in service.log.read_text(errors="replace").splitlines() if '"uvicorn.access"' in line]
+
+
+async def test_a_service_process_writes_its_access_log_at_info_and_none_at_warning(
+    service_processes: StartServices,
+) -> None:
+    quiet = (await service_processes("judicial-advice"))["judicial-advice"]  # LOG_LEVEL=WARNING, as the tests run
+    # another service, so that each writes a log of its own
+    loud = (await service_processes("enforcement-inquiry", LOG_LEVEL="INFO"))["enforcement-inquiry"]
+    for service in (quiet, loud):
+        async with httpx.AsyncClient(base_url=service.url, timeout=10) as http:
+            for _ in range(3):
+                assert (await http.get("/healthz")).status_code == 200
+    # a request's access line is written before its answer is sent, so both logs are complete by now
+    assert any("GET /healthz" in line for line in _access_lines(loud)), "at INFO a request is logged"
+    assert _access_lines(quiet) == [], "at WARNING no request is"
