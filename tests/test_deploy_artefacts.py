@@ -1,7 +1,8 @@
 """The deployment artefacts, checked offline (no Docker engine, no cluster): the kustomize output of the base and of
 the production overlay against the Kubernetes schemas (kubernetes-validate) and the operators' CRD schemas kept in
 deploy/kubernetes/crds; the Compose file against the Compose specification; the container image's Dockerfile; and
-one Kafka version and one topic declaration everywhere."""
+one Kafka version and one topic declaration everywhere. Every service runs as two Deployments: its HTTP pods
+(BACKGROUND_WORK=worker) and its worker pods (relay, consumers, sweeps), probed and scraped on their health port."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import yaml
 from courtlink_shared.events.topics import PLATFORM_CALENDAR, TOPICS
 from courtlink_shared.infra import kafka_local, kafka_topics
 from courtlink_shared.infra.service_processes import SERVICES
+from courtlink_shared.settings import ServiceSettings
 from kustomize_render import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +29,11 @@ KUBERNETES_VERSION = "1.33"
 # Strimzi's kafka-versions.yaml at the revision of deploy/kubernetes/crds (see SOURCES.md): supported: true.
 STRIMZI_KAFKA_VERSIONS = {"4.2.0", "4.2.1", "4.3.0", "4.3.1"}
 DEPLOYMENTS = {*SERVICES, "console"}
+WORKERS = {f"{name}-worker" for name in SERVICES}
+# A consumer beyond the partition count idles: the workers' autoscalers stop at the partitions of the aggregate
+# streams. The calendar's single partition is not a limit: one replica per service stores a year's arrangement in
+# the service's database, and every replica reads it from there.
+PARTITIONS = min(t.partitions for t in TOPICS if t is not PLATFORM_CALENDAR)
 Resource = dict[str, Any]
 
 
@@ -83,46 +90,92 @@ def test_the_schema_checks_refuse_a_broken_resource() -> None:
         jsonschema.Draft7Validator(CRDS[("kafka.strimzi.io/v1", "KafkaTopic")]).validate(topic)
 
 
-@pytest.mark.parametrize(("overlay", "least"), [("base", 2), ("overlays/production", 3)])
-def test_every_service_and_the_console_run_replicated_probed_bounded_spread_and_unprivileged(
-    overlay: str, least: int
-) -> None:
-    resources = _rendered(overlay)
-    deployments = {name: d for name, d in _by_kind(resources, "Deployment").items() if name != "keycloak"}
-    assert set(deployments) == DEPLOYMENTS
+def _assert_replicated_bounded_spread_and_unprivileged(resources: list[Resource], name: str, least: int) -> None:
+    deployment = _by_kind(resources, "Deployment")[name]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
     budgets = {
         b["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
         for b in _by_kind(resources, "PodDisruptionBudget").values()
     }
     scalers = {h["spec"]["scaleTargetRef"]["name"]: h for h in _by_kind(resources, "HorizontalPodAutoscaler").values()}
+    assert deployment["spec"]["replicas"] >= least, name
+    assert container["image"] == "registry.example.org/courtlink/courtlink:0.1.0"
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
+    assert "memory" in container["resources"]["limits"], name
+    assert pod["securityContext"]["runAsNonRoot"]
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert container["securityContext"]["readOnlyRootFilesystem"]
+    assert {c["topologyKey"] for c in pod["topologySpreadConstraints"]} == {
+        "kubernetes.io/hostname",
+        "topology.kubernetes.io/zone",
+    }
+    assert name in budgets
+    assert least <= scalers[name]["spec"]["minReplicas"] <= scalers[name]["spec"]["maxReplicas"], name
+    assert scalers[name]["spec"]["maxReplicas"] <= PARTITIONS, name
+
+
+@pytest.mark.parametrize(("overlay", "least"), [("base", 2), ("overlays/production", 3)])
+def test_every_service_and_the_console_run_replicated_probed_bounded_spread_and_unprivileged(
+    overlay: str, least: int
+) -> None:
+    resources = _rendered(overlay)
+    deployments = _by_kind(resources, "Deployment")
+    assert set(deployments) - {"keycloak"} == DEPLOYMENTS | WORKERS
     services = _by_kind(resources, "Service")
-    for name, deployment in deployments.items():
-        pod = deployment["spec"]["template"]["spec"]
-        (container,) = pod["containers"]
-        assert deployment["spec"]["replicas"] >= least, name
+    for name in DEPLOYMENTS:
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
         assert container["args"] == [name], "the image runs the service its argument names"
-        assert container["image"] == "registry.example.org/courtlink/courtlink:0.1.0"
-        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
-        assert "memory" in container["resources"]["limits"], name
-        assert pod["securityContext"]["runAsNonRoot"]
-        assert pod["securityContext"]["runAsUser"] != 0
-        assert container["securityContext"]["readOnlyRootFilesystem"]
-        assert {c["topologyKey"] for c in pod["topologySpreadConstraints"]} == {
-            "kubernetes.io/hostname",
-            "topology.kubernetes.io/zone",
-        }
-        assert name in budgets
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert name in services
-        assert least <= scalers[name]["spec"]["minReplicas"] <= scalers[name]["spec"]["maxReplicas"]
-        # A consumer beyond the partition count idles: the autoscaler stops at the partitions of the aggregate
-        # streams. The calendar's single partition is not a limit: one replica per service stores a year's
-        # arrangement in the service's database, and every replica reads it from there.
-        assert scalers[name]["spec"]["maxReplicas"] <= min(t.partitions for t in TOPICS if t is not PLATFORM_CALENDAR)
+        _assert_replicated_bounded_spread_and_unprivileged(resources, name, least)
 
 
-def test_only_the_console_and_the_ingress_reach_the_services_and_only_the_ingress_reaches_the_console() -> None:
+def _env(container: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+@pytest.mark.parametrize(("overlay", "least"), [("base", 2), ("overlays/production", 3)])
+def test_every_service_runs_its_background_work_in_a_worker_deployment_probed_on_the_worker_port(
+    overlay: str, least: int
+) -> None:
+    resources = _rendered(overlay)
+    deployments = _by_kind(resources, "Deployment")
+    services = _by_kind(resources, "Service")
+    config = _by_kind(resources, "ConfigMap")["courtlink-config"]["data"]
+    port = int(config.get("WORKER_HEALTH_PORT", ServiceSettings.model_fields["worker_health_port"].default))
+    for name in SERVICES:
+        (http,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        assert _env(http)["BACKGROUND_WORK"] == "worker", f"{name}: its relay and consumers run in the worker"
+        worker = deployments[f"{name}-worker"]
+        labels = worker["spec"]["template"]["metadata"]["labels"]
+        assert labels["app.kubernetes.io/component"] == "worker"
+        selector = services[name]["spec"]["selector"]
+        assert not selector.items() <= labels.items(), f"{name}: its Service must not route requests to a worker"
+        (container,) = worker["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == [name, "worker"], "the image runs the service's background work"
+        assert [(p["name"], p["containerPort"]) for p in container["ports"]] == [("health", port)]
+        assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
+        assert _env(container)["DATABASE_URL"] == _env(http)["DATABASE_URL"], "the service's own database"
+        assert container["envFrom"] == http["envFrom"], "the service's settings"
+        assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > 3 * float(
+            config["KAFKA_TIMEOUT_SECONDS"]
+        ), "time for the relay to flush and the consumers to commit (runtime.stop)"
+        scraped = services[f"{name}-worker"]["spec"]
+        assert scraped["selector"].items() <= labels.items()
+        assert [(p["name"], p["targetPort"]) for p in scraped["ports"]] == [("health", "health")]
+        _assert_replicated_bounded_spread_and_unprivileged(resources, f"{name}-worker", least)
+    monitor = _by_kind(resources, "ServiceMonitor")["courtlink-workers"]["spec"]
+    assert monitor["selector"]["matchLabels"] == {"app.kubernetes.io/component": "worker"}
+    assert monitor["endpoints"] == [{"port": "health", "path": "/metrics", "interval": "30s"}]
+
+
+def test_only_the_console_and_the_ingress_reach_the_services_only_the_ingress_the_console_only_prometheus_workers() -> (
+    None
+):
     policies = _by_kind(_rendered("overlays/production"), "NetworkPolicy")
     services = policies["services-from-console-and-ingress"]["spec"]
     console = policies["console-from-ingress"]["spec"]
@@ -138,6 +191,12 @@ def test_only_the_console_and_the_ingress_reach_the_services_and_only_the_ingres
     assert all("podSelector" not in p for p in console_peers)
     monitor = _by_kind(_rendered("base"), "ServiceMonitor")["courtlink"]["spec"]
     assert monitor["endpoints"][0]["path"] == "/metrics"
+    workers = policies["workers-from-monitoring"]["spec"]
+    assert workers["podSelector"]["matchLabels"] == {"app.kubernetes.io/component": "worker"}
+    assert [peer for rule in workers["ingress"] for peer in rule["from"]] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
+    assert [port for rule in workers["ingress"] for port in rule["ports"]] == [{"port": "health", "protocol": "TCP"}]
 
 
 def test_the_topic_manifests_are_the_shared_declaration_replicated_three_times_with_two_in_sync() -> None:
@@ -259,3 +318,20 @@ def test_the_image_entrypoint_runs_the_service_its_argument_names(service: str, 
     refused = subprocess.run(["sh", entrypoint, "nonsense"], env=env, capture_output=True, text=True, check=False)
     assert refused.returncode == 64
     assert "unknown service 'nonsense'" in refused.stderr
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_the_image_entrypoint_runs_a_services_background_work_when_told_worker(service: str, tmp_path: Path) -> None:
+    # A stand-in python on PATH records what the entrypoint would run.
+    (tmp_path / "python").write_text('#!/bin/sh\necho "$SERVICE_NAME $*"\n')
+    (tmp_path / "python").chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin"}
+    entrypoint = str(CONTAINER / "entrypoint.sh")
+    ran = subprocess.run(["sh", entrypoint, service, "worker"], env=env, capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == [service, "-m", "courtlink_shared.worker", service]
+    for refused_args, message in ((["console", "worker"], "no background work"), ([service, "cron"], "unknown role")):
+        refused = subprocess.run(
+            ["sh", entrypoint, *refused_args], env=env, capture_output=True, text=True, check=False
+        )
+        assert refused.returncode == 64
+        assert message in refused.stderr
