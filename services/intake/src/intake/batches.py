@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -113,6 +114,15 @@ async def _validate_all(
     return validated
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """Stored rows of a batch from `start`, each with its validated dispute or its errors."""
+
+    start: int
+    rows: list[dict[str, Any]]
+    validated: list[tuple[DisputeIn | None, list[dict[str, Any]]]]
+
+
 VALIDATE_SLICE = 50
 RESCAN_SECONDS = 1.0  # how soon a batch stored by another process (BACKGROUND_WORK=worker) is taken up
 CONCURRENT_BATCHES = 2
@@ -181,56 +191,96 @@ class BatchProcessor:
                 self.submit(batch_id)
 
     async def process(self, batch_id: str, stop: asyncio.Event | None = None) -> None:
-        """Process the batch chunk by chunk until done (or until stop)."""
-        while stop is None or not stop.is_set():
-            if not await self._process_chunk(batch_id):
-                return
-            await asyncio.sleep(0)  # let requests of other users in between chunks
+        """Process the batch chunk by chunk until done (or until stop). The next chunk is read and validated while
+        the current one is written, so that the CPU work of one overlaps the other's waits for the database."""
+        ahead: asyncio.Task[_Chunk] | None = None
+        try:
+            while stop is None or not stop.is_set():
+                more, ahead = await self._process_chunk(batch_id, ahead)
+                if not more:
+                    return
+                await asyncio.sleep(0)  # let requests of other users in between chunks
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
 
-    async def _process_chunk(self, batch_id: str) -> bool:
-        """One chunk in one transaction; False when there is nothing left to do."""
+    async def _read_chunk(self, batch_id: str, bank_code: str, start: int) -> _Chunk:
+        """Rows from `start`, read in a session of their own and validated (stored rows never change)."""
+        async with self._runtime.session_factory() as session:
+            rows = await batch_inputs(session, batch_id, start=start, count=CHUNK_ROWS)
+        return _Chunk(start, rows, await _validate_all(rows, bank_code))
+
+    async def _process_chunk(
+        self, batch_id: str, ahead: asyncio.Task[_Chunk] | None
+    ) -> tuple[bool, asyncio.Task[_Chunk] | None]:
+        """One chunk in one transaction: whether rows are left, and the next chunk, being read meanwhile. `ahead`
+        is the chunk read during the last one; it is used only if it starts where this chunk starts (another
+        replica may have taken chunks in between)."""
         runtime = self._runtime
-        async with runtime.session_factory() as session, session.begin():
-            query = select(Batch).where(Batch.id == batch_id, Batch.status == "processing")
-            if runtime.engine.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)  # another replica is on it
-            batch = (await session.execute(query)).scalar_one_or_none()
-            if batch is None:
-                return False
-            start = batch.processed_rows
-            rows = await batch_inputs(session, batch.id, start=start, count=CHUNK_ROWS)
-            now = runtime.clock.now()
-            validated = await _validate_all(rows, batch.bank_code)
-            items = [item for item, _ in validated if item is not None]
-            outcomes = iter(
-                await accept_disputes(
-                    session, outbox=runtime.outbox, now=now, actor=uploader_of(batch), items=items, batch_id=batch.id
-                )
-                if items
-                else []
+        following: asyncio.Task[_Chunk] | None = None
+        try:
+            async with runtime.session_factory() as session, session.begin():
+                query = select(Batch).where(Batch.id == batch_id, Batch.status == "processing")
+                if runtime.engine.dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)  # another replica is on it
+                batch = (await session.execute(query)).scalar_one_or_none()
+                if batch is None:
+                    return False, ahead
+                start = batch.processed_rows
+                chunk = await ahead if ahead is not None else None
+                if chunk is None or chunk.start != start:
+                    chunk = await self._read_chunk(batch.id, batch.bank_code, start)
+                following = self._read_ahead(batch, start + len(chunk.rows))
+                more = await self._write_chunk(session, batch, chunk)
+        except BaseException:
+            if following is not None:
+                following.cancel()
+            raise
+        return more, following
+
+    def _read_ahead(self, batch: Batch, start: int) -> asyncio.Task[_Chunk] | None:
+        """The chunk from `start` read and validated in the background, if rows are left (PostgreSQL only: SQLite's
+        in-memory database is one connection, which two sessions cannot use at once)."""
+        if start >= batch.total_rows or not is_postgres(self._runtime.engine):
+            return None
+        return asyncio.create_task(self._read_chunk(batch.id, batch.bank_code, start))
+
+    async def _write_chunk(self, session: AsyncSession, batch: Batch, chunk: _Chunk) -> bool:
+        """Accept the chunk's valid rows, report every row, advance the batch; whether rows are left."""
+        runtime = self._runtime
+        rows, validated, start = chunk.rows, chunk.validated, chunk.start
+        now = runtime.clock.now()
+        items = [item for item, _ in validated if item is not None]
+        outcomes = iter(
+            await accept_disputes(
+                session, outbox=runtime.outbox, now=now, actor=uploader_of(batch), items=items, batch_id=batch.id
             )
-            report: list[dict[str, Any]] = []
-            for offset, (row, (item, errors)) in enumerate(zip(rows, validated, strict=True)):
-                accepted = next(outcomes) if item is not None else None
-                kind = accepted.outcome if accepted else "rejected"
-                report.append(
-                    {
-                        "batch_id": batch.id,
-                        "row_number": first_row_number(batch) + start + offset,
-                        "bank_reference": str(row.get("bank_reference") or "")[:64] or None,
-                        "outcome": kind,
-                        "dispute_id": accepted.dispute_id if accepted else None,
-                        "errors": accepted.errors if accepted else errors,
-                    }
-                )
-                counter = COUNTER_OF_OUTCOME[kind]
-                setattr(batch, counter, getattr(batch, counter) + 1)
-            await session.execute(insert(BatchRow), report)
-            batch.processed_rows = start + len(rows)
-            if batch.processed_rows >= batch.total_rows:
-                batch.status = "completed"
-                batch.completed_at = now
-            return batch.status == "processing"
+            if items
+            else []
+        )
+        report: list[dict[str, Any]] = []
+        for offset, (row, (item, errors)) in enumerate(zip(rows, validated, strict=True)):
+            accepted = next(outcomes) if item is not None else None
+            kind = accepted.outcome if accepted else "rejected"
+            report.append(
+                {
+                    "batch_id": batch.id,
+                    "row_number": first_row_number(batch) + start + offset,
+                    "bank_reference": str(row.get("bank_reference") or "")[:64] or None,
+                    "outcome": kind,
+                    "dispute_id": accepted.dispute_id if accepted else None,
+                    "errors": accepted.errors if accepted else errors,
+                }
+            )
+            counter = COUNTER_OF_OUTCOME[kind]
+            setattr(batch, counter, getattr(batch, counter) + 1)
+        await session.execute(insert(BatchRow), report)
+        batch.processed_rows = start + len(rows)
+        if batch.processed_rows >= batch.total_rows:
+            batch.status = "completed"
+            batch.completed_at = now
+        return batch.status == "processing"
 
 
 def uploader_of(batch: Batch) -> Actor:
