@@ -4,6 +4,7 @@ inquiry, the respondents are asked once), and only the winner records an event a
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -126,3 +127,30 @@ async def test_advice_acknowledged_ten_times_at_once_is_acknowledged_once(api: A
 
     assert statuses(answers) == [200] + [409] * (N - 1), [r.text for r in answers]
     assert _kinds(await api.inquiry(inquiry["id"])).count("acknowledged") == 1
+
+
+async def test_two_banks_answering_at_the_same_moment_leave_every_inquiry_ready_for_advice(api: Api) -> None:
+    # Each bank's answer decides whether the inquiries it concerns still wait for another bank. Answered at the
+    # same moment, each must see the other's lines as answered once it has committed, or neither marks them
+    # ready and the officer waits for the banks forever. Three rounds: one race is lost only now and then.
+    for round_ in range(3):
+        inquiries = []
+        for n in range(5):
+            body = inquiry_body(f"（2026）吉7101民初{600 + 10 * round_ + n}号", respondents=[person(n)])
+            inquiry = await api.submit(body)
+            await api.accept(inquiry["id"], banks=[BANK_A, BANK_B])
+            inquiries.append(inquiry)
+        await api.after(WINDOW)
+        [query_a] = await api.open_queries(BANK_A)
+        [query_b] = await api.open_queries(BANK_B)
+
+        answers = await asyncio.gather(
+            api.client.post(f"/asset-queries/{query_a['id']}/answer", json=_answer(query_a), headers=api.bank(BANK_A)),
+            api.client.post(f"/asset-queries/{query_b['id']}/answer", json=_answer(query_b), headers=api.bank(BANK_B)),
+        )
+
+        assert statuses(answers) == [200, 200]
+        for inquiry in inquiries:
+            seen = await api.inquiry(inquiry["id"])
+            assert {line["status"] for line in seen["lines"]} == {"answered"}
+            assert seen["assets_ready_at"] is not None, "both banks have answered: the inquiry is ready for advice"

@@ -263,10 +263,16 @@ async def _after_lines_resolved(
     session: AsyncSession, lines: Iterable[QueryLine], now: datetime, kind: str, asset_query: AssetQuery
 ) -> None:
     """Note the bank's answer (or silence) on each inquiry it concerns; an inquiry whose banks have all answered
-    or expired is ready for advice."""
+    or expired is ready for advice.
+
+    The inquiries are locked (in id order, so that two banks' answers never wait for each other in a circle)
+    before their other lines are read: two banks answering at the same moment would otherwise each see the
+    other's lines as still sent, and neither would mark an inquiry they share as ready. Locked, the second reads
+    the lines as the first committed them."""
     inquiry_ids = sorted({line.inquiry_id for line in lines})
     await session.flush()
-    inquiries = await session.execute(select(Inquiry).where(Inquiry.id.in_(inquiry_ids)))
+    locked = await lock_for_update(session, select(Inquiry).where(Inquiry.id.in_(inquiry_ids)).order_by(Inquiry.id))
+    inquiries = await session.execute(locked)
     # Which of them still wait for another bank, in one read rather than one per inquiry.
     waiting = await session.execute(
         select(QueryLine.inquiry_id)
