@@ -2,14 +2,15 @@
 
     .venv/bin/python bench/enforcement_inquiries.py [--inquiries 2000] [--concurrency 8] [--runs 3]
 
-Real Kafka and PostgreSQL (started locally unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL are set); the service
-runs in process with its real lifespan (relay, consumer, sweeps every 0.25 s on the system clock) and is driven
-over HTTP (ASGI). Each inquiry has one or two respondents and names two banks; it is submitted by a judge and
-accepted by an officer. Measured per run:
+Real Kafka and PostgreSQL (started locally unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL are set); each run starts
+enforcement-inquiry as a process of its own (uvicorn, as `./run` does; relay, consumer and sweeps every 0.25 s in
+it) on a new database, and drives it over HTTP from this process. Each inquiry has one or two respondents and
+names two banks; it is submitted by a judge and accepted by an officer. Measured per run:
 
 - submission: inquiries submitted and accepted per second (judge + officer requests, `concurrency` at a time);
 - querying: how many consolidated queries went out per bank, and the time until every line had been sent;
-- answers: both banks answer every open query over HTTP; answer lines stored per second;
+- answers: each bank answers its open queries over HTTP, one after the other, the two banks at the same time
+  (each bank's own system); answer lines stored per second;
 - advice-ready: from the last answer sent to every inquiry ready for advice (assets_ready_at set), and the whole
   pipeline in inquiries per second.
 
@@ -29,18 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from bench_results import write_result
 from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
 from courtlink_shared.auth.principal import Role
+from courtlink_shared.infra.processes import listen_ports
+from courtlink_shared.infra.service_processes import start_service, wait_ready
 from courtlink_shared.testing.factories import credit_code, resident_id
 from courtlink_shared.testing.infrastructure import session_infrastructure
-from enforcement_inquiry.app import create_app
 from enforcement_inquiry.models import Inquiry, QueryLine
 from enforcement_inquiry.rules import LineStatus
-from enforcement_inquiry.settings import Settings
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 COURT = "吉7101"
 BANKS = {credit_code(801): "甲银行", credit_code(802): "乙银行"}
@@ -91,24 +91,28 @@ async def one_run(server_url: str, bootstrap: str, inquiries: int, concurrency: 
     admin = create_async_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{db}"'))
-    settings = Settings(
-        database_url=server_url.rsplit("/", 1)[0] + f"/{db}",
-        kafka_bootstrap_servers=bootstrap,
-        kafka_topic_prefix=f"bench{uuid.uuid4().hex[:8]}.",
-        auth_jwks_file=str(keys / "jwks.json"),
-        log_level=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-        sweep_interval_seconds=0.25,
-        asset_query_window_seconds=WINDOW_SECONDS,
-    )
-    app = create_app(settings)
+    database_url = server_url.rsplit("/", 1)[0] + f"/{db}"
+    env = {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_TOPIC_PREFIX": f"bench{uuid.uuid4().hex[:8]}.",
+        "AUTH_JWKS_FILE": str(keys / "jwks.json"),
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        "SWEEP_INTERVAL_SECONDS": "0.25",
+        "ASSET_QUERY_WINDOW_SECONDS": str(WINDOW_SECONDS),
+    }
+    service = start_service("enforcement-inquiry", listen_ports(1)[0], env=env, log_dir=Path("var/bench-logs"))
+    database = create_async_engine(database_url)
     judge = _auth(keys, Role.TRIAL_JUDGE, COURT, "judge")
     officer = _auth(keys, Role.ENFORCEMENT_OFFICER, COURT, "officer")
     try:
-        async with LifespanManager(app) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as client:
-                return await _measure(client, app.state.runtime, judge, officer, keys, inquiries, concurrency)
+        await asyncio.to_thread(wait_ready, [service], 120)
+        limits = httpx.Limits(max_connections=concurrency + 4)
+        async with httpx.AsyncClient(base_url=service.url, timeout=120, limits=limits) as client:
+            return await _measure(client, database, judge, officer, keys, inquiries, concurrency)
     finally:
+        await asyncio.to_thread(service.stop)
+        await database.dispose()
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
         await admin.dispose()
@@ -116,7 +120,7 @@ async def one_run(server_url: str, bootstrap: str, inquiries: int, concurrency: 
 
 async def _measure(
     client: httpx.AsyncClient,
-    runtime: Any,
+    database: AsyncEngine,
     judge: dict[str, str],
     officer: dict[str, str],
     keys: Path,
@@ -124,8 +128,8 @@ async def _measure(
     concurrency: int,
 ) -> dict[str, Any]:
     async def count(*where: Any, model: Any = QueryLine) -> int:
-        async with runtime.session_factory() as session:
-            return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+        async with database.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
 
     async def submit_and_accept(n: int) -> None:
         sent = await client.post("/inquiries", json=_letter(n), headers=judge)
@@ -140,8 +144,10 @@ async def _measure(
     all_sent = await _until(lambda: _no_waiting(count))
     queries_per_bank: dict[str, int] = {}
     answered_lines = 0
-    answer_started = time.perf_counter()
-    for code in BANKS:
+
+    async def answer_as(code: str) -> None:
+        """One bank's system answers its open queries, one after the other."""
+        nonlocal answered_lines
         bank = _auth(keys, Role.BANK_OPERATOR, code, f"operator@{code}")
         open_queries = (await client.get("/asset-queries", params={"limit": 500}, headers=bank)).json()
         queries_per_bank[code] = len(open_queries)
@@ -161,6 +167,9 @@ async def _measure(
             response = await client.post(f"/asset-queries/{query['id']}/answer", json=body, headers=bank)
             assert response.status_code == 200, response.text
             answered_lines += len(body["lines"])
+
+    answer_started = time.perf_counter()
+    await asyncio.gather(*(answer_as(code) for code in BANKS))
     last_answer = time.perf_counter()
     ready = await _until(lambda: _all_ready(count, inquiries))
     assert answered_lines == lines, (answered_lines, lines)
