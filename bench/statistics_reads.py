@@ -159,6 +159,7 @@ def _inquiries(rows: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 "assets_ready_at": advised,
                 "advised_at": advised,
                 "advice": json.dumps(advice, ensure_ascii=False) if advice else None,
+                "advice_conclusion": advice["conclusion"] if advice else None,
                 "overdue_at": due if advised is None and rng.random() < 0.3 else None,
             }
         )

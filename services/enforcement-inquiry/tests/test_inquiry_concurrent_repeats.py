@@ -144,9 +144,15 @@ async def test_two_banks_answering_at_the_same_moment_leave_every_inquiry_ready_
         [query_a] = await api.open_queries(BANK_A)
         [query_b] = await api.open_queries(BANK_B)
 
-        answers = await asyncio.gather(
-            api.client.post(f"/asset-queries/{query_a['id']}/answer", json=_answer(query_a), headers=api.bank(BANK_A)),
-            api.client.post(f"/asset-queries/{query_b['id']}/answer", json=_answer(query_b), headers=api.bank(BANK_B)),
+        answers = list(
+            await asyncio.gather(
+                api.client.post(
+                    f"/asset-queries/{query_a['id']}/answer", json=_answer(query_a), headers=api.bank(BANK_A)
+                ),
+                api.client.post(
+                    f"/asset-queries/{query_b['id']}/answer", json=_answer(query_b), headers=api.bank(BANK_B)
+                ),
+            )
         )
 
         assert statuses(answers) == [200, 200]

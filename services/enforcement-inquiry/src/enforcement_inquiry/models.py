@@ -59,6 +59,8 @@ class Inquiry(Base):
     assets_ready_at: Mapped[datetime | None]  # every bank asked has answered or let its query expire
     overdue_at: Mapped[datetime | None]
     advice: Mapped[dict[str, Any] | None]  # conclusion, recoverable amount, proposed changes, reasons
+    # The advice's conclusion again, as a column: statistics group a year of advice by it without parsing each
+    advice_conclusion: Mapped[str | None] = mapped_column(String(32))
     advised_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))

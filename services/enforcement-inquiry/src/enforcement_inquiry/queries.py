@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.db.locking import lock_for_update
@@ -91,7 +91,7 @@ async def statistics(session: AsyncSession, *, court_code: str, period: Period, 
     advised = Inquiry.advised_at.is_not(None)
     still_open = Inquiry.status.in_([s.value for s in OPEN])
     overdue_now = is_overdue_sql(status=Inquiry.status, due_at=Inquiry.due_at, overdue_at=Inquiry.overdue_at, now=now)
-    conclusion = Inquiry.advice["conclusion"].as_string()
+    conclusion = Inquiry.advice_conclusion
     month = beijing_month(Inquiry.submitted_at)
     # One pass over the period's inquiries, grouped by the month of the letter and the advice's conclusion (a
     # handful of groups per month); the period's figures are the sums of the groups.
@@ -112,7 +112,7 @@ async def statistics(session: AsyncSession, *, court_code: str, period: Period, 
             .order_by(month)
         )
     ).all()
-    totals = [sum(int(row[i]) for row in groups) for i in range(2, 8)]
+    totals = [sum(cast(int, row[i]) for row in groups) for i in range(2, 8)]  # the counts
     inquiries, urgent, advised_count, within, open_count, overdue = totals
     conclusions: Counter[str] = Counter()
     per_month: dict[str, dict[str, int]] = {}

@@ -213,6 +213,7 @@ async def issue_advice(
         "officer": actor.subject,
         "issued_at": now.isoformat(),
     }
+    inquiry.advice_conclusion = body.conclusion
     inquiry.advised_at = now
     detail = {"conclusion": body.conclusion, "recoverable": str(recoverable)}
     record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="advised", actor=actor, detail=detail)
