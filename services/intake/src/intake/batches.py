@@ -228,7 +228,7 @@ class BatchProcessor:
                 if batch is None:
                     return False, ahead
                 start = batch.processed_rows
-                chunk = await ahead if ahead is not None else None
+                chunk = await _finished(ahead)
                 if chunk is None or chunk.start != start:
                     chunk = await self._read_chunk(batch.id, batch.bank_code, start)
                 following = self._read_ahead(batch, start + len(chunk.rows))
@@ -240,8 +240,9 @@ class BatchProcessor:
         return more, following
 
     def _read_ahead(self, batch: Batch, start: int) -> asyncio.Task[_Chunk] | None:
-        """The chunk from `start` read and validated in the background, if rows are left (PostgreSQL only: SQLite's
-        in-memory database is one connection, which two sessions cannot use at once)."""
+        """The chunk from `start` read and validated in the background, if rows are left. PostgreSQL only: SQLite
+        has one writer, the batch, so there is no wait to fill, and its in-memory database is one connection that
+        two sessions cannot use at once."""
         if start >= batch.total_rows or not is_postgres(self._runtime.engine):
             return None
         return asyncio.create_task(self._read_chunk(batch.id, batch.bank_code, start))
@@ -281,6 +282,18 @@ class BatchProcessor:
             batch.status = "completed"
             batch.completed_at = now
         return batch.status == "processing"
+
+
+async def _finished(ahead: asyncio.Task[_Chunk] | None) -> _Chunk | None:
+    """The chunk read ahead, or None when there is none or its read failed (the chunk is then read again, in the
+    chunk's own transaction, where a lasting failure fails the chunk as it always did)."""
+    if ahead is None:
+        return None
+    try:
+        return await ahead
+    except Exception:
+        log.warning("reading a batch's next chunk ahead failed; reading it again", exc_info=True)
+        return None
 
 
 def uploader_of(batch: Batch) -> Actor:
