@@ -50,7 +50,7 @@ Bank = Annotated[Principal, Depends(require_roles(Role.BANK_OPERATOR))]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-def _settings(runtime: RuntimeDep) -> Settings:
+async def _settings(runtime: RuntimeDep) -> Settings:
     assert isinstance(runtime.settings, Settings)
     return runtime.settings
 

@@ -13,7 +13,7 @@ from courtlink_shared.web.problems import UnprocessableInput
 __all__ = ["EARLIEST", "LATEST", "Period", "PeriodDep", "period"]
 
 
-def period(
+async def period(
     period_from: Annotated[
         date, Query(alias="from", description="First day (Beijing time), inclusive", ge=EARLIEST, le=LATEST)
     ],
