@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from courtlink_shared.events import Envelope
 from courtlink_shared.events.advice import AdviceSubmitted
 from courtlink_shared.events.common import Actor
@@ -58,7 +59,12 @@ async def tables(engine: AsyncEngine) -> None:
 
 
 def make_consumer(
-    session_factory: async_sessionmaker[AsyncSession], kafka_bootstrap: str, topic_prefix: str, handler: Any
+    session_factory: async_sessionmaker[AsyncSession],
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    handler: Any,
+    *,
+    commit_interval_seconds: float = 1.0,
 ) -> EventConsumer:
     return EventConsumer(
         name=f"{topic_prefix}test-consumer",
@@ -69,6 +75,7 @@ def make_consumer(
         topic_prefix=topic_prefix,
         retry_base_seconds=0.05,
         max_attempts=3,
+        commit_interval_seconds=commit_interval_seconds,
     )
 
 
@@ -122,6 +129,59 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offset(
             await eventually(lambda c=consumer, b=batch: _seen(c, len(b)), what="the batch")  # type: ignore[misc]
         assert consumer.duplicates == 0, "committed events are not delivered again"
     assert await count_received(session_factory) == 8
+
+
+async def committed_offsets(kafka_bootstrap: str, topic_prefix: str) -> int:
+    """What the consumer group has committed, summed over the topic's partitions (what `kafka-consumer-groups`
+    would show an operator)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(f"{topic_prefix}test-consumer")
+        return sum(max(0, o.offset) for o in offsets.values())
+    finally:
+        await admin.close()
+
+
+@pytest.mark.usefixtures("tables")
+async def test_offsets_are_committed_once_an_interval_and_when_the_consumer_leaves(
+    session_factory: async_sessionmaker[AsyncSession],
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    producer: AIOKafkaProducer,
+) -> None:
+    for version in range(1, 6):
+        await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
+    hourly = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it, commit_interval_seconds=3600)
+    async with running(hourly):
+        await eventually(lambda: _seen(hourly, 5), what="the five events")
+        assert await committed_offsets(kafka_bootstrap, topic_prefix) == 0, "not committed before the interval"
+    assert await committed_offsets(kafka_bootstrap, topic_prefix) == 5, "committed when the consumer left"
+
+
+@pytest.mark.usefixtures("tables")
+async def test_a_member_giving_up_its_partitions_commits_what_it_handled_on_them(
+    session_factory: async_sessionmaker[AsyncSession],
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    producer: AIOKafkaProducer,
+) -> None:
+    for version in range(1, 6):
+        await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
+    first = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it, commit_interval_seconds=3600)
+    second = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it, commit_interval_seconds=3600)
+    async with running(first):
+        await eventually(lambda: _seen(first, 5), what="the five events")
+        async with running(second):  # joining the group revokes the first member's partitions
+            await eventually(
+                lambda: _committed_is(kafka_bootstrap, topic_prefix, 5), what="the commit on revocation", timeout=30
+            )
+    assert second.handled + second.duplicates == 0, "the second member got nothing again"
+    assert await count_received(session_factory) == 5
+
+
+async def _committed_is(kafka_bootstrap: str, topic_prefix: str, expected: int) -> bool:
+    return await committed_offsets(kafka_bootstrap, topic_prefix) == expected
 
 
 @pytest.mark.usefixtures("tables")

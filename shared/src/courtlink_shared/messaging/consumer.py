@@ -1,7 +1,10 @@
 """Idempotent consumers: at-least-once delivery, each event handled once.
 
 - A handler's work and the inbox record of the event id commit in one transaction; a redelivered event is skipped.
-- Offsets are committed only after the database commit.
+- Offsets are committed only after the database commit, at most once per `commit_interval_seconds` and when the
+  consumer stops or gives up partitions. A commit per poll would be a broker write per poll: under a trickle of
+  events, one or two events each, the broker's CPU went to offset commits. A crash between two commits redelivers
+  at most an interval's events, which the inbox skips.
 - Transient failures (database or broker unreachable) retry with backoff, without limit: nothing is dropped.
 - An event that can never be handled (unreadable envelope, unknown data version, invalid data, a violated
   invariant, or a handler failing `max_attempts` times) goes to `<topic>.dlq` with the error in its headers,
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
@@ -107,6 +110,21 @@ class _DeadLetter(Exception):
         self.error = error
 
 
+class _CommitBeforeRevoking(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Commits what was handled on partitions before they go to another member of the group."""
+
+    def __init__(self, owner: EventConsumer, consumer: AIOKafkaConsumer) -> None:
+        self._owner = owner
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if self._owner._consumer is self._consumer:
+            await self._owner._commit_handled(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        pass
+
+
 class EventConsumer:
     """Consumes topics as one consumer group and hands each event type to its handler."""
 
@@ -123,6 +141,7 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
         stall_seconds: float = 60.0,
+        commit_interval_seconds: float = 1.0,
     ) -> None:
         self.name = name
         self._session_factory = session_factory
@@ -134,6 +153,9 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._stall_seconds = stall_seconds
+        self._commit_interval = commit_interval_seconds
+        self._handled_offsets: dict[TopicPartition, int] = {}  # handled and in the database, not yet committed
+        self._last_commit = time.monotonic()
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._last_progress = time.monotonic()
@@ -146,7 +168,6 @@ class EventConsumer:
 
     async def _start_consumer(self) -> AIOKafkaConsumer:
         consumer = AIOKafkaConsumer(
-            *(t.physical(self._prefix) for t in self._topics),
             bootstrap_servers=self._bootstrap,
             group_id=self.name,
             client_id=self.name,
@@ -157,6 +178,8 @@ class EventConsumer:
             session_timeout_ms=10_000,
             heartbeat_interval_ms=2_000,
         )
+        topics = [t.physical(self._prefix) for t in self._topics]
+        consumer.subscribe(topics=topics, listener=_CommitBeforeRevoking(self, consumer))
         await start_client(consumer, self._timeout * 3)
         self._last_progress = time.monotonic()
         return consumer
@@ -190,12 +213,18 @@ class EventConsumer:
                         await asyncio.wait_for(stop.wait(), backoff)
                     backoff = min(backoff * 2, 5.0)
         finally:
+            try:
+                await self._commit_handled()
+            except Exception as exc:  # the broker is gone: the next consumer gets these again, the inbox skips them
+                log.info("consumer %s: last commit failed: %r", self.name, exc)
             await self._restart()
             if self._producer is not None:
                 await stop_client(self._producer, self._timeout)
                 self._producer = None
 
     async def _restart(self) -> None:
+        """Drop the client; what was handled but not committed is redelivered to the next one (the inbox skips it)."""
+        self._handled_offsets.clear()
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             await stop_client(consumer, self._timeout)
@@ -231,13 +260,26 @@ class EventConsumer:
         if records:
             await self._process_records(records, stop)  # each partition's records stay in their order
             self._last_progress = time.monotonic()
-        offsets = {tp: partition[-1].offset + 1 for tp, partition in batches.items() if partition}
-        if offsets:
-            try:
-                await within(consumer.commit(offsets), self._timeout)
-            except CommitFailedError as exc:  # rebalanced away: the next owner redelivers, the inbox dedupes
-                log.info("consumer %s: commit after rebalance failed: %r", self.name, exc)
+        for tp, partition in batches.items():
+            if partition:
+                self._handled_offsets[tp] = partition[-1].offset + 1
+        if time.monotonic() - self._last_commit >= self._commit_interval:
+            await self._commit_handled()
         await self._measure_lag(consumer)
+
+    async def _commit_handled(self, partitions: Iterable[TopicPartition] | None = None) -> None:
+        """Commit the offsets of what is handled (all partitions, or only `partitions`)."""
+        consumer = self._consumer
+        chosen = self._handled_offsets.keys() if partitions is None else set(partitions)
+        offsets = {tp: self._handled_offsets.pop(tp) for tp in list(chosen) if tp in self._handled_offsets}
+        if partitions is None:
+            self._last_commit = time.monotonic()
+        if consumer is None or not offsets:
+            return
+        try:
+            await within(consumer.commit(offsets), self._timeout)
+        except CommitFailedError as exc:  # rebalanced away: the next owner redelivers, the inbox dedupes
+            log.info("consumer %s: commit after rebalance failed: %r", self.name, exc)
 
     async def _process_records(self, records: list[ConsumerRecord[bytes, bytes]], stop: asyncio.Event) -> None:
         """Records of one poll, each partition's in order: poison to the DLQ, the rest in one transaction when
