@@ -3,6 +3,7 @@ organisation scoping (404 for another organisation's object), problem+json error
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -17,9 +18,11 @@ import httpx
 import jwt
 import pytest
 from asgi_lifespan import LifespanManager
-from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
+from courtlink_shared.auth import tokens
+from courtlink_shared.auth.dev_tokens import JWKS, generate_key_pair, mint_token
 from courtlink_shared.auth.dev_tokens import main as token_main
 from courtlink_shared.auth.principal import Principal, Role
+from courtlink_shared.auth.tokens import InvalidToken, TokenVerifier
 from courtlink_shared.identifiers.money import Money
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.inputs import StrictInput
@@ -151,6 +154,16 @@ class TestAuthentication:
         assert response.status_code == 401
         assert "expired" in response.json()["detail"]
 
+    async def test_a_token_accepted_before_is_refused_once_it_expires(
+        self, client: httpx.AsyncClient, keys_dir: Path
+    ) -> None:
+        headers = bearer(keys_dir, ttl_seconds=2)
+        assert (await client.get("/notes", headers=headers)).status_code == 200  # verified, and remembered
+        await asyncio.sleep(2.1)
+        response = await client.get("/notes", headers=headers)
+        assert response.status_code == 401
+        assert "expired" in response.json()["detail"]
+
     async def test_token_from_an_untrusted_key_is_401(self, client: httpx.AsyncClient, tmp_path: Path) -> None:
         generate_key_pair(tmp_path)
         response = await client.get("/notes", headers=bearer(tmp_path))
@@ -268,6 +281,53 @@ class TestOperations:
             'courtlink_http_requests_total{method="GET",route="/healthz",service="test-service",status="200"}' in text
         )
         assert "courtlink_outbox_backlog" in text
+
+
+class TestRememberedTokens:
+    """A token verified once is answered from memory (no signature check), never past its expiry or the window."""
+
+    def verifier(self, keys_dir: Path) -> TokenVerifier:
+        generate_key_pair(keys_dir)
+        return TokenVerifier(json.loads((keys_dir / JWKS).read_text()), issuer="courtlink-dev", audience="courtlink")
+
+    def test_a_verified_token_is_remembered_with_its_principal(self, keys_dir: Path) -> None:
+        verifier = self.verifier(keys_dir)
+        token = mint_token(keys_dir, subject="alice", roles=[Role.BANK_OPERATOR], organisation=BANK_A)
+        assert verifier.remembered(token) is None
+        principal = verifier.verify(token)
+        assert verifier.remembered(token) == principal
+        assert (principal.subject, principal.organisation) == ("alice", BANK_A)
+
+    def test_a_refused_token_is_not_remembered(self, keys_dir: Path, tmp_path: Path) -> None:
+        verifier = self.verifier(keys_dir)
+        generate_key_pair(tmp_path / "other")
+        foreign = mint_token(tmp_path / "other", subject="eve", roles=[Role.BANK_OPERATOR], organisation=BANK_A)
+        with pytest.raises(InvalidToken):
+            verifier.verify(foreign)
+        assert verifier.remembered(foreign) is None
+
+    def test_memory_is_bounded_and_forgets_the_least_recent(
+        self, keys_dir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(tokens, "REMEMBERED_TOKENS", 2)
+        verifier = self.verifier(keys_dir)
+        first, second, third = (
+            mint_token(keys_dir, subject=name, roles=[Role.BANK_OPERATOR], organisation=BANK_A)
+            for name in ("a", "b", "c")
+        )
+        for token in (first, second, third):
+            verifier.verify(token)
+        assert verifier.remembered(first) is None
+        assert verifier.remembered(second) is not None
+        assert verifier.remembered(third) is not None
+
+    def test_a_token_is_remembered_only_for_the_window(self, keys_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(tokens, "REMEMBER_SECONDS", 0.2)
+        verifier = self.verifier(keys_dir)
+        token = mint_token(keys_dir, subject="alice", roles=[Role.BANK_OPERATOR], organisation=BANK_A)
+        verifier.verify(token)
+        time.sleep(0.3)
+        assert verifier.remembered(token) is None, "checked again after the window (a withdrawn key stops counting)"
 
 
 def test_the_token_command_mints_a_verifiable_token(keys_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -119,10 +120,19 @@ class RemoteKeySet:
 
 
 DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
+REMEMBERED_TOKENS = 4096
+REMEMBER_SECONDS = 60.0
 
 
 class TokenVerifier:
-    """Verifies tokens against a key set; only RS256 is accepted (never `none`, never HMAC)."""
+    """Verifies tokens against a key set; only RS256 is accepted (never `none`, never HMAC).
+
+    A bank's system or a signed-in person sends the same token with every request until it expires, and checking
+    its signature again each time was a sixth of the CPU of a request. A token verified here is remembered (the
+    exact string, at most REMEMBERED_TOKENS of them) for REMEMBER_SECONDS, never past its `exp`: `remembered`
+    answers without any cryptography or I/O. The window bounds how long a key the provider has withdrawn is
+    still trusted for a token already seen (besides the key set's own renewal). Thread-safe.
+    """
 
     def __init__(
         self,
@@ -136,6 +146,8 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._max_lifetime = max_lifetime_seconds
+        self._remembered: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(
@@ -165,8 +177,30 @@ class TokenVerifier:
             )
         return cls(keys, issuer=issuer, audience=audience, max_lifetime_seconds=max_lifetime_seconds)
 
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of a token verified within the last REMEMBER_SECONDS and not yet expired, else None (then
+        call `verify`, which may fetch the provider's keys: off the event loop)."""
+        with self._lock:
+            entry = self._remembered.get(token)
+            if entry is None:
+                return None
+            principal, until = entry
+            if time.time() >= until:
+                del self._remembered[token]
+                return None
+            return principal
+
     def verify(self, token: str) -> Principal:
         """The principal the token speaks for; raises InvalidToken."""
+        principal, expires = self._verify(token)
+        with self._lock:
+            self._remembered[token] = (principal, min(expires, time.time() + REMEMBER_SECONDS))
+            self._remembered.move_to_end(token)
+            while len(self._remembered) > REMEMBERED_TOKENS:
+                self._remembered.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.find(header.get("kid"))
@@ -190,7 +224,8 @@ class TokenVerifier:
         organisation = claims.get("org")
         if not isinstance(organisation, str) or not organisation:
             raise InvalidToken("token has no organisation (org claim)")
-        return Principal(subject=claims["sub"], roles=roles, organisation=organisation, name=claims.get("name"))
+        principal = Principal(subject=claims["sub"], roles=roles, organisation=organisation, name=claims.get("name"))
+        return principal, float(claims["exp"])
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
         """A stolen token is good until it expires: one minted to live longer than the court allows is refused

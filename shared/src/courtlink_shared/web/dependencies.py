@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement
@@ -21,7 +22,8 @@ _bearer = HTTPBearer(auto_error=False, description="RS256 JWT (see `courtlink-to
 
 
 # Every dependency here is `async def`: FastAPI runs a plain `def` dependency in its thread pool, a thread hop
-# per dependency per request (about a tenth of intake's CPU under load, measured) for work that never blocks.
+# per dependency per request (about a tenth of intake's CPU under load, measured) for work that never blocks. The
+# one that may block, the first check of a token (it may fetch the provider's keys), goes to a thread itself.
 
 
 async def get_runtime(request: Request) -> ServiceRuntime:
@@ -57,8 +59,12 @@ async def current_principal(
     """The caller behind the bearer token; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required")
-    try:
-        return runtime.verifier.verify(credentials.credentials)
+    token = credentials.credentials
+    known = runtime.verifier.remembered(token)
+    if known is not None:
+        return known
+    try:  # in a thread: the first sight of a token may fetch the identity provider's keys
+        return await anyio.to_thread.run_sync(runtime.verifier.verify, token)
     except InvalidToken as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
 
