@@ -9,8 +9,12 @@ import pytest
 from courtlink_shared.clock import ControllableClock
 from courtlink_shared.testing.apps import connection_settings, serving
 from finance_mediation.app import create_app
+from finance_mediation.models import MediationCase, Mediator
+from finance_mediation.rules import ACTIVE
 from finance_mediation.settings import Settings
 from mediation_fixtures import START, Api
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 @pytest.fixture
@@ -28,3 +32,20 @@ async def api(settings: Settings, keys_dir: Path) -> AsyncIterator[Api]:
     app = create_app(settings, clock=clock)
     async with serving(app, "mediation") as client:
         yield Api(client, keys_dir, app, clock)
+        await loads_are_counted(app.state.runtime.session_factory)
+
+
+async def loads_are_counted(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    """After every test: each mediator's kept count of active cases is the count of their active cases (the
+    assignments read the kept one, so a transition that forgot it would over- or under-fill a mediator)."""
+    active = [s.value for s in ACTIVE]
+    async with session_factory() as session:
+        kept = dict((await session.execute(select(Mediator.id, Mediator.active_cases))).all())
+        counted = (
+            await session.execute(
+                select(MediationCase.mediator_id, func.count())
+                .where(MediationCase.status.in_(active), MediationCase.mediator_id.is_not(None))
+                .group_by(MediationCase.mediator_id)
+            )
+        ).all()
+    assert kept == dict.fromkeys(kept, 0) | {str(m): n for m, n in counted}

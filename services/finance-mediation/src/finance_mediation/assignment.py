@@ -1,68 +1,132 @@
 """Assigning mediators: the pure policy of rules.choose_mediator applied to the live roster, safely under
-concurrency (the chosen mediator's row is locked and their load counted again before the case is theirs)."""
+concurrency: assignments take the roster's lock one transaction after another, and read each mediator's count
+of active cases from the mediator's row, which every change of a case's mediator or status keeps current
+(`count_loads`) in the same transaction. Counting the cases instead cost every assignment a scan of the active
+cases: 33 ms a transaction at 100,000 of them, against 5 ms with none."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.db.locking import lock_named
 from courtlink_shared.db.transaction_state import transaction_state
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.events.mediation import MediatorAssigned
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from finance_mediation.models import MediationCase, Mediator
-from finance_mediation.rules import ACTIVE, CaseStatus, LeastLoaded, MediatorLoad, accept_by, choose_mediator
+from finance_mediation.rules import CaseStatus, LeastLoaded, MediatorLoad, accept_by, choose_mediator, load_change
 
 ACCEPT_DEADLINE = "mediation.accept_by"
 ASSIGN_RETRY = "mediation.assign_retry"
 RETRY_AFTER = timedelta(hours=1)
 
 
-async def active_cases(session: AsyncSession, mediator_ids: list[str] | None = None) -> dict[str, int]:
-    """Active cases per mediator (assigned, in mediation, suspended, awaiting signatures)."""
-    query = (
-        select(MediationCase.mediator_id, func.count())
-        .where(MediationCase.status.in_([s.value for s in ACTIVE]), MediationCase.mediator_id.is_not(None))
-        .group_by(MediationCase.mediator_id)
-    )
-    if mediator_ids is not None:
-        query = query.where(MediationCase.mediator_id.in_(mediator_ids))
-    return {str(mediator_id): int(count) for mediator_id, count in await session.execute(query)}
+ROSTER_LOCK = "finance_mediation.roster"
 
 
-def load_of(mediator: Mediator, active: int) -> MediatorLoad:
-    return MediatorLoad(
-        id=mediator.id,
-        organisation_code=mediator.organisation_code,
-        specialties=frozenset(mediator.specialties),
-        capacity=mediator.capacity,
-        active_cases=active,
-        affiliations=frozenset(mediator.affiliations),
-        available=mediator.available,
-    )
+class Assignee(Protocol):
+    """Who a case is given to, as the assignment event names them (a roster row or a mapped Mediator)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def organisation_code(self) -> str: ...
 
 
-async def roster(session: AsyncSession, *, lock: bool = False) -> list[tuple[Mediator, MediatorLoad]]:
-    """Every mediator with their current load. With `lock`, the roster rows stay locked until the transaction
-    ends, so that the loads read here stay exact while the transaction assigns cases (on SQLite: the
-    database's write lock)."""
-    query = select(Mediator).order_by(Mediator.id)
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    id: str
+    name: str
+    organisation_code: str
+
+
+_ROSTER_COLUMNS = (
+    Mediator.id,
+    Mediator.name,
+    Mediator.organisation_code,
+    Mediator.specialties,
+    Mediator.capacity,
+    Mediator.active_cases,
+    Mediator.affiliations,
+    Mediator.available,
+)
+
+
+async def roster(session: AsyncSession, *, lock: bool = False) -> list[tuple[RosterEntry, MediatorLoad]]:
+    """Every mediator with their current load. With `lock`, no other assignment runs until the transaction ends,
+    so that the loads read here stay exact while the transaction assigns cases (a case closing meanwhile only
+    lowers a load: the choice stays within capacity). Read as plain rows: mapping hundreds of Mediator objects
+    in every transaction doubled the read's cost."""
     if lock:
-        query = await lock_for_update(session, query)
-    mediators = list((await session.execute(query)).scalars())
-    counts = await active_cases(session)
-    return [(m, load_of(m, counts.get(m.id, 0))) for m in mediators]
+        await lock_named(session, ROSTER_LOCK)
+    rows = await session.execute(select(*_ROSTER_COLUMNS).order_by(Mediator.id))
+    return [
+        (
+            RosterEntry(mediator_id, name, organisation_code),
+            MediatorLoad(
+                id=mediator_id,
+                organisation_code=organisation_code,
+                specialties=frozenset(specialties),
+                capacity=capacity,
+                active_cases=active_cases,
+                affiliations=frozenset(affiliations),
+                available=available,
+            ),
+        )
+        for mediator_id, name, organisation_code, specialties, capacity, active_cases, affiliations, available in rows
+    ]
+
+
+def count_loads(session: AsyncSession, change: Mapping[str, int]) -> None:
+    """Add `change` (mediator id → cases) to the mediators' counts of active cases when the transaction commits.
+
+    Written at the commit, in mediator order, so that two transactions never wait for each other's mediator
+    rows in opposite orders (a burst of withdrawals against a burst of assignments)."""
+    if not change:
+        return
+    pending: dict[str, int]
+    pending, created = transaction_state(session, "_load_changes", dict)
+    for mediator_id, delta in change.items():
+        pending[mediator_id] = pending.get(mediator_id, 0) + delta
+    if created:
+        _write_loads_before_commit(session, pending)
+
+
+def _write_loads_before_commit(session: AsyncSession, pending: dict[str, int]) -> None:
+    def write(sync_session: Session) -> None:
+        # A listener left by a transaction that rolled back finds another dict (or none) and writes nothing.
+        if sync_session.info.get("_load_changes") is not pending:
+            return
+        rows = [{"mediator_id": m, "delta": d} for m, d in sorted(pending.items()) if d]
+        if rows:  # a Core statement, run once per row (an ORM update would look for primary keys in the rows)
+            mediators = Mediator.metadata.tables["mediators"]
+            sync_session.execute(
+                update(mediators)
+                .where(mediators.c.id == bindparam("mediator_id"))
+                .values(active_cases=mediators.c.active_cases + bindparam("delta")),
+                rows,
+            )
+        pending.clear()
+
+    event.listen(session.sync_session, "before_commit", write, once=True)
 
 
 @dataclass
 class LockedRoster:
     """The roster as one transaction holds it."""
 
-    mediators: dict[str, Mediator]
+    mediators: dict[str, RosterEntry]
     loads: dict[str, MediatorLoad]
     least_loaded: LeastLoaded = field(init=False)
 
@@ -86,7 +150,7 @@ async def locked_roster(session: AsyncSession) -> LockedRoster:
 
 async def assign_automatically(
     session: AsyncSession, *, outbox: Outbox, now: datetime, case: MediationCase, mode: str, reason: str
-) -> Mediator | None:
+) -> Assignee | None:
     """Give the case to the least-loaded eligible mediator; with nobody eligible, try again later."""
     previous = case.mediator_id
     held = await locked_roster(session)
@@ -113,7 +177,7 @@ async def give_case(
     outbox: Outbox,
     now: datetime,
     case: MediationCase,
-    mediator: Mediator,
+    mediator: Assignee,
     mode: str,
     reason: str,
     previous: str | None,
@@ -121,6 +185,7 @@ async def give_case(
     """Record the assignment, start the 3-working-day acceptance clock, and tell everyone."""
     if case.accept_by is not None:  # a reassignment: the previous mediator's clock stops
         await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
+    count_loads(session, load_change((case.mediator_id, CaseStatus(case.status)), (mediator.id, CaseStatus.ASSIGNED)))
     case.mediator_id = mediator.id
     case.organisation_code = mediator.organisation_code
     case.status = CaseStatus.ASSIGNED
@@ -148,7 +213,7 @@ async def announce_assignment(
     now: datetime,
     case_id: str,
     dispute_id: str,
-    mediator: Mediator,
+    mediator: Assignee,
     accept_by: datetime,
     mode: str,
     reason: str,

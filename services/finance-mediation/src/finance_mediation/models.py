@@ -50,6 +50,9 @@ class Mediator(Base):
     capacity: Mapped[int]
     affiliations: Mapped[list[Any]]
     available: Mapped[bool] = mapped_column(default=True)
+    # Cases assigned, in mediation, suspended or awaiting signatures: kept by assignment.count_loads with every
+    # change of a case's mediator or status, read by every assignment.
+    active_cases: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class MediationCase(Base):

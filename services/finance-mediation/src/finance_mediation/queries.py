@@ -15,7 +15,6 @@ from sqlalchemy import and_, case, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from finance_mediation.assignment import active_cases
 from finance_mediation.models import Activity, CourtRegistration, MediationCase, Mediator
 from finance_mediation.rules import (
     CLOSED,
@@ -194,16 +193,17 @@ async def own_mediator(session: AsyncSession, *, principal: Principal, mediator_
 async def mediators_with_loads(session: AsyncSession, *, principal: Principal) -> list[tuple[Mediator, int]]:
     """The caller's organisation's roster, each mediator with its count of active cases."""
     rows = await session.execute(
-        select(Mediator).where(Mediator.organisation_code == principal.organisation).order_by(Mediator.id)
+        select(Mediator)
+        .where(Mediator.organisation_code == principal.organisation)
+        .order_by(Mediator.id)
+        .execution_options(populate_existing=True)
     )
-    mediators = list(rows.scalars())
-    counts = await active_cases(session, [m.id for m in mediators])
-    return [(m, counts.get(m.id, 0)) for m in mediators]
+    return [(m, m.active_cases) for m in rows.scalars()]
 
 
 async def load_of(session: AsyncSession, mediator: Mediator) -> int:
-    """A mediator's count of active cases."""
-    return (await active_cases(session, [mediator.id])).get(mediator.id, 0)
+    """A mediator's count of active cases, as committed."""
+    return int((await session.execute(select(Mediator.active_cases).where(Mediator.id == mediator.id))).scalar_one())
 
 
 async def activities_of(session: AsyncSession, case_id: str) -> list[Activity]:

@@ -49,6 +49,16 @@ _TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 
+def load_change(before: tuple[str | None, CaseStatus], after: tuple[str | None, CaseStatus]) -> dict[str, int]:
+    """How a case going from (mediator, status) `before` to `after` changes its mediators' counts of active cases
+    (a case counts for its mediator while its status is ACTIVE)."""
+    change: dict[str, int] = {}
+    for (mediator_id, status), sign in ((before, -1), (after, 1)):
+        if mediator_id is not None and status in ACTIVE:
+            change[mediator_id] = change.get(mediator_id, 0) + sign
+    return {mediator_id: delta for mediator_id, delta in change.items() if delta}
+
+
 def can_transition(current: CaseStatus, target: CaseStatus) -> bool:
     """Whether a case in `current` may move to `target`."""
     return target in _TRANSITIONS.get(current, frozenset())

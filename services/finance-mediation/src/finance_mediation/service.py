@@ -37,6 +37,7 @@ from finance_mediation.assignment import (
     RETRY_AFTER,
     announce_assignment,
     assign_automatically,
+    count_loads,
     give_case,
     locked_roster,
 )
@@ -49,6 +50,7 @@ from finance_mediation.rules import (
     can_take,
     can_transition,
     instalments_add_up,
+    load_change,
     mediation_due,
 )
 
@@ -60,10 +62,11 @@ def parties_of(case: MediationCase) -> list[str]:
     return [case.claimant_code] + [r["id_number"] for r in case.dispute["respondents"]]
 
 
-def _move(case: MediationCase, target: CaseStatus, now: datetime) -> None:
+def _move(session: AsyncSession, case: MediationCase, target: CaseStatus, now: datetime) -> None:
     current = CaseStatus(case.status)
     if not can_transition(current, target):
         raise InvalidTransition(f"a case that is {current} cannot become {target}")
+    count_loads(session, load_change((case.mediator_id, current), (case.mediator_id, target)))
     case.status = target
     case.updated_at = now
 
@@ -91,6 +94,7 @@ async def open_cases(
     opened_before = await queries.disputes_with_cases(session, [data.dispute_id for _, data in routed])
     assigning_by, accepting_by = assign_by(now), accept_by(now)
     cases: list[dict[str, Any]] = []
+    given: dict[str, int] = {}  # new active cases per mediator
     for envelope, data in routed:
         if data.dispute_id in opened_before:
             continue
@@ -107,6 +111,7 @@ async def open_cases(
                 await schedule_deadline(session, kind=ASSIGN_RETRY, subject=case["id"], due_at=now + RETRY_AFTER)
                 continue
             mediator = held.mediators[choice.id]
+            given[mediator.id] = given.get(mediator.id, 0) + 1
             case.update(
                 status=CaseStatus.ASSIGNED,
                 mediator_id=mediator.id,
@@ -128,6 +133,7 @@ async def open_cases(
             )
     if cases:
         await session.execute(insert(MediationCase), cases)
+    count_loads(session, given)
 
 
 def _new_case(routed: DisputeRouted, *, now: datetime, assigning_by: datetime) -> dict[str, Any]:
@@ -187,7 +193,7 @@ async def accept(session: AsyncSession, *, outbox: Outbox, now: datetime, case: 
     mediator_id = actor.subject
     if case.mediator_id != mediator_id:
         raise InvalidTransition("only the assigned mediator can accept this case")
-    _move(case, CaseStatus.IN_MEDIATION, now)
+    _move(session, case, CaseStatus.IN_MEDIATION, now)
     case.accepted_at = now
     case.due_at = mediation_due(now)
     await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
@@ -213,6 +219,7 @@ async def reassign(
         session, outbox=outbox, now=now, case=case, mode="reassignment", reason=reason
     )
     if assigned is None:
+        count_loads(session, load_change((case.mediator_id, CaseStatus(case.status)), (None, CaseStatus.OPENED)))
         case.status = CaseStatus.OPENED
         case.mediator_id = None
         case.organisation_code = None
@@ -272,7 +279,7 @@ async def extend(
 
 async def suspend(session: AsyncSession, *, now: datetime, case: MediationCase, reason: str, actor: Actor) -> None:
     """Appraisal or valuation starts: the period stands still."""
-    _move(case, CaseStatus.SUSPENDED, now)
+    _move(session, case, CaseStatus.SUSPENDED, now)
     case.suspended_since = now
     await cancel_deadlines(session, kind=DUE_DEADLINE, subject=case.id, now=now)
     record_step(session, Activity, case_id=case.id, at=now, kind="suspended", actor=actor, detail={"reason": reason})
@@ -282,7 +289,7 @@ async def resume(session: AsyncSession, *, now: datetime, case: MediationCase, a
     """Appraisal is over: the time it took is added to the period."""
     if case.status != CaseStatus.SUSPENDED or case.suspended_since is None or case.accepted_at is None:
         raise InvalidTransition(f"a case that is {case.status} is not suspended")
-    _move(case, CaseStatus.IN_MEDIATION, now)
+    _move(session, case, CaseStatus.IN_MEDIATION, now)
     case.suspended_seconds += int((now - case.suspended_since).total_seconds())
     case.suspended_since = None
     case.due_at = mediation_due(
@@ -307,7 +314,7 @@ async def draft_agreement(
         raise _field_error(
             "instalments", "the instalments do not add up to the settled amount", "分期还款金额之和须等于调解金额"
         )
-    _move(case, CaseStatus.AWAITING_SIGNATURES, now)
+    _move(session, case, CaseStatus.AWAITING_SIGNATURES, now)
     case.agreement = {
         "settled_amount": str(settled_amount),
         "instalments": [i.model_dump(mode="json") for i in instalments],
@@ -332,7 +339,7 @@ async def sign(
     record_step(session, Activity, case_id=case.id, at=now, kind="signed", actor=actor, detail={"party": party})
     if {s["party"] for s in case.signatures} != set(parties_of(case)):
         return
-    _move(case, CaseStatus.SETTLED, now)
+    _move(session, case, CaseStatus.SETTLED, now)
     case.agreement_effective_at = now
     await _close(session, case, now, "settled")
     agreement = Agreement(
@@ -356,7 +363,7 @@ async def fail(
     actor: Actor | None,
 ) -> None:
     """Close without agreement; intake files the case if the claimant maintains the claim."""
-    _move(case, CaseStatus.FAILED, now)
+    _move(session, case, CaseStatus.FAILED, now)
     case.ground, case.reason = ground, reason
     await _close(session, case, now, "failed")
     detail = {"ground": ground, "reason": reason}
@@ -376,7 +383,7 @@ async def withdraw(session: AsyncSession, *, outbox: Outbox, now: datetime, case
     """The bank withdrew the dispute at intake: close the case (a closed case stays as it is)."""
     if CaseStatus(case.status) in CLOSED:
         return
-    _move(case, CaseStatus.WITHDRAWN, now)
+    _move(session, case, CaseStatus.WITHDRAWN, now)
     case.reason = reason
     await _close(session, case, now, "withdrawn")
     event = MediationWithdrawn(dispute_id=case.dispute_id, case_id=case.id, withdrawn_at=now)

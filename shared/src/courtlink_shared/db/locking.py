@@ -16,9 +16,10 @@ without allocating a number or writing an event.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TypeVarTuple
 
-from sqlalchemy import Select
+from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Ts = TypeVarTuple("Ts")
@@ -36,8 +37,30 @@ async def lock_for_update(session: AsyncSession, query: Select[*Ts]) -> Select[*
     query = query.execution_options(populate_existing=True)
     if connection.dialect.name != "sqlite":
         return query.with_for_update()
+    await _sqlite_write_lock(session)
+    return query
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory lock key for a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+async def lock_named(session: AsyncSession, name: str) -> None:
+    """Take the lock called `name` until the session's transaction ends: transactions that take it run one after
+    the other. For a rule over many rows (no two assignments give a mediator the last free slot) one lock costs
+    one round trip, where locking every row would write each of them. PostgreSQL: a transaction-level advisory
+    lock; SQLite: the database's write lock, as `lock_for_update` takes it."""
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+        return
+    await _sqlite_write_lock(session)
+
+
+async def _sqlite_write_lock(session: AsyncSession) -> None:
+    connection = await session.connection()
     raw = await connection.get_raw_connection()
     # The driver opens a transaction only by writing, so a transaction in progress already holds the lock.
     if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return query

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from courtlink_shared.db.locking import lock_key
 from courtlink_shared.db.platform_tables import relay_lease
 from courtlink_shared.messaging.outbox import NOTIFY_CHANNEL
 
@@ -41,11 +41,6 @@ class Leadership(Protocol):
     async def release(self) -> None:
         """Give the lock up (and close what holds it)."""
         ...
-
-
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for a name."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 class AdvisoryLockLeadership:
