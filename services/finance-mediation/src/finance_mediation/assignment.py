@@ -6,6 +6,8 @@ cases: 33 ms a transaction at 100,000 of them, against 5 ms with none."""
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -16,7 +18,7 @@ from courtlink_shared.db.transaction_state import transaction_state
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.events.mediation import MediatorAssigned
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import String, bindparam, cast, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -51,16 +53,22 @@ class RosterEntry:
     organisation_code: str
 
 
+# The two lists are read as their JSON text and parsed once per distinct text (most mediators share theirs).
 _ROSTER_COLUMNS = (
     Mediator.id,
     Mediator.name,
     Mediator.organisation_code,
-    Mediator.specialties,
+    cast(Mediator.specialties, String),
     Mediator.capacity,
     Mediator.active_cases,
-    Mediator.affiliations,
+    cast(Mediator.affiliations, String),
     Mediator.available,
 )
+
+
+@functools.lru_cache(maxsize=1024)
+def _codes(json_list: str) -> frozenset[str]:
+    return frozenset(json.loads(json_list))
 
 
 async def roster(session: AsyncSession, *, lock: bool = False) -> list[tuple[RosterEntry, MediatorLoad]]:
@@ -77,10 +85,10 @@ async def roster(session: AsyncSession, *, lock: bool = False) -> list[tuple[Ros
             MediatorLoad(
                 id=mediator_id,
                 organisation_code=organisation_code,
-                specialties=frozenset(specialties),
+                specialties=_codes(specialties),
                 capacity=capacity,
                 active_cases=active_cases,
-                affiliations=frozenset(affiliations),
+                affiliations=_codes(affiliations),
                 available=available,
             ),
         )
