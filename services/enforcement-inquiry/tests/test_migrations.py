@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from courtlink_shared.db.engine import create_engine
-from courtlink_shared.db.migrations import alembic_config, upgrade
+from courtlink_shared.db.migrations import upgrade
 from enforcement_inquiry.app import MIGRATIONS
 
 
@@ -43,15 +42,9 @@ def _inquiry(n: int, advice: dict[str, str] | None) -> dict[str, object]:
 
 async def test_the_conclusion_of_advice_given_before_the_upgrade_is_filled_in(database_url: str) -> None:
     engine = create_engine(database_url)
-    config = alembic_config([MIGRATIONS])
     try:
+        await upgrade(engine, [MIGRATIONS], to="enforcement_inquiry_0002")
         async with engine.begin() as connection:
-
-            def to_0002(sync: sa.Connection) -> None:
-                config.attributes["connection"] = sync
-                command.upgrade(config, "enforcement_inquiry_0002")
-
-            await connection.run_sync(to_0002)
             inquiries = sa.table("inquiries", *(sa.column(name) for name in _inquiry(0, None)))
             rows = [
                 _inquiry(1, {"conclusion": "enforceable", "reasons": "有存款"}),

@@ -27,17 +27,18 @@ def alembic_config(version_dirs: Sequence[Path], target_metadata: Sequence[MetaD
     return config
 
 
-def _upgrade_sync(connection: Connection, config: Config) -> None:
+def _upgrade_sync(connection: Connection, config: Config, to: str) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")
+    command.upgrade(config, to)
 
 
-async def upgrade(engine: AsyncEngine, version_dirs: Sequence[Path] = ()) -> None:
-    """Bring the database to the newest revision of every branch (platform and service)."""
+async def upgrade(engine: AsyncEngine, version_dirs: Sequence[Path] = (), *, to: str = "heads") -> None:
+    """Bring the database to the newest revision of every branch (platform and service), or to the revision `to`
+    (a test of a migration starts from the revision before it)."""
     config = alembic_config(version_dirs)
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Several replicas start at once: the first migrates, the others wait here (the lock ends with this
             # transaction) and then find the schema at its newest revision, so nothing is created twice.
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        await connection.run_sync(_upgrade_sync, config)
+        await connection.run_sync(_upgrade_sync, config, to)

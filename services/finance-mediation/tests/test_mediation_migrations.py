@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from courtlink_shared.db.engine import create_engine
-from courtlink_shared.db.migrations import alembic_config, upgrade
+from courtlink_shared.db.migrations import upgrade
 from finance_mediation.app import MIGRATIONS
 
 AT = datetime(2026, 3, 2, 1, tzinfo=UTC)
@@ -58,15 +57,9 @@ def _case(n: int, status: str, mediator_id: str | None) -> dict[str, object]:
 
 async def test_the_counts_of_active_cases_are_filled_from_the_cases(database_url: str) -> None:
     engine = create_engine(database_url)
-    config = alembic_config([MIGRATIONS])
     try:
+        await upgrade(engine, [MIGRATIONS], to="finance_mediation_0002")
         async with engine.begin() as connection:
-
-            def to_0002(sync: sa.Connection) -> None:
-                config.attributes["connection"] = sync
-                command.upgrade(config, "finance_mediation_0002")
-
-            await connection.run_sync(to_0002)
             organisations = sa.table("organisations", *(sa.column(c) for c in ("code", "name", "kind", "created_at")))
             await connection.execute(
                 organisations.insert(), [{"code": "ORG", "name": "调解室", "kind": "other", "created_at": AT}]
