@@ -83,6 +83,12 @@ async def send(producer: AIOKafkaProducer, topic_prefix: str, value: bytes, key:
     await producer.send_and_wait(ADVICE_ITEMS.physical(topic_prefix), value=value, key=key.encode())
 
 
+async def send_versions(producer: AIOKafkaProducer, topic_prefix: str, versions: range) -> None:
+    """Advice "a" submitted in each of these versions, in order."""
+    for version in versions:
+        await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
+
+
 async def count_received(session_factory: async_sessionmaker[AsyncSession]) -> int:
     async with session_factory() as session:
         return int((await session.execute(select(func.count()).select_from(received))).scalar_one())
@@ -118,14 +124,12 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offset(
     topic_prefix: str,
     producer: AIOKafkaProducer,
 ) -> None:
-    for version in range(1, 6):
-        await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
+    await send_versions(producer, topic_prefix, range(1, 6))
     for batch in (range(1, 6), range(6, 9)):
         consumer = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it)
         async with running(consumer):
             if batch.start == 6:
-                for version in batch:
-                    await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
+                await send_versions(producer, topic_prefix, batch)
             await eventually(lambda c=consumer, b=batch: _seen(c, len(b)), what="the batch")  # type: ignore[misc]
         assert consumer.duplicates == 0, "committed events are not delivered again"
     assert await count_received(session_factory) == 8
@@ -150,8 +154,7 @@ async def test_offsets_are_committed_once_an_interval_and_when_the_consumer_leav
     topic_prefix: str,
     producer: AIOKafkaProducer,
 ) -> None:
-    for version in range(1, 6):
-        await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
+    await send_versions(producer, topic_prefix, range(1, 6))
     hourly = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it, commit_interval_seconds=3600)
     async with running(hourly):
         await eventually(lambda: _seen(hourly, 5), what="the five events")
@@ -166,8 +169,7 @@ async def test_a_member_giving_up_its_partitions_commits_what_it_handled_on_them
     topic_prefix: str,
     producer: AIOKafkaProducer,
 ) -> None:
-    for version in range(1, 6):
-        await send(producer, topic_prefix, envelope("a", version).model_dump_json().encode())
+    await send_versions(producer, topic_prefix, range(1, 6))
     first = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it, commit_interval_seconds=3600)
     second = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it, commit_interval_seconds=3600)
     async with running(first):

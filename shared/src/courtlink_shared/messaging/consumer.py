@@ -113,13 +113,11 @@ class _DeadLetter(Exception):
 class _CommitBeforeRevoking(ConsumerRebalanceListener):  # type: ignore[misc]
     """Commits what was handled on partitions before they go to another member of the group."""
 
-    def __init__(self, owner: EventConsumer, consumer: AIOKafkaConsumer) -> None:
-        self._owner = owner
-        self._consumer = consumer
+    def __init__(self, commit: Callable[[Iterable[TopicPartition]], Awaitable[None]]) -> None:
+        self._commit = commit
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        if self._owner._consumer is self._consumer:
-            await self._owner._commit_handled(revoked)
+        await self._commit(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         pass
@@ -179,7 +177,7 @@ class EventConsumer:
             heartbeat_interval_ms=2_000,
         )
         topics = [t.physical(self._prefix) for t in self._topics]
-        consumer.subscribe(topics=topics, listener=_CommitBeforeRevoking(self, consumer))
+        consumer.subscribe(topics=topics, listener=_CommitBeforeRevoking(self._commit_handled))
         await start_client(consumer, self._timeout * 3)
         self._last_progress = time.monotonic()
         return consumer
