@@ -163,6 +163,11 @@ class TestMediation:
             await api.client.post(f"/cases/{c['id']}/extensions", json=everyone, headers=api.mediator("m1"))
         ).json()
         assert extended["extension_days"] == 10
+        reused = {"days": 20, "consents": everyone["consents"]}
+        refused = await api.client.post(f"/cases/{c['id']}/extensions", json=reused, headers=api.mediator("m1"))
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "consents"
+        assert "already given for an extension of 10 days" in refused.json()["errors"][0]["message"]
         api.clock.advance(timedelta(days=35))
         assert await api.sweep() == 0, "the old due date no longer fires"
         api.clock.advance(timedelta(days=6))

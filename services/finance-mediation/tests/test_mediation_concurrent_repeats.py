@@ -1,6 +1,7 @@
 """The same step of a mediation case sent ten times at once, on PostgreSQL and on SQLite (the embedded default
-of `./run`): one wins and the others are refused (or, for a repeated manual assignment, answered with the case
-as it is), and only the winner records an activity, an event and, on confirmation, a 民特 case number."""
+of `./run`): one wins and the others are refused (or, for a repeated manual assignment or extension, answered
+with the case as it is), and only the winner records an activity, an event and, on confirmation, a 民特 case
+number."""
 
 from __future__ import annotations
 
@@ -126,6 +127,23 @@ async def test_the_same_step_sent_ten_times_at_once_happens_once(
         assert [r.json()["confirmation"]["case_number"] for r in answers if r.status_code == 200] == [
             "（2026）吉7101民特1号"
         ]
+
+
+async def test_an_extension_sent_ten_times_at_once_extends_once_and_answers_each_with_the_case(
+    api: Api, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    await api.roster(mediator("m1"))
+    case = await _open_case(api, kafka_bootstrap, topic_prefix)
+    assert (await _post(api, case, "accept", "m1", None)).status_code == 200
+    now = api.clock.now().isoformat()
+    body = {"days": 10, "consents": [{"party": p, "consented_at": now} for p in case["parties"]]}
+
+    answers = await all_at_once(N, lambda: _post(api, case, "extensions", "m1", body))
+
+    assert statuses(answers) == [200] * N, [r.text for r in answers]
+    assert {r.json()["extension_days"] for r in answers} == {10}
+    assert (await _activities(api, case["id"])).count("extended") == 1
+    assert await events_of_type(api.runtime.session_factory, "mediation.case.extended") == 1
 
 
 async def test_a_manual_assignment_sent_ten_times_at_once_assigns_once_and_answers_each_with_the_case(

@@ -11,6 +11,7 @@ from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.periods import ends_on
 from finance_mediation.rules import (
     CaseStatus,
+    Extension,
     LeastLoaded,
     MediatorLoad,
     accept_by,
@@ -20,6 +21,7 @@ from finance_mediation.rules import (
     confirmation_deadlines,
     confirmation_flags,
     eligible,
+    extension_given_on,
     instalments_add_up,
     mediation_due,
 )
@@ -153,6 +155,18 @@ def test_confirmation_periods_end_on_working_days() -> None:
 def test_closed_cases_never_move_again() -> None:
     for closed in (CaseStatus.SETTLED, CaseStatus.FAILED, CaseStatus.WITHDRAWN):
         assert not any(can_transition(closed, target) for target in CaseStatus)
+
+
+def test_a_consent_is_given_to_one_extension_whatever_the_offset_it_is_written_with() -> None:
+    monday = datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)
+    earlier = [Extension(days=10, consents=frozenset({("bank", monday), ("debtor", monday)}))]
+    same_moment_in_utc = monday.astimezone(UTC)
+    assert extension_given_on(frozenset({("bank", same_moment_in_utc), ("debtor", monday)}), earlier) == earlier[0]
+    one_reused = frozenset({("bank", monday), ("debtor", monday + timedelta(days=20))})
+    assert extension_given_on(one_reused, earlier) == earlier[0]
+    both_new = frozenset({("bank", monday + timedelta(days=20)), ("debtor", monday + timedelta(days=20))})
+    assert extension_given_on(both_new, earlier) is None
+    assert extension_given_on(both_new, []) is None
 
 
 def test_instalments_must_add_up() -> None:

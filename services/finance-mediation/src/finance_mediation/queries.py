@@ -21,6 +21,7 @@ from finance_mediation.rules import (
     DEADLINE_IN_FORCE,
     PERIOD_DEADLINE,
     CaseStatus,
+    Extension,
     MediationStatistics,
     case_overdue,
     confirmation_deadlines,
@@ -284,6 +285,20 @@ async def _acceptance_to_closure_days(session: AsyncSession, closed: ColumnEleme
     )
     days = [(c - a).total_seconds() / 86400 for a, c in pairs if a is not None and c is not None]
     return sum(days), len(days)
+
+
+async def extensions_of(session: AsyncSession, case_id: str) -> list[Extension]:
+    """The extensions granted in a case, as its activities recorded them."""
+    rows = await session.execute(
+        select(Activity.detail).where(Activity.case_id == case_id, Activity.kind == "extended")
+    )
+    return [
+        Extension(
+            days=int(detail["days"]),
+            consents=frozenset((c["party"], datetime.fromisoformat(c["consented_at"])) for c in detail["consents"]),
+        )
+        for detail in rows.scalars()
+    ]
 
 
 def suspended_days(mediation_case: MediationCase, now: datetime) -> Decimal:

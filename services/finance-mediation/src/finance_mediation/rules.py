@@ -179,6 +179,25 @@ def mediation_due(accepted_at: datetime, *, extension_days: int = 0, suspended: 
     return period_end(accepted_at + suspended, MEDIATION_DAYS + extension_days, Unit.DAYS).ends_at
 
 
+Consents = frozenset[tuple[str, datetime]]
+"""The parties' consents to one extension, each as (party, when it was given)."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An extension granted earlier: its days and the consents it was granted on."""
+
+    days: int
+    consents: Consents
+
+
+def extension_given_on(consents: Consents, earlier: Iterable[Extension]) -> Extension | None:
+    """The earlier extension that any of these consents was already given for, or None. A party's consent is
+    given to one extension (SPC provisions on specially invited mediation, 2016): the same consents sent again are
+    the same extension, not a second one."""
+    return next((extension for extension in earlier if extension.consents & consents), None)
+
+
 DEADLINE_IN_FORCE: Mapping[CaseStatus, str] = {CaseStatus.OPENED: "assign_by", CaseStatus.ASSIGNED: "accept_by"}
 PERIOD_DEADLINE = "due_at"
 """The deadline a case that is not closed works towards, named as the case's field: the court's assignment

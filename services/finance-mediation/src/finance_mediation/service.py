@@ -49,6 +49,7 @@ from finance_mediation.rules import (
     assign_by,
     can_take,
     can_transition,
+    extension_given_on,
     instalments_add_up,
     load_change,
     mediation_due,
@@ -245,7 +246,9 @@ async def extend(
     consents: list[Consent],
     actor: Actor,
 ) -> None:
-    """Extend the period; only with every party's recorded consent."""
+    """Extend the period; only with every party's recorded consent. The same extension sent again (the same
+    consents and days, e.g. a form sent twice) changes nothing; consents already used for another extension are
+    refused. The caller holds the case's lock, so a repeat sent at the same time sees the first one."""
     if CaseStatus(case.status) not in (CaseStatus.IN_MEDIATION, CaseStatus.SUSPENDED):
         raise InvalidTransition(f"a case that is {case.status} cannot be extended")
     missing = set(parties_of(case)) - {c.party for c in consents}
@@ -254,6 +257,17 @@ async def extend(
             "consents",
             f"every party must consent; missing: {', '.join(sorted(missing))}",
             "延长调解期限须经全部当事人同意",
+        )
+    given = frozenset((c.party, c.consented_at) for c in consents)
+    earlier = extension_given_on(given, await queries.extensions_of(session, case.id))
+    if earlier is not None and (earlier.consents, earlier.days) == (given, days):
+        return
+    if earlier is not None:
+        raise _field_error(
+            "consents",
+            f"these consents were already given for an extension of {earlier.days} days; "
+            "record the parties' consent to this one",
+            f"该同意已用于延长{earlier.days}日，须重新取得当事人同意",
         )
     assert case.accepted_at is not None
     case.extension_days += days
