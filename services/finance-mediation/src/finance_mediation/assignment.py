@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from courtlink_shared.db.locking import lock_named
-from courtlink_shared.db.transaction_state import transaction_state
+from courtlink_shared.db.transaction_state import transaction_state, written_at_commit
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.events.mediation import MediatorAssigned
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import String, bindparam, cast, event, select, update
+from sqlalchemy import String, bindparam, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -103,31 +103,22 @@ def count_loads(session: AsyncSession, change: Mapping[str, int]) -> None:
     rows in opposite orders (a burst of withdrawals against a burst of assignments)."""
     if not change:
         return
-    pending: dict[str, int]
-    pending, created = transaction_state(session, "_load_changes", dict)
+    pending: dict[str, int] = written_at_commit(session, "_load_changes", dict, _write_loads)
     for mediator_id, delta in change.items():
         pending[mediator_id] = pending.get(mediator_id, 0) + delta
-    if created:
-        _write_loads_before_commit(session, pending)
 
 
-def _write_loads_before_commit(session: AsyncSession, pending: dict[str, int]) -> None:
-    def write(sync_session: Session) -> None:
-        # A listener left by a transaction that rolled back finds another dict (or none) and writes nothing.
-        if sync_session.info.get("_load_changes") is not pending:
-            return
-        rows = [{"mediator_id": m, "delta": d} for m, d in sorted(pending.items()) if d]
-        if rows:  # a Core statement, run once per row (an ORM update would look for primary keys in the rows)
-            mediators = Mediator.metadata.tables["mediators"]
-            sync_session.execute(
-                update(mediators)
-                .where(mediators.c.id == bindparam("mediator_id"))
-                .values(active_cases=mediators.c.active_cases + bindparam("delta")),
-                rows,
-            )
-        pending.clear()
-
-    event.listen(session.sync_session, "before_commit", write, once=True)
+def _write_loads(sync_session: Session, pending: dict[str, int]) -> None:
+    rows = [{"mediator_id": m, "delta": d} for m, d in sorted(pending.items()) if d]
+    if rows:  # a Core statement, run once per row (an ORM update would look for primary keys in the rows)
+        mediators = Mediator.metadata.tables["mediators"]
+        sync_session.execute(
+            update(mediators)
+            .where(mediators.c.id == bindparam("mediator_id"))
+            .values(active_cases=mediators.c.active_cases + bindparam("delta")),
+            rows,
+        )
+    pending.clear()
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """State that lives exactly as long as a session's outermost transaction (flushes and savepoints open inner
-transactions of their own: those must not reset it)."""
+transactions of their own: those must not reset it), and what is written from it when the transaction commits."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def transaction_state(session: AsyncSession, key: str, create: Callable[[], T]) 
     info = session.sync_session.info
     if key in info:
         return info[key], False
+    if session.sync_session.get_transaction() is None:
+        # No statement has run yet, so no transaction has begun, and a rollback now would end none: the state
+        # would outlive it. Begin the transaction (no connection is taken until a statement runs).
+        session.sync_session.begin()
     keys: set[str] | None = info.get(_KEYS)
     if keys is None:  # one listener per session, for every key and transaction
         keys = info[_KEYS] = set()
@@ -44,3 +48,23 @@ def after_commit(session: AsyncSession, callback: Callable[[], Any]) -> None:
         callback()
 
     event.listen(session.sync_session, "after_commit", fire, once=True)
+
+
+def written_at_commit(
+    session: AsyncSession, key: str, create: Callable[[], T], write: Callable[[Session, T], None]
+) -> T:
+    """The value gathered under `key` in the current outermost transaction, created on first use; `write` gets it
+    just before the transaction commits. Rows written then stay locked only for the commit itself, and a
+    transaction that writes many gathers them into one statement.
+
+    `write` runs in SQLAlchemy's greenlet, where sync-style execution (`sync_session.execute`) is allowed."""
+    value, created = transaction_state(session, key, create)
+    if created:
+
+        def fire(sync_session: Session) -> None:
+            # A listener left by a transaction that rolled back finds another value (or none) and writes nothing.
+            if sync_session.info.get(key) is value:
+                write(sync_session, value)
+
+        event.listen(session.sync_session, "before_commit", fire, once=True)
+    return value
