@@ -18,6 +18,7 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.figures import count_figures
 from intake.models import Dispute, TimelineEntry
 from intake.routing import party_of, route, snapshot_of
 from intake.rules import (
@@ -73,6 +74,10 @@ async def _end(
         raise InvalidTransition(f"a dispute in status {current} cannot be {status.value}")
     dispute.status = status
     dispute.updated_at = now
+    if status == DisputeStatus.REJECTED:  # not accepted after all, on the day it was submitted
+        count_figures(
+            session, court_code=dispute.court_code, bank_code=dispute.bank_code, at=dispute.submitted_at, accepted=-1
+        )
     record_step(
         session,
         TimelineEntry,
@@ -117,6 +122,7 @@ async def file_case(session: AsyncSession, *, outbox: Outbox, now: datetime, dis
     dispute.status = DisputeStatus.FILED
     dispute.filed_at = now
     dispute.updated_at = now
+    count_figures(session, court_code=dispute.court_code, bank_code=dispute.bank_code, at=now, filed=1)
     record_step(
         session,
         TimelineEntry,
@@ -168,6 +174,15 @@ async def follow_mediation(
     if event_type in MEDIATION_CLOSING_OUTCOME and dispute.mediation_closed_at is None:
         dispute.mediation_closed_at = event_time
         dispute.mediation_outcome = MEDIATION_CLOSING_OUTCOME[event_type]
+        settled = int(dispute.mediation_outcome == "settled")
+        count_figures(
+            session,
+            court_code=dispute.court_code,
+            bank_code=dispute.bank_code,
+            at=event_time,
+            mediations_closed=1,
+            settled=settled,
+        )
     if target is not None and target != dispute.status:
         if can_transition(DisputeStatus(dispute.status), target):
             dispute.status = target

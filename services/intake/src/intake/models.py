@@ -1,4 +1,5 @@
-"""Intake's tables: disputes with their respondents and timeline, and batches with a report row per input row."""
+"""Intake's tables: disputes with their respondents and timeline, batches with a report row per input row, and
+the figures per court, bank and day that statistics sum."""
 
 from __future__ import annotations
 
@@ -138,3 +139,21 @@ class BatchRow(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     dispute_id: Mapped[str | None] = mapped_column(String(36))
     errors: Mapped[list[Any]]
+
+
+class DisputeFigures(Base):
+    """How many disputes of a bank in a court were accepted, routed, closed in mediation (settled among them) and
+    filed on a Beijing day: kept with each write that changes one, so that statistics sum a row per day and bank
+    instead of counting the period's disputes (courtlink_shared.db.tallies)."""
+
+    __tablename__ = "dispute_figures"
+    __table_args__ = (Index("ix_dispute_figures_bank_day", "bank_code", "day"),)
+
+    court_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bank_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    accepted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    routed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    mediations_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    settled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    filed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

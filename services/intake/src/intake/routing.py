@@ -15,6 +15,7 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.figures import count_figures
 from intake.models import Dispute, Respondent, TimelineEntry
 from intake.rules import DisputeStatus, notice_template_for
 
@@ -66,6 +67,7 @@ async def route(session: AsyncSession, *, outbox: Outbox, now: datetime, dispute
         dispute.status = DisputeStatus.ROUTED
         dispute.routed_at = now
         dispute.updated_at = now
+        count_figures(session, court_code=dispute.court_code, bank_code=dispute.bank_code, at=now, routed=1)
         await record_routing(
             session, outbox=outbox, now=now, dispute_id=dispute.id, number=number, snapshot=snapshot_of(dispute)
         )

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 from typing import Any, Literal
 
 from courtlink_shared.db.timeline import record_step
@@ -26,6 +27,7 @@ from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.figures import count_figures
 from intake.models import Dispute, Respondent, TimelineEntry
 from intake.routing import mediation_numbers, record_routing
 from intake.rules import (
@@ -151,6 +153,12 @@ async def accept_disputes(
     for dispute, number in zip(to_route, numbers, strict=True):
         dispute.mediation_number = number
     written = await _insert_disputes(session, new, actor=actor, now=now, batch_id=batch_id)
+    for court_code, its_new in groupby(sorted(new, key=_court_of), key=_court_of):
+        disputes = list(its_new)
+        routed = sum(1 for n in disputes if n.mediation_number is not None)
+        count_figures(
+            session, court_code=court_code, bank_code=actor.organisation, at=now, accepted=len(disputes), routed=routed
+        )
     for outcome in outcomes:
         outcome.written = written.get(outcome.dispute_id or "")
     for dispute, snapshot in zip(to_route, snapshots, strict=True):
@@ -159,6 +167,10 @@ async def accept_disputes(
             session, outbox=outbox, now=now, dispute_id=dispute.id, number=dispute.mediation_number, snapshot=snapshot
         )
     return outcomes
+
+
+def _court_of(dispute: _NewDispute) -> str:
+    return dispute.item.court_code
 
 
 async def _insert_disputes(
