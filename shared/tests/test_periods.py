@@ -16,7 +16,7 @@ from courtlink_shared.deadlines.calendar import (
     built_in_year,
     check_arrangement,
 )
-from courtlink_shared.deadlines.periods import Unit, deadline_warning, end_of_day, ends_on, period_end
+from courtlink_shared.deadlines.periods import Unit, deadline_warnings, end_of_day, ends_on, period_end
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -89,8 +89,11 @@ def test_a_loaded_arrangement_replaces_the_statutory_holidays_and_adds_adjusted_
     end = period_end(beijing(2027, 2, 3), 3, Unit.WORKING_DAYS, calendar=cal)
     assert end.last_day == date(2027, 2, 13)
     assert end.warning is None
-    assert deadline_warning(end.ends_at, calendar=cal) is None
-    assert deadline_warning(end.ends_at, calendar=OfficialCalendar()) is not None
+    assert deadline_warnings(end.ends_at, calendar=cal) is None
+    assert deadline_warnings(end.ends_at, calendar=OfficialCalendar()) == (
+        "2027: no holiday arrangement published yet; counted on the statutory holidays only",
+        "2027年节假日安排尚未公布，按法定节假日计算",
+    )
 
 
 def test_the_2027_file_has_the_statutory_holidays_computed_from_the_lunar_calendar() -> None:

@@ -10,7 +10,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
-from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warning
+from courtlink_shared.deadlines.periods import days_deadlines_end_on, deadline_warnings
 
 
 class RowOut(BaseModel):
@@ -29,9 +29,10 @@ class RowOut(BaseModel):
 
 def deadline_fields(**deadlines: datetime | None) -> dict[str, Any]:
     """What every response shows beside its deadlines (given by field name): `ends_on`, the Beijing day each ends
-    on (at 24:00), and `calendar_warning`, set when one falls in a year whose holiday arrangement is not published
-    yet."""
-    return {"ends_on": days_deadlines_end_on(deadlines), "calendar_warning": deadline_warning(*deadlines.values())}
+    on (at 24:00), and `calendar_warning` (`calendar_warning_zh` in Chinese), set when one falls in a year whose
+    holiday arrangement is not published yet."""
+    warning, warning_zh = deadline_warnings(*deadlines.values()) or (None, None)
+    return {"ends_on": days_deadlines_end_on(deadlines), "calendar_warning": warning, "calendar_warning_zh": warning_zh}
 
 
 class _Overlay:

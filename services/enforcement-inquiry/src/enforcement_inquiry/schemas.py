@@ -253,6 +253,7 @@ class InquiryOut(RowOut):
     calendar_warning: str | None = Field(
         None, description="Set when a deadline falls in a year whose holiday arrangement is not published yet"
     )
+    calendar_warning_zh: str | None = Field(None, description="`calendar_warning` in Chinese")
     officer: str | None
     accepted_at: datetime | None
     assets_ready_at: datetime | None

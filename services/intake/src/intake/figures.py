@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.tallies import tally
+from courtlink_shared.deadlines.periods import beijing_day
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import DisputeFigures
@@ -18,5 +18,5 @@ FIGURES = DisputeFigures.metadata.tables[DisputeFigures.__tablename__]
 def count_figures(session: AsyncSession, *, court_code: str, bank_code: str, at: datetime, **counts: int) -> None:
     """Add `counts` (accepted, routed, mediations_closed, settled, filed) to the court's and bank's figures of the
     Beijing day of `at`, when the transaction commits."""
-    key = {"court_code": court_code, "bank_code": bank_code, "day": at.astimezone(SHANGHAI).date()}
+    key = {"court_code": court_code, "bank_code": bank_code, "day": beijing_day(at)}
     tally(session, FIGURES, key, counts)

@@ -104,6 +104,7 @@ class AdviceOut(RowOut):
     calendar_warning: str | None = Field(
         None, description="Set when a deadline falls in a year whose holiday arrangement is not published yet"
     )
+    calendar_warning_zh: str | None = Field(None, description="`calendar_warning` in Chinese")
     final_reply_at: datetime | None
     adoption: str | None
     archived_at: datetime | None

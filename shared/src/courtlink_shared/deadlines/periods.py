@@ -15,7 +15,7 @@ Legal source: Civil Procedure Law (2023) art. 85; Civil Code arts. 200–204.
 from __future__ import annotations
 
 import calendar as gregorian
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -24,10 +24,8 @@ from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.calendar import OFFICIAL_CALENDAR, OfficialCalendar
 from courtlink_shared.observability.metrics import PROVISIONAL_DEADLINES
 
-PROVISIONAL_WARNING = (
-    "{years}: no holiday arrangement published yet; counted on the statutory holidays only "
-    "（{years}年节假日安排尚未公布，按法定节假日计算）"
-)
+PROVISIONAL_WARNING = "{years}: no holiday arrangement published yet; counted on the statutory holidays only"
+PROVISIONAL_WARNING_ZH = "{years}年节假日安排尚未公布，按法定节假日计算"
 
 
 class Unit(StrEnum):
@@ -48,9 +46,16 @@ class PeriodEnd:
     @property
     def warning(self) -> str | None:
         """Set when a year the count went through has no published arrangement (statutory holidays only)."""
-        if not self.provisional_years:
-            return None
-        return PROVISIONAL_WARNING.format(years="、".join(str(y) for y in sorted(self.provisional_years)))
+        return PROVISIONAL_WARNING.format(years=_listed(self.provisional_years)) if self.provisional_years else None
+
+    @property
+    def warning_zh(self) -> str | None:
+        """`warning` in Chinese, for the console's pages and documents."""
+        return PROVISIONAL_WARNING_ZH.format(years=_listed(self.provisional_years)) if self.provisional_years else None
+
+
+def _listed(years: Iterable[int]) -> str:
+    return "、".join(str(y) for y in sorted(years))
 
 
 def beijing_day(moment: datetime) -> date:
@@ -115,12 +120,15 @@ def period_end(start: datetime, amount: int, unit: Unit, *, calendar: OfficialCa
     return PeriodEnd(day, end_of_day(day), frozenset(consulted))
 
 
-def deadline_warning(*deadlines: datetime | None, calendar: OfficialCalendar | None = None) -> str | None:
-    """The warning to show beside deadlines whose last day falls in a year with no published arrangement."""
+def deadline_warnings(*deadlines: datetime | None, calendar: OfficialCalendar | None = None) -> tuple[str, str] | None:
+    """The warning to show beside deadlines whose last day falls in a year with no published arrangement, in
+    English and in Chinese; None when every such year is published."""
     cal = calendar or OFFICIAL_CALENDAR
     years = {ends_on(d).year for d in deadlines if d is not None}
-    provisional = frozenset(y for y in years if not cal.year(y).official)
-    return PeriodEnd(date.min, datetime.min, provisional).warning
+    provisional = _listed(year for year in years if not cal.year(year).official)
+    if not provisional:
+        return None
+    return PROVISIONAL_WARNING.format(years=provisional), PROVISIONAL_WARNING_ZH.format(years=provisional)
 
 
 def days_deadlines_end_on(deadlines: Mapping[str, datetime | None]) -> dict[str, date]:

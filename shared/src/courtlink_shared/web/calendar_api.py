@@ -21,7 +21,7 @@ from courtlink_shared.deadlines.calendar import (
     check_arrangement,
 )
 from courtlink_shared.deadlines.calendar_store import readiness_warnings, save_arrangement
-from courtlink_shared.deadlines.periods import PROVISIONAL_WARNING
+from courtlink_shared.deadlines.periods import PROVISIONAL_WARNING, PROVISIONAL_WARNING_ZH
 from courtlink_shared.events.common import Actor
 from courtlink_shared.events.platform import CalendarArrangementLoaded
 from courtlink_shared.inputs import StrictInput, Text
@@ -57,6 +57,7 @@ class YearOut(BaseModel):
     working_days: list[date]
     loaded_at: datetime | None
     warning: str | None
+    warning_zh: str | None = Field(description="`warning` in Chinese")
 
 
 class CalendarOut(BaseModel):
@@ -74,6 +75,7 @@ def _year_out(year: YearCalendar) -> YearOut:
         working_days=sorted(year.working_days),
         loaded_at=year.loaded_at,
         warning=None if year.official else PROVISIONAL_WARNING.format(years=year.year),
+        warning_zh=None if year.official else PROVISIONAL_WARNING_ZH.format(years=year.year),
     )
 
 
