@@ -108,7 +108,11 @@ def mediate_to_agreement(driver: WebDriver, console: str) -> str:
     agreement in two instalments that every party signs. Returns the case's URL."""
     driver.get(f"{console}/cases")
     check_page(driver, "mediator-queue")
-    row = driver.find_element(By.XPATH, "//tbody/tr[.//strong[contains(., '待调解员接受')]]//a")
+    waiting = driver.find_element(By.XPATH, "//tbody/tr[.//strong[contains(., '待调解员接受')]]")
+    # the queue says who the case is between and what is claimed, without opening it
+    for shown in ("银行", "借款人", "¥51,500.00"):
+        assert shown in waiting.text, waiting.text
+    row = waiting.find_element(By.TAG_NAME, "a")
     click_and_wait(driver, row)
     wait_for(driver, "#form-accept")
     check_page(driver, "mediator-case-assigned")

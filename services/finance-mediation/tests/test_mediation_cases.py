@@ -55,8 +55,12 @@ class TestOpeningAndAssignment:
             mediator("loans-only", specialties=("金融借款合同纠纷",)),
             mediator("free"),
         )
-        [first, second] = await open_cases(api, kafka_bootstrap, topic_prefix, routed(), routed())
+        event = routed()
+        [first, second] = await open_cases(api, kafka_bootstrap, topic_prefix, event, routed())
         assert {first["mediator_id"], second["mediator_id"]} == {"busy", "free"}
+        # a list says who the case is between and what is claimed, as intake routed it
+        assert (first["claimant_name"], first["claim_total"]) == ("示例银行", "10000.00")
+        assert first["respondent_names"] == [r.name for r in event.dispute.respondents]
         assert first["status"] == second["status"] == "assigned"
         [third] = await open_cases(api, kafka_bootstrap, topic_prefix, routed())
         assert third["mediator_id"] == "free", "busy is at capacity, the other two never qualify"
@@ -172,6 +176,23 @@ class TestMediation:
         assert await api.sweep() == 0, "the old due date no longer fires"
         api.clock.advance(timedelta(days=6))
         assert await api.sweep() == 1
+
+    async def test_a_second_extension_takes_new_consents_and_a_deadline_in_an_unpublished_year_says_so(
+        self, api: Api, kafka_bootstrap: str, topic_prefix: str
+    ) -> None:
+        c = await accepted_case(api, kafka_bootstrap, topic_prefix)
+        url = f"/cases/{c['id']}/extensions"
+        for days in (60, 60):
+            api.clock.advance(timedelta(hours=1))  # the parties consent again, later
+            now = api.clock.now().isoformat()
+            body = {"days": days, "consents": [{"party": p, "consented_at": now} for p in c["parties"]]}
+            extended = (await api.client.post(url, json=body, headers=api.mediator("m1"))).json()
+        assert extended["extension_days"] == 120
+        assert extended["ends_on"]["due_at"].startswith("2027-")
+        assert extended["calendar_warning_zh"] == "2027年节假日安排尚未公布，按法定节假日计算"
+        assert extended["calendar_warning"] == (
+            "2027: no holiday arrangement published yet; counted on the statutory holidays only"
+        )
 
     async def test_time_suspended_for_appraisal_does_not_count(
         self, api: Api, kafka_bootstrap: str, topic_prefix: str

@@ -4,6 +4,8 @@ parties' ID numbers masked for an organisation that sees it through the court's 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from courtlink_shared.auth.principal import Principal
 from courtlink_shared.identifiers.resident_id import mask_resident_id
@@ -22,8 +24,20 @@ def case_out(case: MediationCase, now: datetime) -> CaseOut:
         confirmation=ConfirmationOut.from_row(case, **queries.flags(case, now)),
         overdue=queries.is_overdue(case, now),
         parties=service.parties_of(case),
+        **_names_and_claim(case.dispute),
         **deadline_fields(**queries.deadlines_of(case)),
     )
+
+
+def _names_and_claim(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Who the case is between and what is claimed, from the dispute as intake routed it (what a work queue
+    shows, so that a mediator knows a case without opening it)."""
+    total = (snapshot.get("claim") or {}).get("total")
+    return {
+        "claimant_name": (snapshot.get("claimant") or {}).get("name"),
+        "respondent_names": [str(r.get("name")) for r in snapshot.get("respondents") or []],
+        "claim_total": Decimal(str(total)) if total is not None else None,
+    }
 
 
 def pool_view(out: CaseOut, case: MediationCase, principal: Principal) -> CaseOut:

@@ -146,6 +146,9 @@ class CaseOut(RowOut):
     status: CaseStatus
     dispute_type: str
     claimant_code: str
+    claimant_name: str | None = Field(description="The bank's name, as intake routed the dispute")
+    respondent_names: list[str] = Field(description="The respondents' names, in the order intake gave them")
+    claim_total: Decimal | None = Field(description="What the bank claims in all (yuan)")
     court_code: str
     mediator_id: str | None
     organisation_code: str | None
@@ -175,6 +178,7 @@ class CaseOut(RowOut):
     calendar_warning: str | None = Field(
         None, description="Set when a deadline falls in a year whose holiday arrangement is not published yet"
     )
+    calendar_warning_zh: str | None = Field(None, description="`calendar_warning` in Chinese")
 
 
 class ActivityOut(RowOut):
