@@ -29,6 +29,7 @@ from console_system import System, console_env
 from courtlink_shared.infra import keycloak_local
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import start_service, wait_ready
+from courtlink_shared.testing.factories import credit_code
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
@@ -193,6 +194,33 @@ class TestIntakeClerk:
         assert reference not in browser.find_element(By.TAG_NAME, "main").text
         browser.get(system.console + "/statistics")
         check_page(browser, "clerk-statistics")
+
+    def test_keeps_the_courts_roster_of_mediation_organisations(
+        self, system: System, roster: None, browser: WebDriver
+    ) -> None:
+        sign_in(browser, system.console, "clerk", "/organisations")
+        assert ORG_NAME in browser.find_element(By.TAG_NAME, "main").text, "on the roster, shown by its name"
+        fill(browser, "register-organisation_code", "123")
+        click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#register-form button[type=submit]"))
+        error = wait_for(browser, "#register-organisation_code-error").text  # the service's field error
+        assert "统一社会信用代码应为 18 位" in error, error
+        check_page(browser, "clerk-organisations-field-error")
+        another = credit_code(777, prefix="52220101")
+        fill(browser, "register-organisation_code", another)
+        click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#register-form button[type=submit]"))
+        assert "调解组织已列入本院名册" in wait_for(browser, ".banner--success").text
+        row = browser.find_element(By.XPATH, f"//tbody/tr[td[2][normalize-space()='{another}']]")
+        assert "尚未填写名称" in row.text, "an organisation that has not entered its name yet"
+        check_page(browser, "clerk-organisations")
+        click_and_wait(browser, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert "调解组织已移出本院名册" in wait_for(browser, ".banner--success").text
+        main = browser.find_element(By.TAG_NAME, "main").text
+        assert another not in main
+        assert ORG_NAME in main
+        click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/signout'] button"))
+        sign_in(browser, system.console, "med-admin", "/organisations")  # the court's roster is the court's to keep
+        assert "未找到" in browser.find_element(By.TAG_NAME, "main").text
+        assert "列入名册" not in browser.page_source
 
 
 class TestMediationOrganisationAdmin:

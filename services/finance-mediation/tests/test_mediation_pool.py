@@ -68,9 +68,8 @@ class TestPoolScope:
         first = await api.client.post("/courts/me/organisations", json={"organisation_code": ORG}, headers=clerk)
         again = await api.client.post("/courts/me/organisations", json={"organisation_code": ORG}, headers=clerk)
         assert (first.status_code, again.status_code) == (201, 200)
-        assert [
-            r["organisation_code"] for r in (await api.client.get("/courts/me/organisations", headers=clerk)).json()
-        ] == [ORG]
+        listed = (await api.client.get("/courts/me/organisations", headers=clerk)).json()
+        assert [(r["organisation_code"], r["organisation_name"]) for r in listed] == [(ORG, "长春金融纠纷调解室")]
         assert (await api.client.get("/courts/me/organisations", headers=other_clerk)).json() == []
         assert (await api.client.delete(f"/courts/me/organisations/{ORG}", headers=other_clerk)).status_code == 404
         bad = await api.client.post("/courts/me/organisations", json={"organisation_code": "123"}, headers=clerk)

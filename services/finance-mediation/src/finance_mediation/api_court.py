@@ -32,6 +32,7 @@ class CourtRegistrationIn(StrictInput):
 class CourtRegistrationOut(RowOut):
     court_code: str
     organisation_code: str
+    organisation_name: str | None = Field(None, description="The organisation's name, once it has entered it")
     registered_at: datetime
     registered_by: str
 
@@ -49,7 +50,8 @@ def _code(organisation_code: str) -> str:
     summary="The mediation organisations registered to serve your court",
 )
 async def list_registrations(session: SessionDep, principal: CourtClerk) -> list[CourtRegistrationOut]:
-    return [CourtRegistrationOut.from_row(r) for r in await queries.court_registrations(session, principal=principal)]
+    registrations = await queries.court_registrations(session, principal=principal)
+    return [CourtRegistrationOut.from_row(r, organisation_name=name) for r, name in registrations]
 
 
 @court_router.post(

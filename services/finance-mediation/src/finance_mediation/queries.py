@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from finance_mediation.models import Activity, CourtRegistration, MediationCase, Mediator
+from finance_mediation.models import Activity, CourtRegistration, MediationCase, Mediator, Organisation
 from finance_mediation.rules import (
     CLOSED,
     DEADLINE_IN_FORCE,
@@ -308,11 +308,15 @@ def suspended_days(mediation_case: MediationCase, now: datetime) -> Decimal:
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.01"))
 
 
-async def court_registrations(session: AsyncSession, *, principal: Principal) -> list[CourtRegistration]:
-    """The organisations on the caller's court's roster, by code."""
+async def court_registrations(
+    session: AsyncSession, *, principal: Principal
+) -> list[tuple[CourtRegistration, str | None]]:
+    """The organisations on the caller's court's roster, by code, each with its name (None until the
+    organisation has entered it)."""
     rows = await session.execute(
-        select(CourtRegistration)
+        select(CourtRegistration, Organisation.name)
+        .outerjoin(Organisation, Organisation.code == CourtRegistration.organisation_code)
         .where(CourtRegistration.court_code == principal.organisation)
         .order_by(CourtRegistration.organisation_code)
     )
-    return list(rows.scalars())
+    return [(registration, name) for registration, name in rows]

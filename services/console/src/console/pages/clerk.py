@@ -1,9 +1,11 @@
-"""Intake clerk: the probable-duplicate queue (reject or route); statistics for clerks and banks."""
+"""Intake clerk: the probable-duplicate queue (reject or route), the court's roster of mediation organisations;
+statistics for clerks and banks."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from courtlink_shared.clock import SHANGHAI
 from fastapi import APIRouter, Depends, Request, Response
@@ -45,6 +47,59 @@ async def review(request: Request, dispute_id: str, user: Clerk) -> Response:
         errs = problem.field_messages() or {"": problem.detail}
         return await dispute_page(request, user, dispute_id, errors={"review": errs}, values=values, status=422)
     return RedirectResponse("/review?done=1", status_code=303)
+
+
+ROSTER_DONE = {"registered": "调解组织已列入本院名册。", "removed": "调解组织已移出本院名册。"}
+
+
+async def organisations_page(
+    request: Request,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The court's roster of specially invited mediation organisations (特邀调解组织名册): who sees the court's
+    unassigned cases."""
+    response = await console_of(request).services.send(
+        "finance-mediation", "GET", "/courts/me/organisations", user.token
+    )
+    context = {
+        "title": "特邀调解组织名册",
+        "registrations": response.json(),
+        "errors": errors or {},
+        "values": values or {},
+        "flash": ROSTER_DONE.get(request.query_params.get("done", "")),
+    }
+    return render(request, "clerk/organisations.html", context, status=status)
+
+
+@router.get("/organisations")
+async def organisations(request: Request, user: Clerk) -> Response:
+    return await organisations_page(request, user)
+
+
+@router.post("/organisations")
+async def register_organisation(request: Request, user: Clerk) -> Response:
+    form = await request.form()
+    values = {"organisation_code": str(form.get("organisation_code", "")).strip()}
+    try:
+        await console_of(request).services.send(
+            "finance-mediation", "POST", "/courts/me/organisations", user.token, json=values
+        )
+    except ServiceProblem as problem:
+        errs = problem.field_messages() or {"": problem.detail}
+        return await organisations_page(request, user, errors=errs, values=values, status=422)
+    return RedirectResponse("/organisations?done=registered", status_code=303)
+
+
+@router.post("/organisations/{organisation_code}/removal")
+async def remove_organisation(request: Request, organisation_code: str, user: Clerk) -> Response:
+    await console_of(request).services.send(
+        "finance-mediation", "DELETE", f"/courts/me/organisations/{quote(organisation_code, safe='')}", user.token
+    )
+    return RedirectResponse("/organisations?done=removed", status_code=303)
 
 
 @router.get("/statistics")
