@@ -25,6 +25,7 @@ async def test_a_court_code_of_no_court_level_is_refused_and_nothing_is_stored(a
     [error] = response.json()["errors"]
     assert error["field"] == "body.court_code"
     assert "not a court code" in error["message"]
+    assert error["message_zh"].startswith("不是法院代字")
     assert (await api.client.get("/disputes", headers=api.bank())).json()["items"] == []
 
 
@@ -35,15 +36,19 @@ async def test_a_full_width_court_code_is_read_as_the_court_it_names(api: Api) -
 
 
 @pytest.mark.parametrize(
-    ("code", "says"),
+    ("code", "says", "says_zh"),
     [
-        ("B1110000600037341L", "registration department code (1st character) B"),
-        ("94110000600037341L", "organisation type (2nd character) 4 is not allowed under department 9 工商"),
-        ("91990000600037341L", "does not start with a province-level code"),
+        ("B1110000600037341L", "registration department code (1st character) B", "第 1 位登记管理部门代码 B"),
+        (
+            "94110000600037341L",
+            "organisation type (2nd character) 4 is not allowed under department 9 工商",
+            "第 2 位机构类别代码 4 不属于登记管理部门 9",
+        ),
+        ("91990000600037341L", "does not start with a province-level code", "不以省级行政区划代码开头"),
     ],
 )
 async def test_a_company_code_of_the_wrong_structure_is_refused_saying_which_part(
-    api: Api, code: str, says: str
+    api: Api, code: str, says: str, says_zh: str
 ) -> None:
     body = dispute()
     body["respondents"] = [{"kind": "company", "name": "某某贸易有限公司", "id_number": code}]
@@ -52,6 +57,7 @@ async def test_a_company_code_of_the_wrong_structure_is_refused_saying_which_par
     [error] = response.json()["errors"]
     assert error["field"] == "body.respondents.0.id_number"
     assert says in error["message"]
+    assert says_zh in error["message_zh"], "in Chinese too, for the console's form"
 
 
 async def test_a_company_code_whose_organisation_code_check_fails_is_accepted_with_a_warning(api: Api) -> None:

@@ -8,13 +8,14 @@ import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from courtlink_shared.identifiers.case_number import COURT_CODE_PATTERN, validate_court_code
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.identifiers.money import Money
 from courtlink_shared.identifiers.normalise import InvalidIdentifier, normalise_identifier, strip_zero_width
 from courtlink_shared.identifiers.resident_id import validate_resident_id
-from courtlink_shared.spreadsheet_values import amount_text, identifier_text
+from courtlink_shared.spreadsheet_values import amount_text, bilingual_error, identifier_text
 
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
@@ -37,13 +38,19 @@ Code = Annotated[str, BeforeValidator(identifier_text)]
 Amount = Annotated[Money, BeforeValidator(amount_text)]
 
 
+def identifier_error(exc: InvalidIdentifier) -> PydanticCustomError:
+    """A faulty identifier as a validation error that carries its Chinese wording to the problem's `message_zh`."""
+    # bilingual_error formats the Chinese wording (str.format): its braces, if any, are kept as they are.
+    return bilingual_error(f"identifier_{exc.reason}", str(exc), exc.message_zh.replace("{", "{{").replace("}", "}}"))
+
+
 def _court_code(value: Any) -> Any:
     if not isinstance(value, str):
         return value  # the str type check then says what is wrong
     try:
         return validate_court_code(value)
     except InvalidIdentifier as exc:
-        raise ValueError(str(exc)) from exc
+        raise identifier_error(exc) from exc
 
 
 CourtCode = Annotated[str, BeforeValidator(_court_code), Field(pattern=COURT_CODE_PATTERN, examples=["吉7101"])]
@@ -92,7 +99,7 @@ def check_organisation_code(value: str) -> str:
     try:
         return check_credit_code(value).code
     except InvalidIdentifier as exc:
-        raise ValueError(str(exc)) from exc
+        raise identifier_error(exc) from exc
 
 
 class PartyIn(StrictInput):
@@ -112,4 +119,4 @@ class PartyIn(StrictInput):
         try:
             return validate_resident_id(value)
         except InvalidIdentifier as exc:
-            raise ValueError(str(exc)) from exc
+            raise identifier_error(exc) from exc

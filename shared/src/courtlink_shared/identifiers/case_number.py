@@ -88,6 +88,8 @@ def validate_court_code(value: str) -> str:
             "court_code",
             f"not a court code: {value!r} (最高法, a province abbreviation such as 吉 for a high court, with two "
             "digits for an intermediate court such as 吉71, or with four for a basic court such as 吉7101)",
+            "不是法院代字：应为“最高法”、省份简称（高级法院，如“吉”）、简称加 2 位数字（中级法院，如“吉71”）"
+            "或加 4 位数字（基层法院，如“吉7101”）",
         )
     return code
 

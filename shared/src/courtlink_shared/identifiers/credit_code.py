@@ -114,11 +114,17 @@ def organisation_code_check(body: str) -> str:
 
 def _check_format(code: str) -> None:
     if len(code) != 18:
-        raise InvalidIdentifier("length", f"a unified social credit code has 18 characters, not {len(code)}")
+        raise InvalidIdentifier(
+            "length",
+            f"a unified social credit code has 18 characters, not {len(code)}",
+            f"统一社会信用代码应为 18 位，而不是 {len(code)} 位",
+        )
     illegal = sorted({c for c in code if c not in ALPHABET})
     if illegal:
         raise InvalidIdentifier(
-            "format", f"illegal character(s) {''.join(illegal)} in the credit code (I, O, Z, S, V are never used)"
+            "format",
+            f"illegal character(s) {''.join(illegal)} in the credit code (I, O, Z, S, V are never used)",
+            f"统一社会信用代码含有不允许的字符 {''.join(illegal)}（不使用 I、O、Z、S、V）",
         )
 
 
@@ -130,6 +136,7 @@ def _check_structure(code: str) -> None:
         raise InvalidIdentifier(
             "department",
             f"the registration department code (1st character) {code[0]} is not one of GB 32100's: {known}",
+            f"第 1 位登记管理部门代码 {code[0]} 不符合 GB 32100",
         )
     name, types = department
     if code[1] not in types:
@@ -138,17 +145,21 @@ def _check_structure(code: str) -> None:
             "organisation_type",
             f"the organisation type (2nd character) {code[1]} is not allowed under department {code[0]} {name}; "
             f"GB 32100 allows {allowed}",
+            f"第 2 位机构类别代码 {code[1]} 不属于登记管理部门 {code[0]}（{name}）",
         )
     division = code[2:8]
     if not division.isdigit():
         raise InvalidIdentifier(
-            "division", f"the administrative division (characters 3–8) {division} must be six digits (GB/T 2260)"
+            "division",
+            f"the administrative division (characters 3–8) {division} must be six digits (GB/T 2260)",
+            f"第 3–8 位行政区划码 {division} 应为 6 位数字",
         )
     if division[:2] not in PROVINCE_PREFIXES:
         raise InvalidIdentifier(
             "division",
             f"the administrative division (characters 3–8) {division} does not start with a province-level code "
             "of GB/T 2260 (11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81, 82)",
+            f"第 3–8 位行政区划码 {division} 不以省级行政区划代码开头",
         )
 
 
@@ -171,9 +182,13 @@ def validate_credit_code(value: str) -> str:
     """The normalised code; raises InvalidIdentifier on any fault, a failing check character included."""
     checked = check_credit_code(value)
     if checked.warning == LEGACY_CHECKSUM_WARNING:
-        raise InvalidIdentifier("checksum", "the check character of the credit code is wrong")
+        raise InvalidIdentifier(
+            "checksum", "the check character of the credit code is wrong", "统一社会信用代码校验码错误"
+        )
     if checked.warning == LEGACY_ORGANISATION_CODE_WARNING:
         raise InvalidIdentifier(
-            "organisation_code", "the check character of the organisation code (characters 9–17) is wrong"
+            "organisation_code",
+            "the check character of the organisation code (characters 9–17) is wrong",
+            "第 9–17 位组织机构代码的校验码错误",
         )
     return checked.code

@@ -24,8 +24,10 @@ def normalise_identifier(value: str) -> str:
 
 
 class InvalidIdentifier(ValueError):
-    """An identifier failed validation; `reason` is a stable machine code, the message explains it in English."""
+    """An identifier failed validation; `reason` is a stable machine code, the message explains it in English and
+    `message_zh` in Chinese (what a form shows beside the field)."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, message_zh: str = "编号无效") -> None:
         super().__init__(message)
         self.reason = reason
+        self.message_zh = message_zh
