@@ -29,7 +29,7 @@ from courtlink_shared.messaging.kafka import ensure_topics
 from courtlink_shared.testing.factories import dispute_routed
 from courtlink_shared.testing.infrastructure import session_infrastructure
 from finance_mediation.app import MIGRATIONS, create_app
-from finance_mediation.models import MediationCase, Mediator
+from finance_mediation.models import CourtRegistration, MediationCase, Mediator
 from finance_mediation.models import Organisation as Org
 from finance_mediation.rules import CaseStatus
 from finance_mediation.settings import Settings
@@ -86,6 +86,12 @@ async def one_run(server_url: str, bootstrap: str, disputes: int, keys: Path) ->
                     available=True,
                 )
             )
+        # on the roster of the court the disputes come from: only then is it given the court's cases
+        session.add(
+            CourtRegistration(
+                court_code="吉7101", organisation_code="ORG", registered_at=datetime.now(UTC), registered_by="bench"
+            )
+        )
     started = time.perf_counter()
     await runtime.start()
     try:

@@ -31,7 +31,7 @@ from courtlink_shared.infra import kafka_local
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import ServiceProcess, start_service, wait_ready
 from courtlink_shared.testing.infrastructure import session_infrastructure
-from system import BANK, ORG, _dispute, _dsn, _percentile
+from system import BANK, COURT, ORG, _dispute, _dsn, _percentile
 
 
 def _auth(keys: Path, role: Role, org: str) -> dict[str, str]:
@@ -90,6 +90,9 @@ async def _roster(mediation: ServiceProcess, keys: Path) -> None:
         for i in range(50):
             mediator = {"id": f"m{i}", "name": f"调解员{i}", "specialties": ["金融借款合同纠纷"], "capacity": 500}
             (await http.post("/mediators", json=mediator, headers=headers)).raise_for_status()
+        clerk = _auth(keys, Role.INTAKE_CLERK, COURT)  # the organisation on the court's roster
+        registration = {"organisation_code": ORG}
+        (await http.post("/courts/me/organisations", json=registration, headers=clerk)).raise_for_status()
 
 
 async def _opened(dsn: str, expected: int, timeout: float = 900) -> list[datetime]:

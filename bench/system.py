@@ -155,6 +155,9 @@ async def _start(
         for i in range(MEDIATORS):
             mediator = {"id": f"m{i}", "name": f"调解员{i}", "specialties": ["金融借款合同纠纷"], "capacity": 500}
             (await http.post("/mediators", json=mediator, headers=admin_headers)).raise_for_status()
+        clerk = system.auth(Role.INTAKE_CLERK, COURT)  # the organisation on the court's roster
+        registration = {"organisation_code": ORG}
+        (await http.post("/courts/me/organisations", json=registration, headers=clerk)).raise_for_status()
     return system
 
 

@@ -67,6 +67,8 @@ async def _filed_case(court: Court) -> str:
     )
     mediator = {"id": "m1", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 10, "affiliations": []}
     await court.mediation.post("/mediators", json=mediator, headers=admin)
+    clerk = court.auth(Role.INTAKE_CLERK, COURT)  # the organisation goes on the court's roster
+    await court.mediation.post("/courts/me/organisations", json={"organisation_code": ORG}, headers=clerk)
     bank = court.auth(Role.BANK_OPERATOR, BANK)
     dispute_id = (await court.intake.post("/disputes", json=dispute(7), headers=bank)).json()["id"]
     as_mediator = court.auth(Role.MEDIATOR, ORG, "m1")

@@ -56,6 +56,11 @@ async def test_intake_and_mediation_follow_each_other_to_settlement_filing_and_w
         json={"id": "m1", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 10, "affiliations": []},
         headers=admin,
     )
+    # the court's clerk puts the organisation on the court's roster: only then is it given the court's cases
+    registration = {"organisation_code": ORG}
+    await system.mediation.post(
+        "/courts/me/organisations", json=registration, headers=system.auth(Role.INTAKE_CLERK, COURT)
+    )
     bank = system.auth(Role.BANK_OPERATOR, BANK)
     mediator = system.auth(Role.MEDIATOR, ORG, "m1")
     disputes = [(await system.intake.post("/disputes", json=dispute(n), headers=bank)).json() for n in range(3)]

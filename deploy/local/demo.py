@@ -138,7 +138,8 @@ class Demo:
                     "affiliations": [],
                 }
                 self.call("POST", "finance-mediation", "/mediators", admin, json=mediator)
-        # The court's clerk registers the organisation to serve the court, so that its admin sees the court's pool.
+        # The court's clerk puts the organisation on the court's roster: it is then given the court's cases, and its
+        # admin sees the court's pool.
         clerk = self.auth(Role.INTAKE_CLERK, COURT)
         registration = {"organisation_code": MEDIATION_ORG}
         self.call("POST", "finance-mediation", "/courts/me/organisations", clerk, json=registration)

@@ -65,6 +65,8 @@ def applied_for_confirmation(system: System, count: int) -> list[dict[str, Any]]
     )
     mediator = {"id": "m-wang", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 50}
     system.call("finance-mediation", "POST", "/mediators", "med-admin", json=mediator)
+    registration = {"organisation_code": system.users["med-admin"].organisation}  # on the court's roster
+    system.call("finance-mediation", "POST", "/courts/me/organisations", "clerk", json=registration)
     bank_code = system.users["bank-a"].organisation
     disputes = []
     for n in range(count):

@@ -33,7 +33,9 @@ class Api(ServiceApi):
     def admin(self, org: str = ORG) -> dict[str, str]:
         return self.auth(Role.MEDIATION_ORG_ADMIN, org)
 
-    async def roster(self, *mediators: dict[str, Any], org: str = ORG) -> None:
+    async def roster(self, *mediators: dict[str, Any], org: str = ORG, registered: bool = True) -> None:
+        """The organisation with these mediators; `registered`: on the court's roster too, so that it is given the
+        court's cases."""
         await self.client.put(
             "/organisations/me",
             json={"name": "长春金融纠纷调解室", "kind": "financial_dispute_mediation_room"},
@@ -42,6 +44,8 @@ class Api(ServiceApi):
         for m in mediators:
             response = await self.client.post("/mediators", json=m, headers=self.admin(org))
             assert response.status_code == 201, response.text
+        if registered:
+            await self.register_with_court(org)
 
     async def register_with_court(self, org: str = ORG, court: str = COURT) -> None:
         """The court's intake clerk puts the organisation on its roster (it then sees the court's pool)."""

@@ -108,6 +108,20 @@ class TestOpeningAndAssignment:
         )
         assert (manual.json()["status"], manual.json()["mediator_id"]) == ("assigned", "other")
 
+    async def test_only_an_organisation_on_the_courts_roster_is_given_its_cases(
+        self, api: Api, kafka_bootstrap: str, topic_prefix: str
+    ) -> None:
+        await api.roster(mediator("m1"), registered=False)
+        await api.roster(mediator("elsewhere"), org=OTHER_ORG, registered=False)
+        await api.register_with_court(OTHER_ORG, "吉7102")  # on another court's roster only
+        [c] = await open_cases(api, kafka_bootstrap, topic_prefix, routed())
+        assert (c["status"], c["mediator_id"]) == ("opened", None), "nobody on this court's roster"
+        await api.register_with_court(ORG)  # the court's clerk puts the organisation on the roster
+        api.clock.advance(timedelta(hours=1))  # the case is offered again an hour later
+        assert await api.sweep() == 1
+        given = await case(api, c["id"])
+        assert (given["status"], given["mediator_id"], given["organisation_code"]) == ("assigned", "m1", ORG)
+
     async def test_a_case_not_accepted_in_three_working_days_is_reassigned_by_the_sweep(
         self, api: Api, kafka_bootstrap: str, topic_prefix: str
     ) -> None:

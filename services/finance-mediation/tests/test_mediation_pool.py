@@ -13,8 +13,8 @@ OTHER_COURT = "吉7102"
 
 async def _pool_case(api: Api, kafka_bootstrap: str, topic_prefix: str) -> tuple[dict[str, object], str]:
     """A case nobody can take automatically (the only mediator is unavailable): it waits in the pool."""
-    await api.roster(mediator("m1"))
-    await api.roster(org=OTHER_ORG)
+    await api.roster(mediator("m1"), registered=False)
+    await api.roster(org=OTHER_ORG, registered=False)
     await api.client.patch("/mediators/m1", json={"available": False}, headers=api.admin())
     event = routed()
     [c] = await open_cases(api, kafka_bootstrap, topic_prefix, event)

@@ -30,6 +30,8 @@ from hypothesis import strategies as st
 
 TYPES = ["信用卡纠纷", "金融借款合同纠纷", "保证合同纠纷"]
 BANKS = ["B1", "B2", "B3"]
+# Each court's roster of mediation organisations: C3 has none, so its cases find nobody.
+SERVING = {"C1": frozenset({"O1"}), "C2": frozenset({"O1", "O2"}), "C3": frozenset()}
 
 mediators = st.builds(
     MediatorLoad,
@@ -43,15 +45,17 @@ mediators = st.builds(
 )
 
 
-@given(st.lists(mediators, max_size=12), st.sampled_from(TYPES), st.sampled_from(BANKS))
-def test_no_case_goes_to_a_mediator_over_capacity_or_affiliated_with_the_claimant(
-    roster: list[MediatorLoad], dispute_type: str, claimant: str
+@given(st.lists(mediators, max_size=12), st.sampled_from(TYPES), st.sampled_from(BANKS), st.sampled_from(list(SERVING)))
+def test_no_case_goes_to_a_mediator_over_capacity_affiliated_with_the_claimant_or_off_the_courts_roster(
+    roster: list[MediatorLoad], dispute_type: str, claimant: str, court: str
 ) -> None:
-    chosen = choose_mediator(roster, dispute_type=dispute_type, claimant_code=claimant)
-    candidates = [m for m in roster if eligible(m, dispute_type=dispute_type, claimant_code=claimant)]
+    serving = SERVING[court]
+    chosen = choose_mediator(roster, dispute_type=dispute_type, claimant_code=claimant, serving=serving)
+    candidates = [m for m in roster if eligible(m, dispute_type=dispute_type, claimant_code=claimant, serving=serving)]
     if chosen is None:
         assert candidates == []
         return
+    assert chosen.organisation_code in serving
     assert chosen.active_cases < chosen.capacity
     assert claimant not in chosen.affiliations
     assert dispute_type in chosen.specialties
@@ -65,32 +69,36 @@ def test_a_mediator_who_declined_is_never_chosen_again(
     roster: list[MediatorLoad], dispute_type: str, bank: str
 ) -> None:
     excluded = {roster[0].id}
-    chosen = choose_mediator(roster, dispute_type=dispute_type, claimant_code=bank, excluded=excluded)
+    chosen = choose_mediator(
+        roster, dispute_type=dispute_type, claimant_code=bank, serving=SERVING["C2"], excluded=excluded
+    )
     assert chosen is None or chosen.id not in excluded
 
 
 @settings(max_examples=500)  # a wrong choice needs a mediator shared by two queues and loaded through the other
 @given(
     st.lists(mediators, max_size=12, unique_by=lambda m: m.id),
-    st.lists(st.tuples(st.sampled_from(TYPES), st.sampled_from(BANKS)), max_size=40),
+    st.lists(st.tuples(st.sampled_from(list(SERVING)), st.sampled_from(TYPES), st.sampled_from(BANKS)), max_size=40),
 )
 @example(  # X is loaded through the second queue while the first still ranks X by its earlier load
     [
         MediatorLoad("X", "O1", frozenset(TYPES[:2]), 4, 0, frozenset()),
         MediatorLoad("Y", "O1", frozenset(TYPES[:1]), 4, 0, frozenset()),
     ],
-    [(TYPES[0], "B1"), (TYPES[1], "B1"), (TYPES[0], "B1"), (TYPES[0], "B1")],
+    [("C1", TYPES[0], "B1"), ("C1", TYPES[1], "B1"), ("C1", TYPES[0], "B1"), ("C1", TYPES[0], "B1")],
 )
 def test_a_burst_of_new_cases_gets_the_same_mediators_as_choosing_one_case_at_a_time(
-    roster: list[MediatorLoad], cases: list[tuple[str, str]]
+    roster: list[MediatorLoad], cases: list[tuple[str, str, str]]
 ) -> None:
     one_at_a_time = {m.id: m for m in roster}
-    in_turn = LeastLoaded({m.id: m for m in roster})
-    for dispute_type, bank in cases:
-        expected = choose_mediator(list(one_at_a_time.values()), dispute_type=dispute_type, claimant_code=bank)
+    in_turn = LeastLoaded({m.id: m for m in roster}, SERVING)
+    for court, dispute_type, bank in cases:
+        expected = choose_mediator(
+            list(one_at_a_time.values()), dispute_type=dispute_type, claimant_code=bank, serving=SERVING[court]
+        )
         if expected is not None:
             one_at_a_time[expected.id] = replace(expected, active_cases=expected.active_cases + 1)
-        assert in_turn.take(dispute_type=dispute_type, claimant_code=bank) == expected
+        assert in_turn.take(court_code=court, dispute_type=dispute_type, claimant_code=bank) == expected
     assert in_turn.loads == one_at_a_time, "every case is counted against its mediator"
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import String, bindparam, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from finance_mediation.models import MediationCase, Mediator
+from finance_mediation.models import CourtRegistration, MediationCase, Mediator
 from finance_mediation.rules import CaseStatus, LeastLoaded, MediatorLoad, accept_by, choose_mediator, load_change
 
 ACCEPT_DEADLINE = "mediation.accept_by"
@@ -127,10 +127,12 @@ class LockedRoster:
 
     mediators: dict[str, RosterEntry]
     loads: dict[str, MediatorLoad]
+    serving: dict[str, frozenset[str]]  # court → the organisations on its roster
     least_loaded: LeastLoaded = field(init=False)
 
     def __post_init__(self) -> None:
-        self.least_loaded = LeastLoaded(self.loads)  # shares `loads`: every assignment keeps both current
+        # shares `loads`: every assignment keeps both current
+        self.least_loaded = LeastLoaded(self.loads, self.serving)
 
 
 async def locked_roster(session: AsyncSession) -> LockedRoster:
@@ -139,12 +141,22 @@ async def locked_roster(session: AsyncSession) -> LockedRoster:
     One lock on the whole roster serialises assignments across replicas: no two transactions can both give
     a mediator their last free slot. A burst handled in one transaction pays for it once."""
     held: LockedRoster
-    held, created = transaction_state(session, "_locked_roster", lambda: LockedRoster({}, {}))
+    held, created = transaction_state(session, "_locked_roster", lambda: LockedRoster({}, {}, {}))
     if created:
         for mediator, load in await roster(session, lock=True):
             held.mediators[mediator.id] = mediator
             held.loads[mediator.id] = load
+        held.serving.update(await courts_served(session))
     return held
+
+
+async def courts_served(session: AsyncSession) -> dict[str, frozenset[str]]:
+    """Each court's roster of mediation organisations (特邀调解组织名册), by court."""
+    rows = await session.execute(select(CourtRegistration.court_code, CourtRegistration.organisation_code))
+    serving: dict[str, set[str]] = {}
+    for court_code, organisation_code in rows:
+        serving.setdefault(court_code, set()).add(organisation_code)
+    return {court: frozenset(organisations) for court, organisations in serving.items()}
 
 
 async def assign_automatically(
@@ -157,6 +169,7 @@ async def assign_automatically(
         list(held.loads.values()),
         dispute_type=case.dispute_type,
         claimant_code=case.claimant_code,
+        serving=held.serving.get(case.court_code, frozenset()),
         excluded=case.declined_by,
     )
     if choice is None:

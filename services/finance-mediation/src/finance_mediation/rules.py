@@ -86,19 +86,40 @@ def can_take(load: MediatorLoad, *, claimant_code: str) -> bool:
     return load.available and load.active_cases < load.capacity and claimant_code not in load.affiliations
 
 
-def eligible(load: MediatorLoad, *, dispute_type: str, claimant_code: str, excluded: Collection[str] = ()) -> bool:
-    """For automatic assignment, also: the specialty matches and the mediator has not declined the case before."""
-    return can_take(load, claimant_code=claimant_code) and dispute_type in load.specialties and load.id not in excluded
+def eligible(
+    load: MediatorLoad,
+    *,
+    dispute_type: str,
+    claimant_code: str,
+    serving: Collection[str],
+    excluded: Collection[str] = (),
+) -> bool:
+    """For automatic assignment, also: the mediator's organisation is on the court's roster (`serving`: a court
+    invites the organisations on its roster, SPC provisions on specially invited mediation, 2016, arts. 5–7), the
+    specialty matches, and the mediator has not declined the case before."""
+    return (
+        can_take(load, claimant_code=claimant_code)
+        and load.organisation_code in serving
+        and dispute_type in load.specialties
+        and load.id not in excluded
+    )
 
 
 def choose_mediator(
-    roster: Sequence[MediatorLoad], *, dispute_type: str, claimant_code: str, excluded: Iterable[str] = ()
+    roster: Sequence[MediatorLoad],
+    *,
+    dispute_type: str,
+    claimant_code: str,
+    serving: Collection[str],
+    excluded: Iterable[str] = (),
 ) -> MediatorLoad | None:
     """The documented policy: among eligible mediators, the least loaded (fewest active cases relative to
     capacity, then fewest active cases, then id for a stable choice); None when nobody is eligible."""
     excluded = set(excluded)
     candidates = [
-        m for m in roster if eligible(m, dispute_type=dispute_type, claimant_code=claimant_code, excluded=excluded)
+        m
+        for m in roster
+        if eligible(m, dispute_type=dispute_type, claimant_code=claimant_code, serving=serving, excluded=excluded)
     ]
     if not candidates:
         return None
@@ -118,18 +139,20 @@ class LeastLoaded:
     choose_mediator once per case (nobody excluded) and adding the case to the chosen mediator's load, in O(log n)
     a case instead of O(n) — a burst of 10,000 routed disputes against a roster of hundreds.
 
-    One priority queue of eligible mediators per (dispute type, claimant bank). `loads` is shared with the
-    caller and kept current; loads only grow while it is in use (cases are added, none taken away), so an entry
-    ranked by an older load is ranked too early, never too late: it is re-ranked when it reaches the front."""
+    One priority queue of eligible mediators per (court, dispute type, claimant bank); `serving` gives each court's
+    roster of organisations. `loads` is shared with the caller and kept current; loads only grow while it is in
+    use (cases are added, none taken away), so an entry ranked by an older load is ranked too early, never too
+    late: it is re-ranked when it reaches the front."""
 
-    def __init__(self, loads: MutableMapping[str, MediatorLoad]) -> None:
+    def __init__(self, loads: MutableMapping[str, MediatorLoad], serving: Mapping[str, Collection[str]]) -> None:
         self.loads = loads
-        self._queues: dict[tuple[str, str], list[tuple[tuple[float, int, str], str]]] = {}
+        self.serving = serving
+        self._queues: dict[tuple[str, str, str], list[tuple[tuple[float, int, str], str]]] = {}
 
-    def take(self, *, dispute_type: str, claimant_code: str) -> MediatorLoad | None:
-        """The mediator choose_mediator would pick for a new case, now counted with it; None when nobody is
-        eligible."""
-        queue = self._queue(dispute_type, claimant_code)
+    def take(self, *, court_code: str, dispute_type: str, claimant_code: str) -> MediatorLoad | None:
+        """The mediator choose_mediator would pick for a new case of the court, now counted with it; None when
+        nobody is eligible."""
+        queue = self._queue(court_code, dispute_type, claimant_code)
         while queue:
             rank, mediator_id = queue[0]
             load = self.loads[mediator_id]
@@ -144,16 +167,20 @@ class LeastLoaded:
                 return load
         return None
 
-    def _queue(self, dispute_type: str, claimant_code: str) -> list[tuple[tuple[float, int, str], str]]:
-        queue = self._queues.get((dispute_type, claimant_code))
+    def _queue(
+        self, court_code: str, dispute_type: str, claimant_code: str
+    ) -> list[tuple[tuple[float, int, str], str]]:
+        key = (court_code, dispute_type, claimant_code)
+        queue = self._queues.get(key)
         if queue is None:
+            serving = self.serving.get(court_code, ())
             queue = [
                 (load_rank(load), load.id)
                 for load in self.loads.values()
-                if eligible(load, dispute_type=dispute_type, claimant_code=claimant_code)
+                if eligible(load, dispute_type=dispute_type, claimant_code=claimant_code, serving=serving)
             ]
             heapq.heapify(queue)
-            self._queues[(dispute_type, claimant_code)] = queue
+            self._queues[key] = queue
         return queue
 
 

@@ -107,7 +107,9 @@ async def open_cases(
                 dispute_id=data.dispute_id, case_id=case["id"], mediation_number=data.mediation_number, opened_at=now
             )
             await outbox.emit(session, opened, subject=data.dispute_id, time=now)
-            choice = held.least_loaded.take(dispute_type=case["dispute_type"], claimant_code=case["claimant_code"])
+            choice = held.least_loaded.take(
+                court_code=case["court_code"], dispute_type=case["dispute_type"], claimant_code=case["claimant_code"]
+            )
             if choice is None:
                 await schedule_deadline(session, kind=ASSIGN_RETRY, subject=case["id"], due_at=now + RETRY_AFTER)
                 continue
