@@ -60,8 +60,8 @@ async def organisations_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    """The court's roster of specially invited mediation organisations (特邀调解组织名册): who sees the court's
-    unassigned cases."""
+    """The court's roster of specially invited mediation organisations (特邀调解组织名册): whose mediators are given
+    the court's cases, and who see the ones still unassigned."""
     response = await console_of(request).services.send(
         "finance-mediation", "GET", "/courts/me/organisations", user.token
     )
