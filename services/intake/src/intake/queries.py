@@ -16,6 +16,7 @@ from courtlink_shared.errors import InvalidInput, NotFound, field_problem
 from courtlink_shared.identifiers.normalise import normalise_identifier
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from intake.models import Batch, BatchInput, BatchRow, Dispute, DisputeFigures, Respondent, TimelineEntry
@@ -27,11 +28,12 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return _own(principal, bank_code=Dispute.bank_code, court_code=Dispute.court_code)
 
 
-def _own(principal: Principal, *, bank_code: Any, court_code: Any) -> ColumnElement[bool]:
+def _own(
+    principal: Principal, *, bank_code: InstrumentedAttribute[str], court_code: InstrumentedAttribute[str]
+) -> ColumnElement[bool]:
     """The caller's bank for bank operators, the caller's court for everyone else."""
-    if Role.BANK_OPERATOR in principal.roles:
-        return bank_code == principal.organisation  # type: ignore[no-any-return]
-    return court_code == principal.organisation  # type: ignore[no-any-return]
+    column = bank_code if Role.BANK_OPERATOR in principal.roles else court_code
+    return column == principal.organisation
 
 
 async def get_dispute(
