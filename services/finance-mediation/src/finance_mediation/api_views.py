@@ -35,7 +35,7 @@ def _names_and_claim(snapshot: dict[str, Any]) -> dict[str, Any]:
     total = (snapshot.get("claim") or {}).get("total")
     return {
         "claimant_name": (snapshot.get("claimant") or {}).get("name"),
-        "respondent_names": [str(r.get("name")) for r in snapshot.get("respondents") or []],
+        "respondent_names": [str(r["name"]) for r in snapshot.get("respondents") or [] if r.get("name")],
         "claim_total": Decimal(str(total)) if total is not None else None,
     }
 

@@ -94,8 +94,8 @@ def eligible(
     serving: Collection[str],
     excluded: Collection[str] = (),
 ) -> bool:
-    """For automatic assignment, also: the mediator's organisation is on the court's roster (`serving`: a court
-    invites the organisations on its roster, SPC provisions on specially invited mediation, 2016, arts. 5–7), the
+    """For automatic assignment, also: the mediator's organisation is on the court's roster (`serving`: the court's
+    roster of specially invited organisations, SPC provisions on specially invited mediation, 2016, art. 5), the
     specialty matches, and the mediator has not declined the case before."""
     return (
         can_take(load, claimant_code=claimant_code)
