@@ -3,10 +3,13 @@
     .venv/bin/python bench/statistics_reads.py [--rows 100000] [--requests 20] [--runs 3]
 
 The three services run as real processes (uvicorn) on new PostgreSQL databases and real Kafka. Their tables are
-filled once, straight through COPY and then vacuumed and analysed as autovacuum would leave them: `rows` mediation
-cases; `rows` enforcement inquiries with their banks' consolidated queries; `rows` judicial advice issued in one
-year. Each run then times `GET /statistics` as an analyst sees it, `requests` times one after another after one
-warm-up request: the median and the slowest answer per run. The rows are the same every time (a fixed seed), so
+filled once before the services start, straight through COPY and then vacuumed and analysed as autovacuum would
+leave them: `rows` mediation cases; `rows` enforcement inquiries with their banks' consolidated queries; `rows`
+judicial advice issued in one year. Each database is filled at the revision before the service's kept figures,
+so that starting the service brings it to its newest revision the way a court's stored data would be upgraded:
+the figures are filled by the service's own migration from the rows. Each run then times `GET /statistics` as
+an analyst sees it, `requests` times one after another after one warm-up request: the median and the slowest
+answer per run. The rows are the same every time (a fixed seed), so
 the answers are the same too: their digest is printed, so a change that makes the endpoints faster can be seen not
 to change what they answer. Target: < 50 ms.
 
@@ -34,10 +37,15 @@ import httpx
 from bench_results import write_result
 from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
 from courtlink_shared.auth.principal import Role
+from courtlink_shared.db.engine import create_engine
+from courtlink_shared.db.migrations import upgrade
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import ServiceProcess, start_service, wait_ready
 from courtlink_shared.testing.factories import credit_code, resident_id
 from courtlink_shared.testing.infrastructure import session_infrastructure
+from enforcement_inquiry.app import MIGRATIONS as ENFORCEMENT_MIGRATIONS
+from finance_mediation.app import MIGRATIONS as MEDIATION_MIGRATIONS
+from judicial_advice.app import MIGRATIONS as ADVICE_MIGRATIONS
 
 COURT = "吉7101"
 TARGET_MS = 50
@@ -47,6 +55,12 @@ AGENCIES = [credit_code(700 + i, prefix="11220000") for i in range(40)]
 PERIOD = {"from": "2026-03-01", "to": "2026-05-31"}
 YEAR = 2026
 START = datetime(2026, 3, 1, tzinfo=UTC)
+# Each service's migrations, and the revision its tables are filled at: the one before its kept figures.
+MIGRATIONS = {
+    "finance-mediation": (MEDIATION_MIGRATIONS, "heads"),
+    "enforcement-inquiry": (ENFORCEMENT_MIGRATIONS, "heads"),
+    "judicial-advice": (ADVICE_MIGRATIONS, "judicial_advice_0002"),
+}
 
 
 def _dsn(server_url: str, database: str) -> str:
@@ -236,6 +250,16 @@ async def _copy(dsn: str, table: str, rows: list[dict[str, Any]]) -> None:
         await conn.close()
 
 
+async def _migrate_before_figures(urls: dict[str, str]) -> None:
+    for service, url in urls.items():
+        versions, revision = MIGRATIONS[service]
+        engine = create_engine(url)
+        try:
+            await upgrade(engine, [versions], to=revision)
+        finally:
+            await engine.dispose()
+
+
 async def _fill(dsns: dict[str, str], rows: int) -> None:
     mediators, cases = _cases(rows)
     conn = await asyncpg.connect(dsns["finance-mediation"])
@@ -281,15 +305,17 @@ async def measure(server_url: str, bootstrap: str, args: argparse.Namespace, key
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         "COURT_PLACES": json.dumps({COURT: "长铁"}, ensure_ascii=False),
     }
+    urls = {s: f"{base}/{names[s]}" for s in SERVICES}
+    started = time.perf_counter()
+    await _migrate_before_figures(urls)
+    await _fill({s: _dsn(server_url, n) for s, n in names.items()}, args.rows)
+    filled = time.perf_counter() - started
     processes: list[ServiceProcess] = [
-        start_service(s, port, env={**env, "DATABASE_URL": f"{base}/{names[s]}"}, log_dir=Path("var/bench-logs"))
+        start_service(s, port, env={**env, "DATABASE_URL": urls[s]}, log_dir=Path("var/bench-logs"))
         for s, port in zip(SERVICES, listen_ports(len(SERVICES)), strict=True)
     ]
     try:
         await asyncio.to_thread(wait_ready, processes, 180)
-        started = time.perf_counter()
-        await _fill({s: _dsn(server_url, n) for s, n in names.items()}, args.rows)
-        filled = time.perf_counter() - started
         token = mint_token(keys, subject="analyst", roles=[Role.ANALYST], organisation=COURT)
         analyst = {"Authorization": f"Bearer {token}"}
         params = {"finance-mediation": PERIOD, "enforcement-inquiry": PERIOD, "judicial-advice": {"year": YEAR}}

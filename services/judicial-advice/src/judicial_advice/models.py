@@ -59,6 +59,24 @@ class Advice(Base):
     updated_at: Mapped[datetime]
 
 
+class AdviceFigures(Base):
+    """How much advice a court issued to a recipient in a Beijing month of signing (`YYYY-MM`), and how much of it
+    was delivered, finally replied to (on time, adopted in whole or part): kept with each write that changes one,
+    so that the year's statistics sum a row per month and recipient instead of counting the year's advice
+    (courtlink_shared.db.tallies). Counted by the month of signing, as the statistics report them."""
+
+    __tablename__ = "advice_figures"
+
+    court_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    recipient_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replied_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    adopted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class AdviceVersion(Base):
     """Every version of the content, kept (drafts are revised after the committee's comments)."""
 

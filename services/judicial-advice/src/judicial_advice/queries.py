@@ -9,16 +9,17 @@ from datetime import datetime
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.locking import lock_for_update
-from courtlink_shared.db.months import beijing_month
 from courtlink_shared.errors import NotFound
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
+from judicial_advice.models import Advice, AdviceFigures, AdviceVersion, TimelineEntry
 from judicial_advice.rules import (
+    ADOPTED,
     VISIBLE_TO_AGENCIES,
     AdviceStatus,
     ReplyFigures,
+    replied_on_time,
     reply_figures,
     reply_overdue,
     reply_overdue_sql,
@@ -97,8 +98,8 @@ def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures,
     delivered = [a for a in advices if a.delivered_at is not None]
     replied = [a for a in delivered if a.final_reply_at is not None]
     due = [a for a in delivered if a.final_reply_at is not None or (a.reply_deadline and a.reply_deadline < now)]
-    on_time = [a for a in replied if a.reply_deadline and a.final_reply_at and a.final_reply_at <= a.reply_deadline]
-    adopted = [a for a in replied if a.adoption in ("adopted", "partly_adopted")]
+    on_time = [a for a in replied if a.final_reply_at and replied_on_time(a.final_reply_at, a.reply_deadline)]
+    adopted = [a for a in replied if a.adoption in ADOPTED]
     overdue = [a for a in delivered if reply_overdue(a, now)]
     figures = reply_figures(
         issued=len(advices),
@@ -114,58 +115,41 @@ def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures,
 async def year_statistics(
     session: AsyncSession, *, court_code: str, year: int, now: datetime
 ) -> tuple[ReplyFigures, list[Advice], dict[str, dict[str, int]], dict[str, dict[str, int]]]:
-    """The figures of `year_figures`, the overdue list, and issued/replied per recipient (in the order of each
-    recipient's first advice) and per month of signing (Beijing time, `YYYY-MM`, in month order) of the advice
-    issued in a year, counted in the database: only the overdue advice is read (it is listed), not the year's rows."""
-    start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
-    in_year = and_(Advice.court_code == court_code, Advice.issued_at >= start, Advice.issued_at < end)
-    delivered = Advice.delivered_at.is_not(None)
-    replied = and_(delivered, Advice.final_reply_at.is_not(None))
-    past_deadline = and_(Advice.reply_deadline.is_not(None), Advice.reply_deadline < now)
-    overdue = and_(
-        delivered,
-        reply_overdue_sql(final_reply_at=Advice.final_reply_at, reply_deadline=Advice.reply_deadline, now=now),
+    """The figures of `year_figures`, the overdue list, and issued/replied per recipient (in the order of the month
+    of each recipient's first advice, then by name) and per month of signing (Beijing time, `YYYY-MM`, in month
+    order) of the advice issued in a year. The counts are the figures kept per month and recipient (at most twelve
+    rows a recipient); only the overdue advice is read (it is listed), not the year's rows."""
+    in_year = and_(
+        AdviceFigures.court_code == court_code,
+        AdviceFigures.month >= f"{year:04d}-01",
+        AdviceFigures.month <= f"{year:04d}-12",
     )
-    month = beijing_month(Advice.issued_at)
-    # One pass over the year's advice, grouped by recipient and month of signing (at most twelve groups per
-    # recipient), each recipient's first group first; the year's figures are the sums of the groups.
-    groups = (
-        await session.execute(
-            select(
-                Advice.recipient_name,
-                month,
-                func.count(),
-                func.count().filter(Advice.final_reply_at.is_not(None)),
-                func.count().filter(delivered),
-                func.count().filter(delivered, or_(Advice.final_reply_at.is_not(None), past_deadline)),
-                func.count().filter(replied),
-                func.count().filter(
-                    replied, Advice.reply_deadline.is_not(None), Advice.final_reply_at <= Advice.reply_deadline
-                ),
-                func.count().filter(replied, Advice.adoption.in_(["adopted", "partly_adopted"])),
-            )
-            .where(in_year)
-            .group_by(Advice.recipient_name, month)
-            .order_by(func.min(Advice.issued_at), Advice.recipient_name)
-        )
-    ).all()
+    by_month = select(AdviceFigures).where(in_year).order_by(AdviceFigures.month, AdviceFigures.recipient_name)
+    kept = (await session.execute(by_month)).scalars().all()
     recipients: dict[str, dict[str, int]] = {}
     months: dict[str, dict[str, int]] = {}
-    for recipient, month_key, issued_n, replied_n, *_ in groups:
-        for table, key in ((recipients, str(recipient)), (months, str(month_key))):
-            tally = table.setdefault(key, {"issued": 0, "replied": 0})
-            tally["issued"] += int(issued_n)
-            tally["replied"] += int(replied_n)
-    issued, _, delivered_count, due_or_replied, replied_count, on_time, adopted = (
-        sum(int(row[i]) for row in groups) for i in range(2, 9)
+    for row in kept:
+        for table, key in ((recipients, row.recipient_name), (months, row.month)):
+            counts = table.setdefault(key, {"issued": 0, "replied": 0})
+            counts["issued"] += row.issued
+            counts["replied"] += row.replied
+    start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    overdue = and_(
+        Advice.court_code == court_code,
+        Advice.issued_at >= start,
+        Advice.issued_at < end,
+        Advice.delivered_at.is_not(None),
+        reply_overdue_sql(final_reply_at=Advice.final_reply_at, reply_deadline=Advice.reply_deadline, now=now),
     )
+    overdue_advice = list((await session.execute(select(Advice).where(overdue).order_by(Advice.issued_at))).scalars())
+    replied = sum(row.replied for row in kept)
     figures = reply_figures(
-        issued=issued,
-        delivered=delivered_count,
-        due_or_replied=due_or_replied,
-        replied=replied_count,
-        on_time=on_time,
-        adopted=adopted,
+        issued=sum(row.issued for row in kept),
+        delivered=sum(row.delivered for row in kept),
+        # A delivered advice's reply is due once its deadline passed: it was replied to, or it is overdue now.
+        due_or_replied=replied + len(overdue_advice),
+        replied=replied,
+        on_time=sum(row.replied_on_time for row in kept),
+        adopted=sum(row.adopted for row in kept),
     )
-    overdue_advice = await session.execute(select(Advice).where(in_year, overdue).order_by(Advice.issued_at))
-    return figures, list(overdue_advice.scalars()), recipients, dict(sorted(months.items()))
+    return figures, overdue_advice, recipients, months

@@ -121,6 +121,15 @@ def recommendations_match(problems: Sequence[str], recommendations: Sequence[obj
     return len(problems) > 0 and len(problems) == len(recommendations)
 
 
+# The adoptions the reply figures count as adopted (in whole or in part).
+ADOPTED = frozenset({"adopted", "partly_adopted"})
+
+
+def replied_on_time(final_reply_at: datetime, reply_deadline: datetime | None) -> bool:
+    """Whether a reply received at `final_reply_at` came by the reply deadline."""
+    return reply_deadline is not None and final_reply_at <= reply_deadline
+
+
 @dataclass(frozen=True)
 class ReplyFigures:
     issued: int

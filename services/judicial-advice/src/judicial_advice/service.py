@@ -18,8 +18,10 @@ from courtlink_shared.events.common import Actor, Organisation
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from judicial_advice.figures import count_figures
 from judicial_advice.models import Advice, AdviceVersion, TimelineEntry
 from judicial_advice.rules import (
+    ADOPTED,
     AWAITING_REPLY,
     EDITABLE,
     AdviceStatus,
@@ -28,6 +30,7 @@ from judicial_advice.rules import (
     number_scope,
     place_of,
     reminders,
+    replied_on_time,
     reply_deadline,
 )
 from judicial_advice.schemas import AdviceIn
@@ -179,6 +182,7 @@ async def issue(session: AsyncSession, *, outbox: Outbox, now: datetime, actor: 
     sequence = await next_number(session, scope=number_scope(advice.court_code), year=year)
     advice.number = advice_number(advice.place, year, sequence)
     advice.issued_at = now
+    count_figures(session, advice, issued=1)
     event = events.AdviceIssued(advice_id=advice.id, by=actor, at=now, number=advice.number)
     detail = {"number": advice.number}
     record_step(session, TimelineEntry, advice_id=advice.id, at=now, kind="issued", actor=actor, detail=detail)
@@ -193,6 +197,7 @@ async def deliver(
     advice.delivered_at = now
     advice.delivery = {"method": method, "proof": proof}
     advice.reply_deadline = reply_deadline(now, advice.reply_months)
+    count_figures(session, advice, delivered=1)
     await schedule_deadline(session, kind=REPLY_DUE, subject=advice.id, due_at=advice.reply_deadline)
     for when, label in reminders(advice.reply_deadline):
         await schedule_deadline(session, kind=REMINDER, subject=advice.id, due_at=when, payload={"when": label})
@@ -232,11 +237,12 @@ async def reply(
     """A written reply, once or in stages; the final one closes the wait."""
     if AdviceStatus(advice.status) not in AWAITING_REPLY:
         raise InvalidTransition(f"an advice that is {advice.status} takes no reply")
-    on_time = advice.reply_deadline is not None and now <= advice.reply_deadline
+    on_time = replied_on_time(now, advice.reply_deadline)
     if final:
         _move(advice, AdviceStatus.REPLIED, now)
         advice.final_reply_at = now
         advice.adoption = adoption
+        count_figures(session, advice, replied=1, replied_on_time=int(on_time), adopted=int(adoption in ADOPTED))
         await cancel_deadlines(session, kind=REPLY_DUE, subject=advice.id, now=now)
         await cancel_deadlines(session, kind=REMINDER, subject=advice.id, now=now)
     event = events.AdviceReplied(
