@@ -17,6 +17,7 @@ from judicial_advice.models import Advice
 COURT = "吉7101"
 LAST_EVENING_OF_JANUARY = datetime(2026, 1, 31, 15, 30, tzinfo=UTC)  # 23:30 in Beijing, 31 January
 FIRST_NIGHT_OF_FEBRUARY = datetime(2026, 1, 31, 16, 30, tzinfo=UTC)  # 00:30 in Beijing, 1 February
+FIVE_DAYS = timedelta(days=5)
 
 
 @pytest.fixture
@@ -70,8 +71,8 @@ async def test_the_figures_are_filled_from_the_advice_by_beijing_month_of_signin
             _advice(2, "市金融监管局", FIRST_NIGHT_OF_FEBRUARY, delivered_at=delivered, status="delivered"),
             _advice(3, "市金融监管局", FIRST_NIGHT_OF_FEBRUARY, **_replied(delivered, timedelta(days=10), "adopted")),
             _advice(4, "市金融监管局", FIRST_NIGHT_OF_FEBRUARY, **_replied(delivered, timedelta(days=70), "adopted")),
-            _advice(5, "区人民政府", LAST_EVENING_OF_JANUARY, **_replied(delivered, timedelta(days=5), "not_adopted")),
-            _advice(6, "区人民政府", LAST_EVENING_OF_JANUARY, **_replied(delivered, timedelta(days=5), "partly_adopted")),
+            _advice(5, "区人民政府", LAST_EVENING_OF_JANUARY, **_replied(delivered, FIVE_DAYS, "not_adopted")),
+            _advice(6, "区人民政府", LAST_EVENING_OF_JANUARY, **_replied(delivered, FIVE_DAYS, "partly_adopted")),
             _advice(7, "区人民政府", None),  # a draft is not counted
         ]
         async with engine.begin() as connection:
