@@ -9,6 +9,7 @@ from datetime import datetime
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.db.planning import plan_for_the_values
 from courtlink_shared.errors import NotFound
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,6 +120,7 @@ async def year_statistics(
     of each recipient's first advice, then by name) and per month of signing (Beijing time, `YYYY-MM`, in month
     order) of the advice issued in a year. The counts are the figures kept per month and recipient (at most twelve
     rows a recipient); only the overdue advice is read (it is listed), not the year's rows."""
+    await plan_for_the_values(session)
     in_year = and_(
         AdviceFigures.court_code == court_code,
         AdviceFigures.month >= f"{year:04d}-01",
