@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from courtlink_shared.events.kafka_binding import from_kafka
 from courtlink_shared.events.topics import ENFORCEMENT_ASSET_QUERIES, ENFORCEMENT_INQUIRIES
@@ -182,3 +183,38 @@ async def test_an_inquiry_without_advice_is_overdue_once_after_its_service_level
     assert timeline.count("overdue") == 1
     stats = await api.client.get("/statistics", params={"from": "2026-03-02", "to": "2026-03-02"}, headers=api.officer)
     assert (stats.json()["inquiries"], stats.json()["overdue"], stats.json()["open"]) == (2, 1, 2)
+
+
+async def test_statistics_read_the_median_turnaround_across_days_and_count_lateness_the_sweep_has_not_flagged(
+    api: Api,
+) -> None:
+    """Four inquiries advised after 2, 20, 30 and 75 hours: the median (25.0 h) lies between the first day's
+    bucket and the second's. A fifth, never advised, is overdue as soon as its deadline passes, before the sweep
+    flags it, and is counted once after."""
+    inquiries = [(await api.submit(inquiry_body(f"（2026）吉7101民初{n}号")))["id"] for n in range(51, 56)]
+    for inquiry_id in inquiries[:4]:
+        await api.accept(inquiry_id, banks=[])  # no bank to ask: the advice can follow at once
+    advised_after = [timedelta(hours=h) for h in (2, 20, 30, 75)]
+    waited = timedelta(0)
+    for inquiry_id, after in zip(inquiries[:4], advised_after, strict=True):
+        await api.after(after - waited)
+        waited = after
+        advice = {"conclusion": "enforceable", "reasons": "依据查询结果。"}
+        response = await api.client.post(f"/inquiries/{inquiry_id}/advice", json=advice, headers=api.officer)
+        assert response.status_code == 200, response.text
+
+    async def figures() -> dict[str, Any]:
+        period = {"from": "2026-03-01", "to": "2026-03-31"}
+        response = await api.client.get("/statistics", params=period, headers=api.as_(api.analyst_role))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    first = await figures()
+    assert (first["inquiries"], first["advised"], first["open"], first["overdue"]) == (5, 4, 1, 0)
+    assert first["median_turnaround_hours"] == "25.0"
+    assert first["within_service_level"] == 4
+    api.clock.advance(timedelta(days=8))  # past the fifth's deadline; the sweep has not run
+    late = await figures()
+    assert (late["open"], late["overdue"]) == (1, 1)
+    assert await api.sweep() == 1
+    assert (await figures())["overdue"] == 1

@@ -10,14 +10,20 @@ import pytest
 from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.deadlines.periods import ends_on
 from enforcement_inquiry.rules import (
+    MICROSECONDS_A_DAY,
     AccountFigure,
     InquiryStatus,
     can_transition,
+    days_taken,
     mask_account,
+    middle_positions,
     recoverable_estimate,
     service_level_due,
     turnaround,
+    turnaround_us,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 SENT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -87,3 +93,29 @@ def test_an_inquiry_goes_submitted_accepted_advised_acknowledged_and_never_back(
         assert can_transition(current, target)
     assert not can_transition(InquiryStatus.SUBMITTED, InquiryStatus.ADVISED)
     assert not can_transition(InquiryStatus.ADVISED, InquiryStatus.ACCEPTED)
+
+
+def test_a_turnaround_is_kept_to_the_microsecond_and_counted_in_whole_days() -> None:
+    advised = SENT + timedelta(days=1, hours=23, minutes=59, seconds=59, microseconds=999_999)
+    assert turnaround_us(SENT, advised) == 2 * MICROSECONDS_A_DAY - 1
+    assert days_taken(turnaround_us(SENT, advised)) == 1
+    assert days_taken(turnaround_us(SENT, advised + timedelta(microseconds=1))) == 2
+
+
+def test_the_middle_of_a_histogram_is_one_value_for_an_odd_count_and_two_for_an_even_one() -> None:
+    assert middle_positions({0: 1, 1: 2, 3: 2}) == [(1, 1)]  # the third of five: the second in bucket 1
+    assert middle_positions({3: 2, 0: 2}) == [(0, 1), (3, 0)]  # the second and the third, in two buckets
+    assert middle_positions({2: 4}) == [(2, 1), (2, 2)]
+    assert middle_positions({}) == []
+
+
+@given(st.lists(st.integers(min_value=0, max_value=30 * MICROSECONDS_A_DAY), max_size=60))
+def test_the_values_at_the_middle_positions_are_the_sorted_values_middle_ones(values: list[int]) -> None:
+    buckets: dict[int, list[int]] = {}
+    for value in values:
+        buckets.setdefault(days_taken(value), []).append(value)
+    histogram = {bucket: len(found) for bucket, found in buckets.items()}
+    picked = [sorted(buckets[bucket])[position] for bucket, position in middle_positions(histogram)]
+    ordered = sorted(values)
+    middle = sorted({(len(values) - 1) // 2, len(values) // 2}) if values else []
+    assert picked == [ordered[i] for i in middle]

@@ -4,12 +4,13 @@ inquiries; a bank sees only the queries addressed to it. Anything else is "not f
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.db.locking import lock_for_update
-from courtlink_shared.db.months import beijing_month
+from courtlink_shared.db.planning import plan_for_the_values
 from courtlink_shared.errors import NotFound
 from courtlink_shared.figures import rate
 from courtlink_shared.reporting_period import Period
@@ -17,8 +18,16 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from enforcement_inquiry.models import AssetQuery, FiledCase, Inquiry, TimelineEntry
-from enforcement_inquiry.rules import OPEN, InquiryStatus, QueryStatus, Turnaround, is_overdue_sql, median_hours
+from enforcement_inquiry.models import AssetQuery, FiledCase, Inquiry, InquiryFigures, TimelineEntry, TurnaroundFigures
+from enforcement_inquiry.rules import (
+    MICROSECONDS_A_DAY,
+    InquiryStatus,
+    QueryStatus,
+    Turnaround,
+    median_hours,
+    middle_positions,
+    past_deadline_sql,
+)
 from enforcement_inquiry.schemas import BankFiguresOut, StatisticsOut
 
 COURT_ROLES = frozenset({Role.TRIAL_JUDGE, Role.ENFORCEMENT_OFFICER, Role.ANALYST})
@@ -84,58 +93,40 @@ async def list_asset_queries(
 
 async def statistics(session: AsyncSession, *, court_code: str, period: Period, now: datetime) -> StatisticsOut:
     """Inquiries sent in the period: turnaround (median, share within the service level), advice by conclusion,
-    the same per month of the letter; bank answer times for the queries sent in the period. Counted in the
-    database (no rows loaded): only the one or two middle durations of each median are read."""
+    the same per month of the letter; bank answer times for the queries sent in the period. The counts are the
+    figures kept per day of the letter; of the inquiries themselves only the open ones past their deadline are
+    counted, and only the one or two in the middle of the turnarounds are read."""
+    await plan_for_the_values(session)
+    days = and_(InquiryFigures.court_code == court_code, InquiryFigures.day.between(period.start, period.end))
+    kept = (await session.execute(select(InquiryFigures).where(days).order_by(InquiryFigures.day))).scalars().all()
+    per_month: dict[str, dict[str, int]] = {}
+    for row in kept:
+        of_month = per_month.setdefault(f"{row.day:%Y-%m}", {"inquiries": 0, "advised": 0, "within_service_level": 0})
+        of_month["inquiries"] += row.inquiries
+        of_month["advised"] += row.advised
+        of_month["within_service_level"] += row.within_service_level
+    inquiries = sum(row.inquiries for row in kept)
+    advised = sum(row.advised for row in kept)
+    within = sum(row.within_service_level for row in kept)
+    advice = await _advice_figures(session, court_code, period)
+    conclusions: Counter[str] = Counter()
+    histogram: Counter[int] = Counter()
+    for conclusion, days_taken, count in advice:
+        conclusions[conclusion] += count
+        histogram[days_taken] += count
     start, end = period.bounds
     in_period = and_(Inquiry.court_code == court_code, Inquiry.submitted_at >= start, Inquiry.submitted_at < end)
-    advised = Inquiry.advised_at.is_not(None)
-    still_open = Inquiry.status.in_([s.value for s in OPEN])
-    overdue_now = is_overdue_sql(status=Inquiry.status, due_at=Inquiry.due_at, overdue_at=Inquiry.overdue_at, now=now)
-    conclusion = Inquiry.advice_conclusion
-    month = beijing_month(Inquiry.submitted_at)
-    # One pass over the period's inquiries, grouped by the month of the letter and the advice's conclusion (a
-    # handful of groups per month); the period's figures are the sums of the groups.
-    groups = (
-        await session.execute(
-            select(
-                month,
-                conclusion,
-                func.count(),
-                func.count().filter(Inquiry.urgent.is_(True)),
-                func.count().filter(advised),
-                func.count().filter(advised, Inquiry.advised_at <= Inquiry.due_at),
-                func.count().filter(still_open),
-                func.count().filter(overdue_now),
-            )
-            .where(in_period)
-            .group_by(month, conclusion)
-            .order_by(month)
-        )
-    ).all()
-    totals = [sum(cast(int, row[i]) for row in groups) for i in range(2, 8)]  # the counts
-    inquiries, urgent, advised_count, within, open_count, overdue = totals
-    conclusions: Counter[str] = Counter()
-    per_month: dict[str, dict[str, int]] = {}
-    for month_key, name, count, _, advised_n, within_n, *_ in groups:
-        if advised_n:
-            conclusions[str(name)] += int(advised_n)
-        of_month = per_month.setdefault(str(month_key), {"inquiries": 0, "advised": 0, "within_service_level": 0})
-        of_month["inquiries"] += int(count)
-        of_month["advised"] += int(advised_n)
-        of_month["within_service_level"] += int(within_n)
-    middle = await _middle_of(
-        session, Inquiry.submitted_at, Inquiry.advised_at, and_(in_period, advised), advised_count
-    )
-    figures = Turnaround(advised_count, within, median_hours(middle), rate(within, advised_count))
+    middle = await _middle_turnarounds(session, in_period, histogram)
+    figures = Turnaround(advised, within, median_hours(middle), rate(within, advised))
     return StatisticsOut(
         court_code=court_code,
         period_from=period.start,
         period_to=period.end,
         inquiries=inquiries,
-        urgent=urgent,
+        urgent=sum(row.urgent for row in kept),
         advised=figures.advised,
-        open=open_count,
-        overdue=overdue,
+        open=inquiries - advised,  # an inquiry is open until its advice (rules.OPEN)
+        overdue=sum(row.flagged_overdue for row in kept) + await _past_deadline_unflagged(session, in_period, now),
         median_turnaround_hours=figures.median_hours,
         within_service_level=figures.within_service_level,
         share_within_service_level=figures.share_within_service_level,
@@ -143,6 +134,48 @@ async def statistics(session: AsyncSession, *, court_code: str, period: Period, 
         banks=await _bank_figures(session, court_code, start, end),
         per_month=per_month,
     )
+
+
+async def _advice_figures(session: AsyncSession, court_code: str, period: Period) -> list[tuple[str, int, int]]:
+    """The period's advice by conclusion and whole days taken."""
+    figures = TurnaroundFigures
+    rows = await session.execute(
+        select(figures.conclusion, figures.days_taken, func.sum(figures.advised))
+        .where(figures.court_code == court_code, figures.day.between(period.start, period.end))
+        .group_by(figures.conclusion, figures.days_taken)
+    )
+    return [(str(conclusion), int(taken), int(count)) for conclusion, taken, count in rows]
+
+
+async def _past_deadline_unflagged(session: AsyncSession, in_period: ColumnElement[bool], now: datetime) -> int:
+    """Open inquiries past their service-level deadline that the sweep has not flagged yet: overdue now too
+    (rules.is_overdue), though not counted as flagged."""
+    unflagged = and_(
+        in_period,
+        Inquiry.overdue_at.is_(None),
+        past_deadline_sql(status=Inquiry.status, due_at=Inquiry.due_at, now=now),
+    )
+    return int((await session.execute(select(func.count()).where(unflagged))).scalar_one())
+
+
+async def _middle_turnarounds(
+    session: AsyncSession, in_period: ColumnElement[bool], histogram: Mapping[int, int]
+) -> list[timedelta]:
+    """The one (odd count) or two (even count) middle turnarounds of the period's advised inquiries: the
+    histogram of whole days taken says in which day's bucket and where in it they lie, so only that bucket's
+    inquiries are read in order of turnaround (ix_inquiries_court_turnaround), not the period's."""
+    middle: list[timedelta] = []
+    for taken, position in middle_positions(histogram):
+        in_bucket = and_(
+            in_period,
+            Inquiry.turnaround_us >= taken * MICROSECONDS_A_DAY,
+            Inquiry.turnaround_us < (taken + 1) * MICROSECONDS_A_DAY,
+        )
+        found = await session.execute(
+            select(Inquiry.turnaround_us).where(in_bucket).order_by(Inquiry.turnaround_us).offset(position).limit(1)
+        )
+        middle.append(timedelta(microseconds=cast(int, found.scalar_one())))  # the bucket holds it (above)
+    return middle
 
 
 async def filed_case(session: AsyncSession, *, principal: Principal, case_number: str) -> FiledCase:
@@ -193,27 +226,6 @@ def _duration(
     if session.get_bind().dialect.name == "postgresql":
         return ended - began  # an interval: exact order
     return func.julianday(ended) - func.julianday(began)  # SQLite keeps times as text
-
-
-async def _middle_of(
-    session: AsyncSession,
-    began: InstrumentedAttribute[datetime],
-    ended: InstrumentedAttribute[datetime | None],
-    where: ColumnElement[bool],
-    count: int,
-) -> list[timedelta]:
-    """The one (odd count) or two (even count) middle durations `ended - began` of the `count` rows `where`
-    selects: a bounded sort that stops at the middle, cheaper than ranking every row."""
-    if count == 0:
-        return []
-    rows = await session.execute(
-        select(began, ended)
-        .where(where)
-        .order_by(_duration(session, began, ended))
-        .offset((count - 1) // 2)
-        .limit(2 - count % 2)
-    )
-    return [e - b for b, e in rows if b is not None and e is not None]
 
 
 async def _middle_durations(

@@ -5,7 +5,7 @@ the turnaround statistics of DOMAIN.md. No I/O."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,7 +14,7 @@ from typing import Protocol
 
 from courtlink_shared.deadlines.periods import Unit, period_end
 from courtlink_shared.figures import rate
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_
 
 ZERO = Decimal("0.00")
 
@@ -81,17 +81,14 @@ def is_overdue(inquiry: ServiceLevelled, now: datetime) -> bool:
     return inquiry.overdue_at is not None or (inquiry.status in OPEN and inquiry.due_at < now)
 
 
-def is_overdue_sql(
-    *,
-    status: SQLColumnExpression[str],
-    due_at: SQLColumnExpression[datetime],
-    overdue_at: SQLColumnExpression[datetime | None],
-    now: datetime,
+def past_deadline_sql(
+    *, status: SQLColumnExpression[str], due_at: SQLColumnExpression[datetime], now: datetime
 ) -> ColumnElement[bool]:
-    """`is_overdue` as a SQL condition on an inquiry's columns, for counting in the database: the same rule (the
-    SPC's time limit for checking property leads, `service_level_due`), kept beside it so that the two change
-    together."""
-    return or_(overdue_at.is_not(None), and_(status.in_([s.value for s in OPEN]), due_at < now))
+    """The part of `is_overdue` the sweep may not have flagged yet (still open, past the due time), as a SQL
+    condition on an inquiry's columns for counting in the database: the same rule (the SPC's time limit for
+    checking property leads, `service_level_due`), kept beside it so that the two change together. Statistics
+    add the inquiries flagged overdue, which they keep counted."""
+    return and_(status.in_([s.value for s in OPEN]), due_at < now)
 
 
 def mask_account(number: str) -> str:
@@ -136,6 +133,36 @@ def turnaround(durations_and_due: Sequence[tuple[timedelta, bool]]) -> Turnaroun
         median_hours([d for d, _ in durations_and_due]),
         rate(within, len(durations_and_due)),
     )
+
+
+MICROSECOND = timedelta(microseconds=1)
+MICROSECONDS_A_DAY = 86_400_000_000
+
+
+def turnaround_us(submitted_at: datetime, advised_at: datetime) -> int:
+    """The time from the letter to the advice in whole microseconds (exact: timestamps are kept to the
+    microsecond)."""
+    return (advised_at - submitted_at) // MICROSECOND
+
+
+def days_taken(turnaround: int) -> int:
+    """The whole days of a turnaround in microseconds: the bucket the turnaround histogram counts it in."""
+    return turnaround // MICROSECONDS_A_DAY
+
+
+def middle_positions(histogram: Mapping[int, int]) -> list[tuple[int, int]]:
+    """Where the median lies in a histogram (bucket → how many values, buckets in ascending order of value): the
+    bucket and the 0-based position inside it of the middle value (odd total) or of the two middle values (even
+    total), so that only those buckets' values need to be read and sorted."""
+    total = sum(histogram.values())
+    wanted = sorted({(total - 1) // 2, total // 2}) if total else []
+    positions: list[tuple[int, int]] = []
+    below = 0
+    for bucket in sorted(histogram):
+        count = histogram[bucket]
+        positions += [(bucket, rank - below) for rank in wanted if below <= rank < below + count]
+        below += count
+    return positions
 
 
 def median_hours(durations: Sequence[timedelta]) -> Decimal | None:

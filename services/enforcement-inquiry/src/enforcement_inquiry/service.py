@@ -22,6 +22,7 @@ from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_inquiry.bank_queries import ask_banks, lines_of_inquiry
+from enforcement_inquiry.figures import count_advice, count_inquiry
 from enforcement_inquiry.models import FiledCase, Inquiry, QueryLine, TimelineEntry
 from enforcement_inquiry.rules import (
     AccountFigure,
@@ -30,6 +31,7 @@ from enforcement_inquiry.rules import (
     can_transition,
     recoverable_estimate,
     service_level_due,
+    turnaround_us,
 )
 from enforcement_inquiry.schemas import AdviceIn, BankIn, InquiryIn
 
@@ -122,6 +124,7 @@ async def submit(
         due_at=due_at,
     )
     session.add(inquiry)
+    count_inquiry(session, inquiry, inquiries=1, urgent=int(inquiry.urgent))
     detail = {"urgent": body.urgent, "parties_from_intake": from_intake}
     record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="submitted", actor=actor, detail=detail)
     await schedule_deadline(session, kind=INQUIRY_DUE, subject=inquiry.id, due_at=due_at)
@@ -215,6 +218,8 @@ async def issue_advice(
     }
     inquiry.advice_conclusion = body.conclusion
     inquiry.advised_at = now
+    inquiry.turnaround_us = turnaround_us(inquiry.submitted_at, now)
+    count_advice(session, inquiry)
     detail = {"conclusion": body.conclusion, "recoverable": str(recoverable)}
     record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="advised", actor=actor, detail=detail)
     await cancel_deadlines(session, kind=INQUIRY_DUE, subject=inquiry.id, now=now)
@@ -245,6 +250,7 @@ async def mark_overdue(session: AsyncSession, *, outbox: Outbox, now: datetime, 
     if inquiry.overdue_at is not None or inquiry.advised_at is not None:
         return
     inquiry.overdue_at = now
+    count_inquiry(session, inquiry, flagged_overdue=1)
     detail = {"due_at": inquiry.due_at.isoformat()}
     record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind="overdue", actor=None, detail=detail)
     await outbox.emit(
