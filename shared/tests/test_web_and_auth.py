@@ -220,6 +220,7 @@ class TestProblems:
         fields = {e["field"]: e for e in body["errors"]}
         assert set(fields) == {"body.text", "body.amount"}
         assert fields["body.text"]["message_zh"] == "内容过短"
+        assert fields["body.text"]["message_zh_complete"] is False, "the English says which bound"
         assert body["correlation_id"] == response.headers["x-correlation-id"]
         assert (await client.get("/notes", headers=bearer(keys_dir))).json() == ["a"], "nothing was written"
 

@@ -204,6 +204,7 @@ class TestIntakeClerk:
         click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#register-form button[type=submit]"))
         error = wait_for(browser, "#register-organisation_code-error").text  # the service's field error
         assert "统一社会信用代码应为 18 位" in error, error
+        assert "characters" not in error, "the Chinese says it all; the English is not repeated after it"
         check_page(browser, "clerk-organisations-field-error")
         another = credit_code(777, prefix="52220101")
         fill(browser, "register-organisation_code", another)

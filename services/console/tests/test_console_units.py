@@ -88,6 +88,22 @@ def test_field_errors_are_keyed_by_the_forms_field_names_in_chinese() -> None:
     assert problem.field_messages() == {"capacity": "数值过小（应不小于 1）", "": "CSV 文件无法读取（bad）"}
 
 
+def test_a_field_error_whose_chinese_says_it_all_is_shown_without_its_english() -> None:
+    worded = {
+        "field": "body.organisation_code",
+        "code": "identifier_length",
+        "message": "a unified social credit code has 18 characters, not 3",
+        "message_zh": "统一社会信用代码应为 18 位，而不是 3 位",
+        "message_zh_complete": True,
+    }
+    heading = {"field": "body.year", "message": "2027: no such year", "message_zh": "节假日安排有误"}
+    problem = ServiceProblem(422, {"errors": [worded, heading]})
+    assert problem.field_messages() == {
+        "organisation_code": "统一社会信用代码应为 18 位，而不是 3 位",
+        "year": "节假日安排有误（2027: no such year）",
+    }
+
+
 def test_a_batch_file_is_sent_as_csv_or_json_by_its_name_or_first_character() -> None:
     assert content_type_of("批次.CSV", b"a,b") == "text/csv"
     assert content_type_of("x.json", b"{}") == "application/json"

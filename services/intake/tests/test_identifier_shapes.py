@@ -26,6 +26,7 @@ async def test_a_court_code_of_no_court_level_is_refused_and_nothing_is_stored(a
     assert error["field"] == "body.court_code"
     assert "not a court code" in error["message"]
     assert error["message_zh"].startswith("不是法院代字")
+    assert error["message_zh_complete"] is True, "worded for this fault: the console shows the Chinese alone"
     assert (await api.client.get("/disputes", headers=api.bank())).json()["items"] == []
 
 

@@ -42,10 +42,20 @@ _ZH = {
 }
 
 
-def field_problem(field: str, message: str, message_zh: str, *, code: str = "invalid") -> dict[str, Any]:
+def field_problem(
+    field: str, message: str, message_zh: str, *, code: str = "invalid", zh_complete: bool = False
+) -> dict[str, Any]:
     """One fault of the input as every service reports it, e.g. `field_problem("query.cursor", "not a cursor
-    returned by this API", "分页游标无效")`; `field` is a dotted path, `code` a stable machine-readable word."""
-    return {"field": field, "code": code, "message": message, "message_zh": message_zh}
+    returned by this API", "分页游标无效")`; `field` is a dotted path, `code` a stable machine-readable word.
+    `zh_complete` says that `message_zh` says all `message` does (a validator's own wording of this very fault);
+    otherwise the Chinese may be a heading ("CSV 文件无法读取") whose English names the fault."""
+    return {
+        "field": field,
+        "code": code,
+        "message": message,
+        "message_zh": message_zh,
+        "message_zh_complete": zh_complete,
+    }
 
 
 def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -53,13 +63,15 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     result = []
     for error in errors:
         location = [str(p) for p in error.get("loc", ())]
+        # A validator that words its own Chinese (spreadsheet_values.bilingual_error) carries it along, complete.
+        own_zh = (error.get("ctx") or {}).get("message_zh")
         result.append(
             field_problem(
                 ".".join(location),
                 str(error.get("msg", "invalid value")),
-                # A validator that words its own Chinese (spreadsheet_values.bilingual_error) carries it along.
-                str((error.get("ctx") or {}).get("message_zh") or _ZH.get(error.get("type", ""), "取值无效")),
+                str(own_zh or _ZH.get(error.get("type", ""), "取值无效")),
                 code=error.get("type", "invalid"),
+                zh_complete=bool(own_zh),
             )
         )
     return result

@@ -77,7 +77,7 @@ class ServiceProblem(Exception):
             name = name.removeprefix("body.") if name != "body" else ""
             text = str(error.get("message_zh") or error.get("message") or "取值无效")
             detail = precise_zh(str(error.get("message") or ""))
-            if detail and detail != text:
+            if detail and detail != text and not error.get("message_zh_complete"):
                 text = f"{text}（{detail}）"
             messages[name] = f"{messages[name]}；{text}" if name in messages else text
         return messages

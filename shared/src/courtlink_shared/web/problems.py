@@ -13,7 +13,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -34,6 +34,11 @@ class FieldProblem(BaseModel):
     code: str
     message: str
     message_zh: str
+    message_zh_complete: bool = Field(
+        default=False,
+        description="message_zh says all that message does (the validator worded this very fault in Chinese); "
+        "otherwise message_zh may be a heading and message names the fault",
+    )
 
 
 class Problem(BaseModel):
