@@ -14,6 +14,7 @@ from courtlink_shared.auth.principal import Role
 from courtlink_shared.events import Envelope
 from courtlink_shared.events.topics import ADVICE_ITEMS
 from courtlink_shared.testing.kafka_reader import read_topic
+from pypdf import PdfReader
 
 MANAGER, COMMITTEE, PRESIDENT, AGENCY_ROLE = (
     Role.ADVICE_MANAGER,
@@ -214,9 +215,11 @@ async def test_the_advice_document_and_the_annual_report(api: Api) -> None:
     assert lines[1].startswith(f"{d['number']},")
     assert ",2026-05-06," in lines[1]  # the reply deadline's last day
     assert ",是,采纳," in lines[1]
-    assert (
-        await api.client.get("/reports/annual.pdf", params={"year": 2026}, headers=api.as_(Role.ANALYST))
-    ).content.startswith(b"%PDF")
+    pdf_report = await api.client.get("/reports/annual.pdf", params={"year": 2026}, headers=api.as_(Role.ANALYST))
+    assert pdf_report.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_report.content)).pages)
+    assert "共发出司法建议1件，已送达1件" in "".join(text.split()), "the figures the statistics report"
+    assert "采纳率（含部分采纳）100.0%" in "".join(text.split())
     forbidden = await api.client.get("/reports/annual.csv", params={"year": 2026}, headers=api.as_(AGENCY_ROLE, AGENCY))
     assert forbidden.status_code == 403
 

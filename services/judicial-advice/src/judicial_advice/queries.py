@@ -16,13 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from judicial_advice.models import Advice, AdviceFigures, AdviceVersion, TimelineEntry
 from judicial_advice.rules import (
-    ADOPTED,
     VISIBLE_TO_AGENCIES,
     AdviceStatus,
     ReplyFigures,
-    replied_on_time,
     reply_figures,
-    reply_overdue,
     reply_overdue_sql,
 )
 
@@ -94,32 +91,14 @@ async def issued_in(session: AsyncSession, *, court_code: str, year: int) -> lis
     return list(rows.scalars())
 
 
-def year_figures(advices: list[Advice], *, now: datetime) -> tuple[ReplyFigures, list[Advice]]:
-    """The figures and the overdue list of a year's advice (read once with issued_in)."""
-    delivered = [a for a in advices if a.delivered_at is not None]
-    replied = [a for a in delivered if a.final_reply_at is not None]
-    due = [a for a in delivered if a.final_reply_at is not None or (a.reply_deadline and a.reply_deadline < now)]
-    on_time = [a for a in replied if a.final_reply_at and replied_on_time(a.final_reply_at, a.reply_deadline)]
-    adopted = [a for a in replied if a.adoption in ADOPTED]
-    overdue = [a for a in delivered if reply_overdue(a, now)]
-    figures = reply_figures(
-        issued=len(advices),
-        delivered=len(delivered),
-        due_or_replied=len(due),
-        replied=len(replied),
-        on_time=len(on_time),
-        adopted=len(adopted),
-    )
-    return figures, overdue
-
-
 async def year_statistics(
     session: AsyncSession, *, court_code: str, year: int, now: datetime
 ) -> tuple[ReplyFigures, list[Advice], dict[str, dict[str, int]], dict[str, dict[str, int]]]:
-    """The figures of `year_figures`, the overdue list, and issued/replied per recipient (in the order of the month
-    of each recipient's first advice, then by name) and per month of signing (Beijing time, `YYYY-MM`, in month
-    order) of the advice issued in a year. The counts are the figures kept per month and recipient (at most twelve
-    rows a recipient); only the overdue advice is read (it is listed), not the year's rows."""
+    """The reply figures (rules.reply_figures), the overdue list, and issued/replied per recipient (in the order
+    of the month of each recipient's first advice, then by name) and per month of signing (Beijing time,
+    `YYYY-MM`, in month order) of the advice issued in a year. The counts are the figures kept per month and
+    recipient (at most twelve rows a recipient); only the overdue advice is read (it is listed), not the year's
+    rows."""
     await plan_for_the_values(session)
     in_year = and_(
         AdviceFigures.court_code == court_code,
