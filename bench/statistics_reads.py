@@ -57,7 +57,7 @@ YEAR = 2026
 START = datetime(2026, 3, 1, tzinfo=UTC)
 # Each service's migrations, and the revision its tables are filled at: the one before its kept figures.
 MIGRATIONS = {
-    "finance-mediation": (MEDIATION_MIGRATIONS, "heads"),
+    "finance-mediation": (MEDIATION_MIGRATIONS, "finance_mediation_0003"),
     "enforcement-inquiry": (ENFORCEMENT_MIGRATIONS, "enforcement_inquiry_0003"),
     "judicial-advice": (ADVICE_MIGRATIONS, "judicial_advice_0002"),
 }

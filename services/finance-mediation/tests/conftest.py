@@ -12,7 +12,7 @@ from finance_mediation.app import create_app
 from finance_mediation.models import MediationCase, Mediator
 from finance_mediation.rules import ACTIVE
 from finance_mediation.settings import Settings
-from mediation_fixtures import START, Api
+from mediation_fixtures import START, Api, figures_counted_from_cases, figures_kept
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +33,7 @@ async def api(settings: Settings, keys_dir: Path) -> AsyncIterator[Api]:
     async with serving(app, "mediation") as client:
         yield Api(client, keys_dir, app, clock)
         await loads_are_counted(app.state.runtime.session_factory)
+        await figures_are_counted(app.state.runtime.session_factory)
 
 
 async def loads_are_counted(session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -49,3 +50,12 @@ async def loads_are_counted(session_factory: async_sessionmaker[AsyncSession]) -
             )
         ).all()
     assert kept == dict.fromkeys(kept, 0) | {str(m): n for m, n in counted}
+
+
+async def figures_are_counted(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    """After every test: the figures kept per holder and day, and the openings kept by bank and mediator, are the
+    ones counted from the cases themselves (statistics sum the kept ones, so a write that forgot them, or moved a
+    case without moving its opening, would report wrong numbers)."""
+    async with session_factory() as session:
+        connection = await session.connection()
+        assert await figures_kept(connection) == await figures_counted_from_cases(connection)

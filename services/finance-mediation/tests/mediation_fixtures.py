@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from courtlink_shared.auth.principal import Role
+from courtlink_shared.clock import SHANGHAI
 from courtlink_shared.events.envelope import EventData, make_envelope
 from courtlink_shared.events.intake import DisputeRouted
 from courtlink_shared.testing.apps import ServiceApi
 from courtlink_shared.testing.factories import credit_code, dispute_routed
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 BANK_A = "91110000600037341L"
 BANK_B = credit_code(7)
@@ -91,3 +95,70 @@ async def publish(kafka_bootstrap: str, topic_prefix: str, *events: EventData) -
             )
     finally:
         await producer.stop()
+
+
+Figures = dict[tuple[str, str, date], list[int]]
+Openings = Counter[tuple[str, str, date, str, str]]
+
+
+async def figures_counted_from_cases(connection: AsyncConnection) -> tuple[Figures, Openings]:
+    """The figures statistics should sum, counted here from the stored cases by their own columns: per holder
+    (its court, its bank, its mediator's organisation, and its court's pool while it waits for a mediator) and
+    Beijing day of each event; and the cases opened per holder and day, by bank and by mediator."""
+    figures: Figures = defaultdict(lambda: [0] * 6)
+    openings: Openings = Counter()
+    for case in (await connection.execute(sa.text("SELECT * FROM cases"))).mappings():
+        at = {name: _moment(case[name]) for name in _MOMENTS}
+        opened = at["opened_at"]
+        assert opened is not None
+        seen = [("court", case["court_code"]), ("bank", case["claimant_code"])]
+        if case["organisation_code"] is not None:
+            seen.append(("organisation", case["organisation_code"]))
+        if case["status"] == "opened":
+            seen.append(("pool", case["court_code"]))
+        for scope, holder in seen:
+            day = opened.astimezone(SHANGHAI).date()
+            openings[(scope, holder, day, "bank", case["claimant_code"])] += 1
+            if case["mediator_id"] is not None:
+                openings[(scope, holder, day, "mediator", case["mediator_id"])] += 1
+            closed, accepted = at["closed_at"], at["accepted_at"]
+            if closed is not None:
+                row = figures[(scope, holder, closed.astimezone(SHANGHAI).date())]
+                row[0] += 1
+                row[1] += case["outcome"] == "settled"
+                if accepted is not None:
+                    row[2] += 1
+                    row[3] += (closed - accepted) // timedelta(microseconds=1)
+            if (requested := at["confirmation_requested_at"]) is not None:
+                figures[(scope, holder, requested.astimezone(SHANGHAI).date())][4] += 1
+            if (decided := at["confirmation_decided_at"]) is not None and case["confirmation_decision"] == "confirmed":
+                figures[(scope, holder, decided.astimezone(SHANGHAI).date())][5] += 1
+    return dict(figures), openings
+
+
+async def figures_kept(connection: AsyncConnection) -> tuple[Figures, Openings]:
+    """The figures kept in case_figures and opened_figures, without the rows that came back to zero."""
+    figures: Figures = {}
+    for row in await connection.execute(sa.text("SELECT * FROM case_figures")):
+        counts = [int(n) for n in row[3:]]
+        if any(counts):
+            figures[(row.scope, row.holder, _day(row.day))] = counts
+    openings: Openings = Counter()
+    for row in await connection.execute(sa.text("SELECT * FROM opened_figures WHERE opened <> 0")):
+        openings[(row.scope, row.holder, _day(row.day), row.per, row.whom)] = row.opened
+    return figures, openings
+
+
+_MOMENTS = ("opened_at", "accepted_at", "closed_at", "confirmation_requested_at", "confirmation_decided_at")
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A stored instant, aware: PostgreSQL gives it so; SQLite keeps UTC as text."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC)
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -1,16 +1,17 @@
-"""A roster with cases from before each mediator's count of active cases was kept on their row: after the upgrade
-the counts are the cases' (assigned, in mediation, suspended, awaiting signatures; not opened or closed), on
-PostgreSQL and on SQLite, so that assignment goes on from the right loads."""
+"""Cases stored before a figure was kept: after the upgrade the figures are the cases', on PostgreSQL and on SQLite.
+Each mediator's count of active cases (assigned, in mediation, suspended, awaiting signatures; not opened or
+closed), so that assignment goes on from the right loads; the statistics' figures per holder and Beijing day."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from courtlink_shared.db.engine import create_engine
 from courtlink_shared.db.migrations import upgrade
 from finance_mediation.app import MIGRATIONS
+from mediation_fixtures import figures_counted_from_cases, figures_kept
 
 AT = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
@@ -86,5 +87,67 @@ async def test_the_counts_of_active_cases_are_filled_from_the_cases(database_url
         async with engine.connect() as connection:
             found = await connection.execute(sa.text("SELECT id, active_cases FROM mediators ORDER BY id"))
             assert [tuple(row) for row in found] == [("m1", 3), ("m2", 1), ("m3", 0)]
+    finally:
+        await engine.dispose()
+
+
+# The cases opened and were accepted at AT, 09:00 on 2 March in Beijing; LATE is 23:30 there, and an hour later
+# it is 00:30 on 3 March.
+LATE = datetime(2026, 3, 2, 15, 30, 0, 250_001, tzinfo=UTC)
+AFTER_MIDNIGHT = LATE + timedelta(hours=1)
+
+
+async def test_the_statistics_figures_are_filled_from_the_cases(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine, [MIGRATIONS], to="finance_mediation_0003")
+        async with engine.begin() as connection:
+            organisations = sa.table("organisations", *(sa.column(c) for c in ("code", "name", "kind", "created_at")))
+            await connection.execute(
+                organisations.insert(), [{"code": "ORG", "name": "调解室", "kind": "other", "created_at": AT}]
+            )
+            mediators = sa.table("mediators", *(sa.column(name) for name in _mediator("m")))
+            await connection.execute(mediators.insert(), [_mediator(m) for m in ("m1", "m2")])
+            settled = {"status": "settled", "outcome": "settled", "accepted_at": AT, "closed_at": LATE}
+            rows = [
+                _case(0, "opened", None),  # in the pool
+                _case(1, "assigned", "m1"),
+                _case(2, "in_mediation", "m2") | {"accepted_at": AT, "claimant_code": "91110000100000002X"},
+                _case(3, "settled", "m1") | settled,
+                _case(4, "settled", "m2")
+                | settled
+                | {"closed_at": AFTER_MIDNIGHT, "confirmation_requested_at": AFTER_MIDNIGHT}
+                | {"confirmation_decided_at": AFTER_MIDNIGHT, "confirmation_decision": "confirmed"},
+                _case(5, "settled", "m2")
+                | settled
+                | {
+                    "confirmation_requested_at": LATE,
+                    "confirmation_decided_at": LATE,
+                    "confirmation_decision": "rejected",
+                },
+                _case(6, "failed", "m1") | {"outcome": "failed", "closed_at": AFTER_MIDNIGHT},  # never accepted
+                _case(7, "withdrawn", None) | {"outcome": "withdrawn", "closed_at": LATE},  # from the pool
+            ]
+            columns = sorted({name for row in rows for name in row})
+            cases = sa.table("cases", *(sa.column(name) for name in columns))
+            await connection.execute(cases.insert(), [dict.fromkeys(columns) | row for row in rows])
+
+        await upgrade(engine, [MIGRATIONS])
+
+        async with engine.connect() as connection:
+            kept_figures, kept_openings = await figures_kept(connection)
+            assert (kept_figures, kept_openings) == await figures_counted_from_cases(connection)
+        court, first, second = "吉7101", date(2026, 3, 2), date(2026, 3, 3)
+        # closed, settled, accepted and closed, their microseconds, confirmation requested, confirmed
+        to_late = (LATE - AT) // timedelta(microseconds=1)
+        assert kept_figures[("court", court, first)] == [3, 2, 2, 2 * to_late, 1, 0]
+        assert kept_figures[("court", court, second)] == [2, 1, 1, to_late + 3_600_000_000, 1, 1]
+        assert kept_figures[("organisation", "ORG", first)] == [2, 2, 2, 2 * to_late, 1, 0]
+        assert not any(scope == "pool" for scope, _, _ in kept_figures)
+        opened = first
+        assert kept_openings[("pool", court, opened, "bank", "91110000600037341L")] == 1
+        assert kept_openings[("court", court, opened, "mediator", "m2")] == 3
+        assert kept_openings[("organisation", "ORG", opened, "bank", "91110000600037341L")] == 5
+        assert kept_openings[("bank", "91110000100000002X", opened, "mediator", "m2")] == 1
     finally:
         await engine.dispose()

@@ -20,10 +20,13 @@ from finance_mediation.rules import (
     choose_mediator,
     confirmation_deadlines,
     confirmation_flags,
+    days_of,
     eligible,
     extension_given_on,
+    holders,
     instalments_add_up,
     mediation_due,
+    microseconds_between,
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -222,3 +225,26 @@ def test_confirmation_time_limits() -> None:
         decided_at=None,
         decision_extended=True,
     ).decision_overdue
+
+
+class TestWhoCountsACase:
+    def test_a_case_waiting_for_a_mediator_is_counted_for_its_court_its_bank_and_its_courts_pool(self) -> None:
+        seen = holders(court_code="吉7101", claimant_code="B", status=CaseStatus.OPENED, organisation_code=None)
+        assert seen == [("court", "吉7101"), ("bank", "B"), ("pool", "吉7101")]
+
+    def test_a_case_with_a_mediator_is_counted_for_the_mediators_organisation_not_the_pool(self) -> None:
+        for status in (CaseStatus.ASSIGNED, CaseStatus.IN_MEDIATION, CaseStatus.SETTLED):
+            seen = holders(court_code="吉7101", claimant_code="B", status=status, organisation_code="ORG")
+            assert seen == [("court", "吉7101"), ("bank", "B"), ("organisation", "ORG")]
+
+    def test_a_case_closed_from_the_pool_leaves_the_pool(self) -> None:
+        seen = holders(court_code="吉7101", claimant_code="B", status=CaseStatus.WITHDRAWN, organisation_code=None)
+        assert seen == [("court", "吉7101"), ("bank", "B")]
+
+    @given(st.datetimes(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))
+    def test_microseconds_are_exact_and_their_sum_gives_days_in_one_rounding(
+        self, start: datetime, taken: timedelta
+    ) -> None:
+        microseconds = microseconds_between(start, start + taken)
+        assert timedelta(microseconds=microseconds) == taken
+        assert days_of(microseconds) == taken / timedelta(days=1)

@@ -22,6 +22,7 @@ from sqlalchemy import String, bindparam, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from finance_mediation.figures import Placement, count_move
 from finance_mediation.models import CourtRegistration, MediationCase, Mediator
 from finance_mediation.rules import CaseStatus, LeastLoaded, MediatorLoad, accept_by, choose_mediator, load_change
 
@@ -198,12 +199,14 @@ async def give_case(
     if case.accept_by is not None:  # a reassignment: the previous mediator's clock stops
         await cancel_deadlines(session, kind=ACCEPT_DEADLINE, subject=case.id, now=now)
     count_loads(session, load_change((case.mediator_id, CaseStatus(case.status)), (mediator.id, CaseStatus.ASSIGNED)))
+    before = Placement.of(case)
     case.mediator_id = mediator.id
     case.organisation_code = mediator.organisation_code
     case.status = CaseStatus.ASSIGNED
     case.assigned_at = now
     case.accept_by = accept_by(now)
     case.updated_at = now
+    count_move(session, before, case)
     await announce_assignment(
         session,
         outbox=outbox,

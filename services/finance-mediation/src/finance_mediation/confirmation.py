@@ -15,6 +15,7 @@ from courtlink_shared.identifiers.case_number_allocation import allocate_case_nu
 from courtlink_shared.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from finance_mediation.figures import count_confirmation_requested, count_confirmed
 from finance_mediation.models import Activity, MediationCase
 from finance_mediation.rules import CaseStatus, may_apply_for_confirmation
 from finance_mediation.service import parties_of
@@ -41,6 +42,7 @@ async def request_confirmation(
         )
     case.confirmation_requested_at = now
     case.updated_at = now
+    count_confirmation_requested(session, case)
     detail = {"applicants": applicants}
     record_step(session, Activity, case_id=case.id, at=now, kind="confirmation_requested", actor=actor, detail=detail)
     event = ConfirmationRequested(dispute_id=case.dispute_id, case_id=case.id, requested_at=now)
@@ -80,6 +82,7 @@ async def decide_confirmation(
             )
         )
         case.confirmation_case_number = number
+        count_confirmed(session, case)
     case.updated_at = now
     # The reasons go on the case's log too, so that the parties and the judge read why it was dismissed.
     detail = {"decision": decision, "case_number": number, "reasons": reasons}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from courtlink_shared.db.types import TYPE_ANNOTATION_MAP
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -113,3 +113,38 @@ class Activity(Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]]
+
+
+class CaseFigures(Base):
+    """What the cases one holder sees closed, settled and took to judicial confirmation on a Beijing day, kept with
+    each write that changes one (courtlink_shared.db.tallies), so that statistics sum a row per day instead of
+    reading the period's cases. A holder is one of rules.SCOPES: a court, a bank, an organisation (the pool holds
+    no closed case). Counted by the day of each event, as the statistics report them."""
+
+    __tablename__ = "case_figures"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    settled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Closed after the mediator accepted, and the exact microseconds from acceptance to closure, summed.
+    accepted_and_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    acceptance_to_closure_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    confirmation_requested: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class OpenedFigures(Base):
+    """How many of the cases a holder sees were opened on a Beijing day, by bank (`per` = "bank") and by the
+    mediator they have now (`per` = "mediator"): a case given to another mediator, or returned to the pool, moves
+    between these rows in the transaction that moves it."""
+
+    __tablename__ = "opened_figures"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    per: Mapped[str] = mapped_column(String(16), primary_key=True)
+    whom: Mapped[str] = mapped_column(String(100), primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -316,6 +316,38 @@ def may_apply_for_confirmation(*, now: datetime, agreement_effective_at: datetim
 # --- statistics ------------------------------------------------------------------------------------------------
 
 
+# Who sees a case in the statistics (queries.visible_to): its court's judges and analysts, its claimant bank, the
+# organisation of its mediator, and, while it waits for a mediator, every organisation on its court's roster (the
+# pool). A waiting case has no organisation, so an organisation's own cases and its pools never overlap.
+COURT, BANK, ORGANISATION, POOL = "court", "bank", "organisation", "pool"
+SCOPES = (COURT, BANK, ORGANISATION, POOL)
+
+
+def holders(
+    *, court_code: str, claimant_code: str, status: str, organisation_code: str | None
+) -> list[tuple[str, str]]:
+    """The (scope, holder) pairs whose statistics count a case in this state."""
+    seen = [(COURT, court_code), (BANK, claimant_code)]
+    if organisation_code is not None:
+        seen.append((ORGANISATION, organisation_code))
+    if status == CaseStatus.OPENED:
+        seen.append((POOL, court_code))
+    return seen
+
+
+def microseconds_between(start: datetime, end: datetime) -> int:
+    """The exact whole microseconds from `start` to `end` (kept as an integer: sums of them stay exact)."""
+    return (end - start) // timedelta(microseconds=1)
+
+
+MICROSECONDS_A_DAY = 86_400_000_000
+
+
+def days_of(microseconds: int) -> float:
+    """Days in a sum of exact microseconds (one rounding, at the end)."""
+    return microseconds / MICROSECONDS_A_DAY
+
+
 @dataclass(frozen=True)
 class MediationStatistics:
     closed: int

@@ -41,6 +41,7 @@ from finance_mediation.assignment import (
     give_case,
     locked_roster,
 )
+from finance_mediation.figures import Placement, count_closure, count_move, count_opened
 from finance_mediation.models import Activity, MediationCase, Mediator
 from finance_mediation.rules import (
     CLOSED,
@@ -68,8 +69,10 @@ def _move(session: AsyncSession, case: MediationCase, target: CaseStatus, now: d
     if not can_transition(current, target):
         raise InvalidTransition(f"a case that is {current} cannot become {target}")
     count_loads(session, load_change((case.mediator_id, current), (case.mediator_id, target)))
+    before = Placement.of(case)
     case.status = target
     case.updated_at = now
+    count_move(session, before, case)
 
 
 def _field_error(field: str, message: str, message_zh: str) -> InvalidInput:
@@ -112,28 +115,29 @@ async def open_cases(
             )
             if choice is None:
                 await schedule_deadline(session, kind=ASSIGN_RETRY, subject=case["id"], due_at=now + RETRY_AFTER)
-                continue
-            mediator = held.mediators[choice.id]
-            given[mediator.id] = given.get(mediator.id, 0) + 1
-            case.update(
-                status=CaseStatus.ASSIGNED,
-                mediator_id=mediator.id,
-                organisation_code=mediator.organisation_code,
-                assigned_at=now,
-                accept_by=accepting_by,
-            )
-            await announce_assignment(
-                session,
-                outbox=outbox,
-                now=now,
-                case_id=case["id"],
-                dispute_id=data.dispute_id,
-                mediator=mediator,
-                accept_by=accepting_by,
-                mode="automatic",
-                reason=AUTOMATIC_REASON,
-                previous=None,
-            )
+            else:
+                mediator = held.mediators[choice.id]
+                given[mediator.id] = given.get(mediator.id, 0) + 1
+                case.update(
+                    status=CaseStatus.ASSIGNED,
+                    mediator_id=mediator.id,
+                    organisation_code=mediator.organisation_code,
+                    assigned_at=now,
+                    accept_by=accepting_by,
+                )
+                await announce_assignment(
+                    session,
+                    outbox=outbox,
+                    now=now,
+                    case_id=case["id"],
+                    dispute_id=data.dispute_id,
+                    mediator=mediator,
+                    accept_by=accepting_by,
+                    mode="automatic",
+                    reason=AUTOMATIC_REASON,
+                    previous=None,
+                )
+            count_opened(session, Placement.of(case))
     if cases:
         await session.execute(insert(MediationCase), cases)
     count_loads(session, given)
@@ -223,10 +227,12 @@ async def reassign(
     )
     if assigned is None:
         count_loads(session, load_change((case.mediator_id, CaseStatus(case.status)), (None, CaseStatus.OPENED)))
+        before = Placement.of(case)
         case.status = CaseStatus.OPENED
         case.mediator_id = None
         case.organisation_code = None
         case.updated_at = now
+        count_move(session, before, case)
 
 
 async def record_contact(
@@ -409,5 +415,6 @@ async def withdraw(session: AsyncSession, *, outbox: Outbox, now: datetime, case
 async def _close(session: AsyncSession, case: MediationCase, now: datetime, outcome: str) -> None:
     case.closed_at = now
     case.outcome = outcome
+    count_closure(session, case)
     for kind in (DUE_DEADLINE, ACCEPT_DEADLINE, ASSIGN_RETRY):
         await cancel_deadlines(session, kind=kind, subject=case.id, now=now)
