@@ -4,8 +4,9 @@ judicial confirmation. Statistics sum these rows (queries.statistics) for a call
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from courtlink_shared.db.tallies import tally
@@ -34,32 +35,39 @@ class Placement:
     def of(cls, case: MediationCase | dict[str, Any]) -> Placement:
         """The placement of a case, or of a case's row about to be inserted."""
         if isinstance(case, dict):
-            return cls(**{f.name: case[f.name] for f in fields(cls)})
-        return cls(**{f.name: getattr(case, f.name) for f in fields(cls)})
+            return cls(*(case[name] for name in _PLACEMENT))
+        return cls(*(getattr(case, name) for name in _PLACEMENT))
 
 
-def count_opened(session: AsyncSession, placement: Placement, sign: int = 1) -> None:
-    """Count a case opened (or, with `sign` -1, take it back) for every holder that sees it, by its bank and by its
-    mediator, on its day of opening."""
-    day = beijing_day(placement.opened_at)
-    seen = holders(
-        court_code=placement.court_code,
-        claimant_code=placement.claimant_code,
-        status=placement.status,
-        organisation_code=placement.organisation_code,
-    )
-    for scope, holder in seen:
-        key = {"scope": scope, "holder": holder, "day": day}
-        tally(session, OPENED_FIGURES, key | {"per": "bank", "whom": placement.claimant_code}, {"opened": sign})
-        if placement.mediator_id is not None:
-            tally(session, OPENED_FIGURES, key | {"per": "mediator", "whom": placement.mediator_id}, {"opened": sign})
+_PLACEMENT = tuple(f.name for f in fields(Placement))
+
+
+def count_opened(session: AsyncSession, *placements: Placement, sign: int = 1) -> None:
+    """Count cases opened (or, with `sign` -1, take them back) for every holder that sees them, by bank and by
+    mediator, on their day of opening. A burst's openings are added up here first: a few rows, not one per case."""
+    openings: Counter[tuple[str, str, date, str, str]] = Counter()
+    for placement in placements:
+        day = beijing_day(placement.opened_at)
+        seen = holders(
+            court_code=placement.court_code,
+            claimant_code=placement.claimant_code,
+            status=placement.status,
+            organisation_code=placement.organisation_code,
+        )
+        for scope, holder in seen:
+            openings[(scope, holder, day, "bank", placement.claimant_code)] += sign
+            if placement.mediator_id is not None:
+                openings[(scope, holder, day, "mediator", placement.mediator_id)] += sign
+    for (scope, holder, day, per, whom), count in openings.items():
+        key = {"scope": scope, "holder": holder, "day": day, "per": per, "whom": whom}
+        tally(session, OPENED_FIGURES, key, {"opened": count})
 
 
 def count_move(session: AsyncSession, before: Placement, case: MediationCase) -> None:
     """Move a case's opening to where it is counted now, after its mediator, organisation or status changed."""
     after = Placement.of(case)
     if after != before:
-        count_opened(session, before, -1)
+        count_opened(session, before, sign=-1)
         count_opened(session, after)
 
 

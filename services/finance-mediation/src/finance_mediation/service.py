@@ -137,10 +137,10 @@ async def open_cases(
                     reason=AUTOMATIC_REASON,
                     previous=None,
                 )
-            count_opened(session, Placement.of(case))
     if cases:
         await session.execute(insert(MediationCase), cases)
     count_loads(session, given)
+    count_opened(session, *(Placement.of(case) for case in cases))
 
 
 def _new_case(routed: DisputeRouted, *, now: datetime, assigning_by: datetime) -> dict[str, Any]:
