@@ -12,6 +12,7 @@ from courtlink_shared.db.engine import create_engine
 from courtlink_shared.db.migrations import upgrade
 from finance_mediation.app import MIGRATIONS
 from mediation_fixtures import figures_counted_from_cases, figures_kept
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 AT = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
@@ -31,6 +32,16 @@ def _mediator(mediator_id: str) -> dict[str, object]:
         "affiliations": "[]",
         "available": True,
     }
+
+
+async def _roster(connection: AsyncConnection, *mediator_ids: str) -> None:
+    """The organisation ORG with these mediators."""
+    organisations = sa.table("organisations", *(sa.column(c) for c in ("code", "name", "kind", "created_at")))
+    await connection.execute(
+        organisations.insert(), [{"code": "ORG", "name": "调解室", "kind": "other", "created_at": AT}]
+    )
+    mediators = sa.table("mediators", *(sa.column(name) for name in _mediator("m")))
+    await connection.execute(mediators.insert(), [_mediator(m) for m in mediator_ids])
 
 
 def _case(n: int, status: str, mediator_id: str | None) -> dict[str, object]:
@@ -61,12 +72,7 @@ async def test_the_counts_of_active_cases_are_filled_from_the_cases(database_url
     try:
         await upgrade(engine, [MIGRATIONS], to="finance_mediation_0002")
         async with engine.begin() as connection:
-            organisations = sa.table("organisations", *(sa.column(c) for c in ("code", "name", "kind", "created_at")))
-            await connection.execute(
-                organisations.insert(), [{"code": "ORG", "name": "调解室", "kind": "other", "created_at": AT}]
-            )
-            mediators = sa.table("mediators", *(sa.column(name) for name in _mediator("m")))
-            await connection.execute(mediators.insert(), [_mediator(m) for m in ("m1", "m2", "m3")])
+            await _roster(connection, "m1", "m2", "m3")
             cases = sa.table("cases", *(sa.column(name) for name in _case(0, "opened", None)))
             statuses = [
                 ("assigned", "m1"),
@@ -102,12 +108,7 @@ async def test_the_statistics_figures_are_filled_from_the_cases(database_url: st
     try:
         await upgrade(engine, [MIGRATIONS], to="finance_mediation_0003")
         async with engine.begin() as connection:
-            organisations = sa.table("organisations", *(sa.column(c) for c in ("code", "name", "kind", "created_at")))
-            await connection.execute(
-                organisations.insert(), [{"code": "ORG", "name": "调解室", "kind": "other", "created_at": AT}]
-            )
-            mediators = sa.table("mediators", *(sa.column(name) for name in _mediator("m")))
-            await connection.execute(mediators.insert(), [_mediator(m) for m in ("m1", "m2")])
+            await _roster(connection, "m1", "m2")
             settled = {"status": "settled", "outcome": "settled", "accepted_at": AT, "closed_at": LATE}
             rows = [
                 _case(0, "opened", None),  # in the pool

@@ -38,6 +38,15 @@ class Placement:
             return cls(*(case[name] for name in _PLACEMENT))
         return cls(*(getattr(case, name) for name in _PLACEMENT))
 
+    def holders(self) -> list[tuple[str, str]]:
+        """The (scope, holder) pairs that see the case (rules.holders)."""
+        return holders(
+            court_code=self.court_code,
+            claimant_code=self.claimant_code,
+            status=self.status,
+            organisation_code=self.organisation_code,
+        )
+
 
 _PLACEMENT = tuple(f.name for f in fields(Placement))
 
@@ -48,13 +57,7 @@ def count_opened(session: AsyncSession, *placements: Placement, sign: int = 1) -
     openings: Counter[tuple[str, str, date, str, str]] = Counter()
     for placement in placements:
         day = beijing_day(placement.opened_at)
-        seen = holders(
-            court_code=placement.court_code,
-            claimant_code=placement.claimant_code,
-            status=placement.status,
-            organisation_code=placement.organisation_code,
-        )
-        for scope, holder in seen:
+        for scope, holder in placement.holders():
             openings[(scope, holder, day, "bank", placement.claimant_code)] += sign
             if placement.mediator_id is not None:
                 openings[(scope, holder, day, "mediator", placement.mediator_id)] += sign
@@ -99,11 +102,5 @@ def count_confirmed(session: AsyncSession, case: MediationCase) -> None:
 
 
 def _count_event(session: AsyncSession, case: MediationCase, at: datetime, counts: dict[str, int]) -> None:
-    seen = holders(
-        court_code=case.court_code,
-        claimant_code=case.claimant_code,
-        status=case.status,
-        organisation_code=case.organisation_code,
-    )
-    for scope, holder in seen:
+    for scope, holder in Placement.of(case).holders():
         tally(session, CASE_FIGURES, {"scope": scope, "holder": holder, "day": beijing_day(at)}, counts)
