@@ -251,7 +251,8 @@ async def list_asset_queries(
     session: SessionDep, principal: Bank, status: QueryStatus | None = QueryStatus.OPEN, limit: Limit = 100
 ) -> list[AssetQueryOut]:
     found = await queries.list_asset_queries(session, principal=principal, status=status, limit=limit)
-    return [await _query_out(session, q) for q in found]
+    lines = await bank_queries.lines_of_queries(session, [q.id for q in found])
+    return [AssetQueryOut.from_row(q, subjects=lines.get(q.id, [])) for q in found]
 
 
 @bank_router.get("/asset-queries/{query_id}", response_model=AssetQueryOut, summary="One query to your bank")
@@ -269,6 +270,8 @@ async def answer(
 ) -> AssetQueryOut:
     asset_query = await queries.get_asset_query(session, principal=principal, query_id=query_id, for_update=True)
     actor = actor_of(principal, Role.BANK_OPERATOR)
-    await bank_queries.answer(session, outbox=outbox, now=clock.now(), asset_query=asset_query, actor=actor, body=body)
+    lines = await bank_queries.answer(
+        session, outbox=outbox, now=clock.now(), asset_query=asset_query, actor=actor, body=body
+    )
     await session.commit()
-    return await _query_out(session, asset_query)
+    return AssetQueryOut.from_row(asset_query, subjects=lines)

@@ -173,8 +173,17 @@ async def dispatch(
 
 
 async def lines_of_query(session: AsyncSession, query_id: str) -> list[QueryLine]:
-    rows = await session.execute(select(QueryLine).where(QueryLine.query_id == query_id).order_by(*LINE_ORDER))
-    return list(rows.scalars())
+    return (await lines_of_queries(session, [query_id])).get(query_id, [])
+
+
+async def lines_of_queries(session: AsyncSession, query_ids: Sequence[str]) -> dict[str, list[QueryLine]]:
+    """The lines of several queries in one read, by query (a bank's list of open queries)."""
+    rows = await session.execute(select(QueryLine).where(QueryLine.query_id.in_(list(query_ids))).order_by(*LINE_ORDER))
+    by_query: dict[str, list[QueryLine]] = {}
+    for line in rows.scalars():
+        if line.query_id is not None:
+            by_query.setdefault(line.query_id, []).append(line)
+    return by_query
 
 
 def _answer_faults(body: AnswerIn, lines: dict[str, QueryLine]) -> list[tuple[str, str, str]]:
@@ -199,8 +208,9 @@ def _answer_faults(body: AnswerIn, lines: dict[str, QueryLine]) -> list[tuple[st
 
 async def answer(
     session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery, actor: Actor, body: AnswerIn
-) -> None:
-    """The bank answers its whole query once: accounts (numbers masked), balances and existing freezes per line."""
+) -> list[QueryLine]:
+    """The bank answers its whole query once: accounts (numbers masked), balances and existing freezes per line.
+    Returns the query's lines as answered, in the query's order."""
     if asset_query.status != QueryStatus.OPEN:
         raise Conflict(f"the query is {asset_query.status} and can no longer be answered")
     lines = {line.id: line for line in await lines_of_query(session, asset_query.id)}
@@ -237,6 +247,7 @@ async def answer(
         time=now,
     )
     await _after_lines_resolved(session, lines.values(), now, "bank_answered", asset_query)
+    return list(lines.values())
 
 
 async def expire(session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery) -> None:
