@@ -246,8 +246,9 @@ HolderCondition = Callable[[type[CaseFigures] | type[OpenedFigures]], ColumnElem
 
 
 def _kept_holders(principal: Principal) -> HolderCondition | None:
-    """Which holders' kept figures are the caller's, as a condition on a figures table; None when the caller's
-    roles see the cases through more than one kind of holder."""
+    """Which holders' kept figures are the caller's, as a condition on a figures table. None when the caller's
+    roles see the cases through more than one kind of holder, or through none that is kept (a mediator alone,
+    whose own cases are few and read through the index on mediator)."""
     court = bool(principal.roles & {Role.TRIAL_JUDGE, Role.ANALYST})
     bank = Role.BANK_OPERATOR in principal.roles
     organisation = Role.MEDIATION_ORG_ADMIN in principal.roles  # its mediators' cases are among its own
