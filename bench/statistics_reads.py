@@ -8,10 +8,11 @@ leave them: `rows` mediation cases; `rows` enforcement inquiries with their bank
 judicial advice issued in one year. Each database is filled at the revision before the service's kept figures,
 so that starting the service brings it to its newest revision the way a court's stored data would be upgraded:
 the figures are filled by the service's own migration from the rows (vacuumed and analysed again after it).
-Each run then times `GET /statistics` as an analyst sees it, `requests` times one after another after one warm-up
-request: the median and the slowest answer per run. The rows are the same every time (a fixed seed), so the
-answers are the same too: their digest is printed, so a change that makes the endpoints faster can be seen not to
-change what they answer (answers that list overdue items change with the day the bench runs). Target: < 50 ms.
+Each run then times `GET /statistics` as the court's analyst sees it (mediation's also as a bank and as the
+organisation that serves the court), `requests` times one after another after one warm-up request: the median
+and the slowest answer per run. The rows are the same every time (a fixed seed), so the answers are the same
+too: their digest is printed, so a change that makes the endpoints faster can be seen not to change what they
+answer (answers that list overdue items change with the day the bench runs). Target: < 50 ms.
 
 Prints the medians of the runs and writes JSON to bench/results/statistics_reads.json.
 """
@@ -51,6 +52,15 @@ COURT = "吉7101"
 TARGET_MS = 50
 SERVICES = ("finance-mediation", "enforcement-inquiry", "judicial-advice")
 BANKS = [credit_code(900 + i) for i in range(10)]
+# What is timed: (label, service, the reader's role and organisation). Mediation is read by three kinds of
+# reader, each summing the figures of its own holder: the court, a bank, an organisation with its court's pool.
+READS = (
+    ("finance-mediation", "finance-mediation", Role.ANALYST, COURT),
+    ("  as a bank", "finance-mediation", Role.BANK_OPERATOR, BANKS[0]),
+    ("  as its organisation", "finance-mediation", Role.MEDIATION_ORG_ADMIN, "ORG"),
+    ("enforcement-inquiry", "enforcement-inquiry", Role.ANALYST, COURT),
+    ("judicial-advice", "judicial-advice", Role.ANALYST, COURT),
+)
 AGENCIES = [credit_code(700 + i, prefix="11220000") for i in range(40)]
 PERIOD = {"from": "2026-03-01", "to": "2026-05-31"}
 YEAR = 2026
@@ -277,6 +287,11 @@ async def _fill(dsns: dict[str, str], rows: int) -> None:
         await conn.execute(
             "INSERT INTO organisations (code, name, kind, created_at) VALUES ('ORG', '调解室', 'other', now())"
         )
+        await conn.execute(
+            "INSERT INTO court_registrations (court_code, organisation_code, registered_at, registered_by) "
+            "VALUES ($1, 'ORG', now(), 'clerk')",
+            COURT,
+        )
     finally:
         await conn.close()
     await _copy(dsns["finance-mediation"], "mediators", mediators)
@@ -327,14 +342,17 @@ async def measure(server_url: str, bootstrap: str, args: argparse.Namespace, key
     try:
         await asyncio.to_thread(wait_ready, processes, 180)
         await _vacuum({s: _dsn(server_url, n) for s, n in names.items()})
-        token = mint_token(keys, subject="analyst", roles=[Role.ANALYST], organisation=COURT)
-        analyst = {"Authorization": f"Bearer {token}"}
         params = {"finance-mediation": PERIOD, "enforcement-inquiry": PERIOD, "judicial-advice": {"year": YEAR}}
+        urls_of = {service: process.url for service, process in zip(SERVICES, processes, strict=True)}
         runs = []
         for _ in range(args.runs):
             result: dict[str, Any] = {"fill_seconds": filled}
-            for service, process in zip(SERVICES, processes, strict=True):
-                result[service] = await _time(process.url, params[service], analyst, args.requests)
+            for label, service, role, organisation in READS:
+                token = mint_token(
+                    keys, subject=f"{role.value}@{organisation}", roles=[role], organisation=organisation
+                )
+                reader = {"Authorization": f"Bearer {token}"}
+                result[label] = await _time(urls_of[service], params[service], reader, args.requests)
             runs.append(result)
         return runs
     finally:
@@ -356,14 +374,14 @@ async def main() -> None:
     print(f"GET /statistics over {args.rows:,} rows per service, {args.requests} requests per run, {args.runs} runs")
     print(f"  filling the tables once (COPY, VACUUM ANALYZE): {runs[0]['fill_seconds']:.1f} s")
     medians: dict[str, float] = {}
-    for service in SERVICES:
-        median = statistics.median(r[service]["median_ms"] for r in runs)
-        medians[service] = median
-        each = ", ".join(f"{r[service]['median_ms']:.1f}" for r in runs)
-        slowest = ", ".join(f"{r[service]['max_ms']:.1f}" for r in runs)
-        digests = sorted({r[service]["answer_digest"] for r in runs})
+    for label, *_ in READS:
+        median = statistics.median(r[label]["median_ms"] for r in runs)
+        medians[label.strip()] = median
+        each = ", ".join(f"{r[label]['median_ms']:.1f}" for r in runs)
+        slowest = ", ".join(f"{r[label]['max_ms']:.1f}" for r in runs)
+        digests = sorted({r[label]["answer_digest"] for r in runs})
         print(
-            f"  {service:<20} median {median:7.1f} ms (each run {each}; slowest {slowest})"
+            f"  {label:<22} median {median:7.1f} ms (each run {each}; slowest {slowest})"
             f"   target < {TARGET_MS} ms   answer {'/'.join(digests)}"
         )
     write_result("statistics_reads", {"rows": args.rows, "requests": args.requests, "runs": runs, "medians": medians})
