@@ -69,9 +69,14 @@ def count_opened(session: AsyncSession, *placements: Placement, sign: int = 1) -
 def count_move(session: AsyncSession, before: Placement, case: MediationCase) -> None:
     """Move a case's opening to where it is counted now, after its mediator, organisation or status changed."""
     after = Placement.of(case)
-    if after != before:
+    if _counted_as(after) != _counted_as(before):
         count_opened(session, before, sign=-1)
         count_opened(session, after)
+
+
+def _counted_as(placement: Placement) -> tuple[object, ...]:
+    """What decides where an opening is counted (a status change within mediation decides nothing)."""
+    return placement.holders(), placement.mediator_id
 
 
 def count_closure(session: AsyncSession, case: MediationCase) -> None:
