@@ -16,7 +16,7 @@ from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition
 from courtlink_shared.events import enforcement as events
 from courtlink_shared.events.common import Actor, Party
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_inquiry.models import AssetQuery, Inquiry, QueryLine, TimelineEntry
@@ -282,8 +282,10 @@ async def _after_lines_resolved(
     the lines as the first committed them."""
     inquiry_ids = sorted({line.inquiry_id for line in lines})
     await session.flush()
-    locked = await lock_for_update(session, select(Inquiry).where(Inquiry.id.in_(inquiry_ids)).order_by(Inquiry.id))
-    inquiries = await session.execute(locked)
+    # Only the ids are read under the lock: the inquiries' letters (respondents, terms, questions, leads) are not
+    # needed here, and a bank's answer concerns a hundred inquiries.
+    locked = await lock_for_update(session, select(Inquiry.id).where(Inquiry.id.in_(inquiry_ids)).order_by(Inquiry.id))
+    found = list((await session.execute(locked)).scalars())
     # Which of them still wait for another bank, in one read rather than one per inquiry.
     waiting = await session.execute(
         select(QueryLine.inquiry_id)
@@ -291,11 +293,12 @@ async def _after_lines_resolved(
         .distinct()
     )
     unresolved = set(waiting.scalars())
-    for inquiry in inquiries.scalars():
-        detail = {"bank_code": asset_query.bank_code, "query_id": asset_query.id}
-        record_step(session, TimelineEntry, inquiry_id=inquiry.id, at=now, kind=kind, actor=None, detail=detail)
-        if inquiry.id not in unresolved:
-            inquiry.assets_ready_at = now
+    detail = {"bank_code": asset_query.bank_code, "query_id": asset_query.id}
+    for inquiry_id in found:
+        record_step(session, TimelineEntry, inquiry_id=inquiry_id, at=now, kind=kind, actor=None, detail=detail)
+    ready = [inquiry_id for inquiry_id in found if inquiry_id not in unresolved]
+    if ready:
+        await session.execute(update(Inquiry).where(Inquiry.id.in_(ready)).values(assets_ready_at=now))
 
 
 async def lines_of_inquiry(session: AsyncSession, inquiry_id: str) -> list[QueryLine]:
