@@ -337,6 +337,21 @@ def test_the_token_command_mints_a_verifiable_token(keys_dir: Path, capsys: pyte
     assert (claims["roles"], claims["org"], claims["sub"]) == (["trial_judge"], "吉7101", "judge-1")
 
 
+def test_a_key_pair_generated_anew_signs_the_next_token(tmp_path: Path) -> None:
+    """The private key is loaded once per key pair: a pair replaced in the same folder signs with the new key."""
+    directory = tmp_path / "keys"
+    first = mint_token(directory, subject="judge-1", roles=[Role.TRIAL_JUDGE], organisation="吉7101")
+    (directory / "private.pem").unlink()
+    (directory / JWKS).unlink()
+    generate_key_pair(directory)
+    second = mint_token(directory, subject="judge-1", roles=[Role.TRIAL_JUDGE], organisation="吉7101")
+    jwks = json.loads((directory / JWKS).read_text())
+    verifier = TokenVerifier(jwks, issuer="courtlink-dev", audience="courtlink")
+    assert verifier.verify(second).subject == "judge-1"
+    with pytest.raises(InvalidToken):
+        verifier.verify(first)
+
+
 class TestUnstorableText:
     """Text PostgreSQL cannot store (found by fuzzing: it answered 500) is refused as bad input, nothing stored."""
 

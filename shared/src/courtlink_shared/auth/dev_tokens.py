@@ -13,7 +13,9 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -56,7 +58,7 @@ def mint_token(
 ) -> str:
     """A signed RS256 token for the given subject, roles and organisation."""
     generate_key_pair(directory)
-    kid = json.loads((directory / JWKS).read_text())["keys"][0]["kid"]
+    key, kid = _signing_key(directory / PRIVATE_KEY, directory / JWKS, _changed(directory))
     now = int(time.time())
     claims = {
         "sub": subject,
@@ -69,7 +71,20 @@ def mint_token(
     }
     if name:
         claims["name"] = name
-    return jwt.encode(claims, (directory / PRIVATE_KEY).read_bytes(), algorithm="RS256", headers={"kid": kid})
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def _changed(directory: Path) -> tuple[int, int]:
+    """When the key pair was last written: a pair generated anew is loaded anew."""
+    return (directory / PRIVATE_KEY).stat().st_mtime_ns, (directory / JWKS).stat().st_mtime_ns
+
+
+@lru_cache(maxsize=16)
+def _signing_key(key_path: Path, jwks_path: Path, changed: tuple[int, int]) -> tuple[Any, str]:
+    """The private key, loaded once per key pair, and its key id. Loading checks the RSA key, which takes tens of
+    milliseconds: minting a token per request (as the tests do) would spend most of its time here."""
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    return key, str(json.loads(jwks_path.read_text())["keys"][0]["kid"])
 
 
 def main(argv: list[str] | None = None) -> int:
