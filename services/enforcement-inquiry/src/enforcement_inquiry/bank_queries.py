@@ -16,8 +16,9 @@ from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition
 from courtlink_shared.events import enforcement as events
 from courtlink_shared.events.common import Actor, Party
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from enforcement_inquiry.models import AssetQuery, Inquiry, QueryLine, TimelineEntry
 from enforcement_inquiry.rules import (
@@ -228,11 +229,8 @@ async def answer(
             )
             for a in answered.accounts
         ]
-        line = lines[answered.line_id]
-        line.accounts = [a.model_dump(mode="json") for a in accounts]
-        line.status = LineStatus.ANSWERED
-        line.resolved_at = now
-        answer_lines.append(events.AnswerLine(line_id=line.id, accounts=accounts))
+        answer_lines.append(events.AnswerLine(line_id=answered.line_id, accounts=accounts))
+    await _store_answers(session, [lines[a.line_id] for a in answer_lines], answer_lines, now)
     asset_query.status = QueryStatus.ANSWERED
     asset_query.answered_at = now
     asset_query.answered_by = actor.subject
@@ -248,6 +246,33 @@ async def answer(
     )
     await _after_lines_resolved(session, lines.values(), now, "bank_answered", asset_query)
     return list(lines.values())
+
+
+async def _store_answers(
+    session: AsyncSession, lines: Sequence[QueryLine], answers: Sequence[events.AnswerLine], now: datetime
+) -> None:
+    """Each line's accounts, as the bank answered them, in one statement run once per line. A Core statement:
+    the unit of work would compare every loaded line's attributes to find what changed, which cost more than
+    the update itself for a query of a hundred lines. The loaded lines are given the stored values."""
+    rows = [
+        {
+            "line_id": line.id,
+            "status": LineStatus.ANSWERED.value,
+            "accounts": [a.model_dump(mode="json") for a in answer.accounts],
+            "resolved_at": now,
+        }
+        for line, answer in zip(lines, answers, strict=True)
+    ]
+    table = QueryLine.metadata.tables["query_lines"]
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("line_id"))
+        .values(status=bindparam("status"), accounts=bindparam("accounts"), resolved_at=bindparam("resolved_at")),
+        rows,
+    )
+    for line, row in zip(lines, rows, strict=True):
+        for field in ("status", "accounts", "resolved_at"):
+            set_committed_value(line, field, row[field])
 
 
 async def expire(session: AsyncSession, *, outbox: Outbox, now: datetime, asset_query: AssetQuery) -> None:
