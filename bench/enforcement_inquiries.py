@@ -12,7 +12,10 @@ names two banks; it is submitted by a judge and accepted by an officer. Measured
 - answers: each bank answers its open queries over HTTP, one after the other, the two banks at the same time
   (each bank's own system); answer lines stored per second;
 - advice-ready: from the last answer sent to every inquiry ready for advice (assets_ready_at set), and the whole
-  pipeline in inquiries per second.
+  pipeline in inquiries per second;
+- the service's CPU (its process's user + system time) per inquiry submitted and accepted, and per answer line,
+  over the same two phases (its background work meanwhile included). On a shared 2-core machine the rates vary
+  from run to run with what else runs; the CPU a unit of work costs varies far less, so a change is judged by it.
 
 Prints the medians of the runs and writes JSON to bench/results/enforcement_inquiries.json.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import statistics
 import time
@@ -77,6 +81,13 @@ async def _in_parallel(count: int, concurrency: int, job: Callable[[int], Awaita
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 600) -> float:
     started = time.perf_counter()
     while not await check():
@@ -109,7 +120,8 @@ async def one_run(server_url: str, bootstrap: str, inquiries: int, concurrency: 
         await asyncio.to_thread(wait_ready, [service], 120)
         limits = httpx.Limits(max_connections=concurrency + 4)
         async with httpx.AsyncClient(base_url=service.url, timeout=120, limits=limits) as client:
-            return await _measure(client, database, judge, officer, keys, inquiries, concurrency)
+            cpu = functools.partial(_cpu_seconds, service.process.pid)
+            return await _measure(client, database, judge, officer, keys, inquiries, concurrency, cpu)
     finally:
         await asyncio.to_thread(service.stop)
         await database.dispose()
@@ -126,6 +138,7 @@ async def _measure(
     keys: Path,
     inquiries: int,
     concurrency: int,
+    cpu: Callable[[], float],
 ) -> dict[str, Any]:
     async def count(*where: Any, model: Any = QueryLine) -> int:
         async with database.connect() as conn:
@@ -137,9 +150,9 @@ async def _measure(
         accepted = await client.post(f"/inquiries/{sent.json()['id']}/acceptance", json={}, headers=officer)
         assert accepted.status_code == 200, accepted.text
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu()
     await _in_parallel(inquiries, concurrency, submit_and_accept)
-    submitted = time.perf_counter()
+    submitted, cpu_submitted = time.perf_counter(), cpu()
     lines = await count()
     all_sent = await _until(lambda: _no_waiting(count))
     queries_per_bank: dict[str, int] = {}
@@ -168,18 +181,20 @@ async def _measure(
             assert response.status_code == 200, response.text
             answered_lines += len(body["lines"])
 
-    answer_started = time.perf_counter()
+    answer_started, cpu_answer_started = time.perf_counter(), cpu()
     await asyncio.gather(*(answer_as(code) for code in BANKS))
-    last_answer = time.perf_counter()
+    last_answer, cpu_answered = time.perf_counter(), cpu()
     ready = await _until(lambda: _all_ready(count, inquiries))
     assert answered_lines == lines, (answered_lines, lines)
     return {
         "inquiries": inquiries,
         "lines": lines,
         "submitted_per_second": inquiries / (submitted - started),
+        "service_cpu_ms_per_inquiry": (cpu_submitted - cpu_started) * 1000 / inquiries,
         "seconds_until_all_lines_sent": all_sent - submitted,
         "queries_per_bank": queries_per_bank,
         "answer_lines_per_second": answered_lines / (last_answer - answer_started),
+        "service_cpu_ms_per_answer_line": (cpu_answered - cpu_answer_started) * 1000 / answered_lines,
         "last_answer_to_advice_ready_ms": (ready - last_answer) * 1000,
         "pipeline_inquiries_per_second": inquiries / (ready - started),
     }
@@ -209,8 +224,10 @@ async def main() -> None:
         ]
     keys_to_report = [
         ("submitted_per_second", "inquiries submitted and accepted per second", "{:,.0f}"),
+        ("service_cpu_ms_per_inquiry", "  the service's CPU per inquiry submitted and accepted, ms", "{:.2f}"),
         ("seconds_until_all_lines_sent", "seconds from the last acceptance to every line sent", "{:.2f}"),
         ("answer_lines_per_second", "answer lines stored per second", "{:,.0f}"),
+        ("service_cpu_ms_per_answer_line", "  the service's CPU per answer line, ms", "{:.3f}"),
         ("last_answer_to_advice_ready_ms", "ms from the last answer sent to every inquiry advice-ready", "{:,.0f}"),
         ("pipeline_inquiries_per_second", "whole pipeline, inquiries per second", "{:,.0f}"),
     ]
