@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import hashlib
 import hmac
 import json
@@ -23,6 +24,7 @@ from courtlink_shared.auth.dev_tokens import JWKS, generate_key_pair, mint_token
 from courtlink_shared.auth.dev_tokens import main as token_main
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.auth.tokens import InvalidToken, TokenVerifier
+from courtlink_shared.garbage_collection import MIDDLE_EVERY, OLD_EVERY, YOUNG_EVERY
 from courtlink_shared.identifiers.money import Money
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.inputs import StrictInput
@@ -259,6 +261,24 @@ class TestDatabaseUnavailable:
     def test_faults_of_the_request_or_the_code_are_not(self) -> None:
         assert not database_unavailable(RuntimeError("bug"))
         assert not database_unavailable(sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key")))
+
+
+async def test_a_serving_service_freezes_what_it_started_with_and_collects_less_often(
+    database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
+) -> None:
+    settings = ServiceSettings(
+        service_name="test-service",
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_topic_prefix=topic_prefix,
+        auth_jwks_file=str(keys_dir / "jwks.json"),
+    )
+    app = create_service_app(settings, title="t", description="t", routers=[router], configure_logs=False)
+    before = gc.get_threshold()
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        assert gc.get_freeze_count() > 10_000  # modules, mappers, routes: everything built while starting
+        assert gc.get_threshold() == (YOUNG_EVERY, MIDDLE_EVERY, OLD_EVERY)
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)
 
 
 class TestOperations:

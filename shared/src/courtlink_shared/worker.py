@@ -17,6 +17,7 @@ import asyncio
 import importlib
 import signal
 
+from courtlink_shared.garbage_collection import settled_garbage_collector
 from courtlink_shared.observability.logging import configure_logging
 from courtlink_shared.runtime import ServiceParts, ServiceRuntime
 from courtlink_shared.settings import ServiceSettings
@@ -49,7 +50,8 @@ async def run_background(service: str) -> None:
         # served once the runtime has started, as the app is: until then a probe gets no answer
         await runtime.start(serve_requests=False, background=True)
         health.start()
-        await stop.wait()
+        with settled_garbage_collector():
+            await stop.wait()
     finally:
         await runtime.stop()
         await health.stop()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import Message, Scope
 
 from courtlink_shared.clock import Clock
+from courtlink_shared.garbage_collection import settled_garbage_collector
 from courtlink_shared.observability.logging import configure_logging
 from courtlink_shared.runtime import ServiceParts, ServiceRuntime
 from courtlink_shared.settings import ServiceSettings
@@ -42,10 +43,11 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start(serve_requests=True, background=settings.background_work == "here")
         await warm_up(app)
-        try:
-            yield
-        finally:
-            await runtime.stop()
+        with settled_garbage_collector():
+            try:
+                yield
+            finally:
+                await runtime.stop()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
