@@ -17,6 +17,8 @@ import asyncio
 import importlib
 import signal
 
+import uvloop
+
 from courtlink_shared.garbage_collection import settled_garbage_collector
 from courtlink_shared.observability.logging import configure_logging
 from courtlink_shared.runtime import ServiceParts, ServiceRuntime
@@ -61,7 +63,8 @@ def main() -> None:
     """Parse the service name and run its background work."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("service", help="intake, finance-mediation, enforcement-inquiry or judicial-advice")
-    asyncio.run(run_background(parser.parse_args().service))
+    # uvloop, as uvicorn runs the HTTP process: the relay, the consumers and the batches are network-bound loops
+    uvloop.run(run_background(parser.parse_args().service))
 
 
 if __name__ == "__main__":
