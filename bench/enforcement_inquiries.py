@@ -14,8 +14,9 @@ names two banks; it is submitted by a judge and accepted by an officer. Measured
 - advice-ready: from the last answer sent to every inquiry ready for advice (assets_ready_at set), and the whole
   pipeline in inquiries per second;
 - the service's CPU (its process's user + system time) per inquiry submitted and accepted, and per answer line,
-  over the same two phases (its background work meanwhile included). On a shared 2-core machine the rates vary
-  from run to run with what else runs; the CPU a unit of work costs varies far less, so a change is judged by it.
+  over the same two phases (its background work meanwhile included). The answer phase lasts a second or two, so
+  its rate swings with how the two banks' answers happen to interleave; the CPU per line does not depend on that.
+  Both drift with the machine itself: compare a change against the code before it, run after run alternately.
 
 Prints the medians of the runs and writes JSON to bench/results/enforcement_inquiries.json.
 """
