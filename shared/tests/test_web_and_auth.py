@@ -33,7 +33,7 @@ from courtlink_shared.testing.waiting import eventually
 from courtlink_shared.web.app_factory import create_service_app
 from courtlink_shared.web.dependencies import SessionDep, ensure_visible, require_roles, scoped_to
 from courtlink_shared.web.problems import NotFound, database_unavailable
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import Field
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy import exc as sa_exc
@@ -101,10 +101,8 @@ async def unreachable_database() -> None:
         await engine.dispose()
 
 
-@pytest.fixture
-async def client(
-    database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
-) -> AsyncIterator[httpx.AsyncClient]:
+def _notes_app(database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path) -> FastAPI:
+    """A service app serving the notes router on the test's database and broker."""
     settings = ServiceSettings(
         service_name="test-service",
         database_url=database_url,
@@ -112,7 +110,14 @@ async def client(
         kafka_topic_prefix=topic_prefix,
         auth_jwks_file=str(keys_dir / "jwks.json"),
     )
-    app = create_service_app(settings, title="t", description="t", routers=[router], configure_logs=False)
+    return create_service_app(settings, title="t", description="t", routers=[router], configure_logs=False)
+
+
+@pytest.fixture
+async def client(
+    database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = _notes_app(database_url, kafka_bootstrap, topic_prefix, keys_dir)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         runtime = app.state.runtime
         async with runtime.engine.begin() as conn:
@@ -266,14 +271,7 @@ class TestDatabaseUnavailable:
 async def test_a_serving_service_freezes_what_it_started_with_and_collects_less_often(
     database_url: str, kafka_bootstrap: str, topic_prefix: str, keys_dir: Path
 ) -> None:
-    settings = ServiceSettings(
-        service_name="test-service",
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_topic_prefix=topic_prefix,
-        auth_jwks_file=str(keys_dir / "jwks.json"),
-    )
-    app = create_service_app(settings, title="t", description="t", routers=[router], configure_logs=False)
+    app = _notes_app(database_url, kafka_bootstrap, topic_prefix, keys_dir)
     before = gc.get_threshold()
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         assert gc.get_freeze_count() > 10_000  # modules, mappers, routes: everything built while starting
