@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.db.timeline import record_step
@@ -230,7 +231,10 @@ async def answer(
             for a in answered.accounts
         ]
         answer_lines.append(events.AnswerLine(line_id=answered.line_id, accounts=accounts))
-    await _store_answers(session, [lines[a.line_id] for a in answer_lines], answer_lines, now)
+    resolved: list[tuple[QueryLine, list[Any] | None]] = [
+        (lines[a.line_id], [account.model_dump(mode="json") for account in a.accounts]) for a in answer_lines
+    ]
+    await _resolve_lines(session, resolved, LineStatus.ANSWERED, now)
     asset_query.status = QueryStatus.ANSWERED
     asset_query.answered_at = now
     asset_query.answered_by = actor.subject
@@ -248,20 +252,16 @@ async def answer(
     return list(lines.values())
 
 
-async def _store_answers(
-    session: AsyncSession, lines: Sequence[QueryLine], answers: Sequence[events.AnswerLine], now: datetime
+async def _resolve_lines(
+    session: AsyncSession, resolved: Sequence[tuple[QueryLine, list[Any] | None]], status: LineStatus, now: datetime
 ) -> None:
-    """Each line's accounts, as the bank answered them, in one statement run once per line. A Core statement:
-    the unit of work would compare every loaded line's attributes to find what changed, which cost more than
-    the update itself for a query of a hundred lines. The loaded lines are given the stored values."""
+    """Mark lines answered (each with the accounts the bank reported) or expired (accounts None), in one
+    statement run once per line. A Core statement: the unit of work would compare every loaded line's attributes
+    to find what changed, which cost more than the update itself for a query of a hundred lines. The loaded
+    lines are given the stored values."""
     rows = [
-        {
-            "line_id": line.id,
-            "status": LineStatus.ANSWERED.value,
-            "accounts": [a.model_dump(mode="json") for a in answer.accounts],
-            "resolved_at": now,
-        }
-        for line, answer in zip(lines, answers, strict=True)
+        {"line_id": line.id, "status": status.value, "accounts": accounts, "resolved_at": now}
+        for line, accounts in resolved
     ]
     table = QueryLine.metadata.tables["query_lines"]
     await session.execute(
@@ -270,7 +270,7 @@ async def _store_answers(
         .values(status=bindparam("status"), accounts=bindparam("accounts"), resolved_at=bindparam("resolved_at")),
         rows,
     )
-    for line, row in zip(lines, rows, strict=True):
+    for (line, _), row in zip(resolved, rows, strict=True):
         for field in ("status", "accounts", "resolved_at"):
             set_committed_value(line, field, row[field])
 
@@ -280,9 +280,7 @@ async def expire(session: AsyncSession, *, outbox: Outbox, now: datetime, asset_
     if asset_query.status != QueryStatus.OPEN:
         return
     lines = await lines_of_query(session, asset_query.id)
-    for line in lines:
-        line.status = LineStatus.EXPIRED
-        line.resolved_at = now
+    await _resolve_lines(session, [(line, None) for line in lines], LineStatus.EXPIRED, now)
     asset_query.status = QueryStatus.EXPIRED
     asset_query.expired_at = now
     await outbox.emit(
