@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,6 +19,8 @@ from courtlink_shared.inputs import Amount, Code, PartyIn, Text
 from courtlink_shared.spreadsheet_values import calendar_date
 from courtlink_shared.spreadsheets import csv_writer
 from courtlink_shared.web.problems import field_errors
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, BeforeValidator, ValidationError
 from pypdf import PdfReader
 
@@ -43,6 +46,13 @@ class TestInvisibleCharacters:
         assert normalise_identifier("REF-1\u200b") == normalise_identifier("\ufeffREF\u2060-1\u200d") == "REF-1"
         assert Form.model_validate({"code": "ref-1\u200c"}).code == "REF-1"
         assert Form.model_validate({"code": "2024e001"}).code == "2024E001", "not Excel's scientific notation"
+
+    @given(st.text(alphabet=st.characters(codec="ascii")))
+    def test_an_ascii_identifier_is_normalised_as_any_other_text(self, value: str) -> None:
+        """ASCII takes a shorter way; it must end where NFKC, blanks out and Cf characters out would."""
+        text = unicodedata.normalize("NFKC", value)
+        by_definition = "".join(c for c in "".join(text.split()) if unicodedata.category(c) != "Cf").upper()
+        assert normalise_identifier(value) == by_definition
 
     def test_a_name_of_nothing_but_invisible_characters_is_as_blank_as_an_empty_one(self) -> None:
         party = {"kind": "person", "id_number": "11010519491231002X"}

@@ -30,7 +30,8 @@ from courtlink_shared.identifiers.resident_id import mask_resident_id, validate_
 from courtlink_shared.testing.factories import credit_code
 from hypothesis import given
 from hypothesis import strategies as st
-from stdnum.cn import uscc
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumValidationError
 
 RIC = "11010519491231002X"
 USCC = "91110000600037341L"
@@ -86,6 +87,55 @@ class TestResidentId:
         body = "11010520300101002"
         with pytest.raises(InvalidIdentifier):
             validate_resident_id(body + ric_check(body), today=date(2026, 11, 24))
+
+    @pytest.mark.parametrize(
+        ("area", "year", "valid"),
+        [
+            ("110103", 2010, True),  # 北京市崇文区, a code in use until 2010
+            ("110103", 2011, False),
+            ("110112", 1996, False),  # 北京市通州区, a code in use from 1997
+            ("110112", 1997, True),
+            ("990105", 1980, False),  # no such area
+        ],
+    )
+    def test_the_area_code_must_have_named_a_county_in_the_year_of_birth(
+        self, area: str, year: int, valid: bool
+    ) -> None:
+        body = f"{area}{year}0101002"
+        number = body + ric_check(body)
+        if valid:
+            assert validate_resident_id(number) == number
+        else:
+            with pytest.raises(InvalidIdentifier) as err:
+                validate_resident_id(number)
+            assert err.value.reason == "component"
+
+    def test_digits_of_other_scripts_are_not_digits_of_an_id_number(self) -> None:
+        arabic_indic = RIC[:17].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) + "X"
+        with pytest.raises(InvalidIdentifier) as err:
+            validate_resident_id(arabic_indic)
+        assert err.value.reason == "format"
+
+    @given(
+        st.sampled_from(["110101", "110103", "110112", "220102", "320583", "440305", "990105", "110100", "000000"]),
+        st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)),
+        st.integers(min_value=0, max_value=999),
+    )
+    def test_agrees_with_python_stdnum_on_every_well_formed_number(self, area: str, birth: date, seq: int) -> None:
+        """The checks are python-stdnum's (ric.validate), done once per number instead of once per step."""
+        body = f"{area}{birth:%Y%m%d}{seq:03d}"
+        number = body + ric_check(body)
+        try:
+            ric.validate(number)
+            stdnum_valid = True
+        except StdnumValidationError:
+            stdnum_valid = False
+        try:
+            validate_resident_id(number, today=TODAY)
+            ours_valid = True
+        except InvalidIdentifier:
+            ours_valid = False
+        assert ours_valid == stdnum_valid
 
     def test_masking_hides_the_birth_date(self) -> None:
         assert mask_resident_id(RIC) == "110105********002X"

@@ -19,6 +19,8 @@ def strip_zero_width(value: str) -> str:
 def normalise_identifier(value: str) -> str:
     """Full-width to half-width (NFKC), surrounding and inner blanks removed, letters upper-cased; invisible
     format characters (zero-width spaces and joiners, bidirectional marks: Unicode category Cf) removed."""
+    if value.isascii():  # most identifiers: NFKC changes no ASCII character, and none of them is of category Cf
+        return "".join(value.split()).upper()
     text = unicodedata.normalize("NFKC", value)
     return "".join(c for c in "".join(text.split()) if unicodedata.category(c) != "Cf").upper()
 
