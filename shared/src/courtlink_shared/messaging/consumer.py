@@ -237,18 +237,21 @@ class EventConsumer:
         return self._consumer is not None and not self._stalled()
 
     async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        # After every poll, so one bound for all partitions rather than one each (a bound is a task and a wait)
+        self.lag = await within(self._lag(consumer), self._timeout)
+        if self.lag == 0:
+            self._last_progress = time.monotonic()
+
+    async def _lag(self, consumer: AIOKafkaConsumer) -> int:
         lag = 0
         for tp in consumer.assignment():
             high = consumer.highwater(tp)
             if high is None:
                 continue
-            position = await within(consumer.position(tp), self._timeout)
-            behind = max(0, high - position)
+            behind = max(0, high - await consumer.position(tp))
             CONSUMER_LAG.labels(consumer=self.name, topic=tp.topic, partition=str(tp.partition)).set(behind)
             lag += behind
-        self.lag = lag
-        if lag == 0:
-            self._last_progress = time.monotonic()
+        return lag
 
     # --- processing ----------------------------------------------------------------------------------------
 
