@@ -34,7 +34,10 @@ class AdmissionMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            await asyncio.wait_for(self._slots.acquire(), self._max_wait)
+            if self._slots.locked():  # no free slot, or others wait for one: queue behind them, for a while
+                await asyncio.wait_for(self._slots.acquire(), self._max_wait)
+            else:  # a free slot is taken at once, without the task and timer of a bounded wait
+                await self._slots.acquire()
         except TimeoutError:
             REQUESTS_REFUSED.labels(service=self._service, reason="busy").inc()
             await busy_response(Request(scope), "the service is at capacity; retry shortly")(scope, receive, send)
