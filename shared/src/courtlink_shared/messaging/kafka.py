@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from courtlink_shared.events.topics import Topic
+from courtlink_shared.messaging.partitioner import key_partition
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,9 +51,11 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 
 
 def create_producer(bootstrap_servers: str, *, timeout_seconds: float, client_id: str) -> AIOKafkaProducer:
-    """An idempotent producer that waits for all in-sync replicas (acks=all)."""
+    """An idempotent producer that waits for all in-sync replicas (acks=all), partitioning by key as the Java
+    client does."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
+        partitioner=key_partition,
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
