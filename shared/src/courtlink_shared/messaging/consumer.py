@@ -84,6 +84,9 @@ async def _call(handler: AnyHandler, session: AsyncSession, events: list[tuple[E
             await handler(session, envelope, data)
 
 
+DECODE_SLICE = 100  # events decoded between two turns of the event loop
+
+
 class PermanentEventError(Exception):
     """Raised by a handler when an event can never be handled (violated invariant): it goes to the DLQ."""
 
@@ -286,7 +289,9 @@ class EventConsumer:
         """Records of one poll, each partition's in order: poison to the DLQ, the rest in one transaction when
         that works, else one by one (so that a failing event is retried or parked alone)."""
         pending: list[_Decoded] = []
-        for record in records:
+        for count, record in enumerate(records, 1):
+            if count % DECODE_SLICE == 0:
+                await asyncio.sleep(0)  # a poll of hundreds of events: let the service's requests in between
             try:
                 envelope, data, handler = self._decode(record)
             except _DeadLetter as dead:
