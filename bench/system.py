@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -403,7 +404,7 @@ async def one_run(server_url: str, bootstrap: str, args: argparse.Namespace, key
         result["singles"] = {}
         for rate in _rates(args):
             result["singles"][f"{rate:g}"] = await on_fresh_system(
-                lambda s, rate=rate: section_singles(s, rate, args.seconds)
+                partial(section_singles, rate=rate, seconds=args.seconds)
             )
     if "limits" in args.sections:
         result["limits"] = {
@@ -481,10 +482,10 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
         copy = statistics.median(values(("limits", "copy_rows_per_second")))
         for section, key in (("batch", "rows_per_second"), ("batches", "disputes_per_second")):
             if section in runs[0]:
-                rate = statistics.median(values((section, key)))
+                system_rate = statistics.median(values((section, key)))
                 print(
-                    f"  {section}: system ÷ Kafka limit {rate / kafka:.3f} (target ≥ 0.11)   "
-                    f"system ÷ COPY limit {rate / copy:.3f}"
+                    f"  {section}: system ÷ Kafka limit {system_rate / kafka:.3f} (target ≥ 0.11)   "
+                    f"system ÷ COPY limit {system_rate / copy:.3f}"
                 )
     line(f"SQLite: batch of {args.disputes:,} processed, rows/s", ("sqlite", "rows_per_second"), "{:,.0f}")
 
