@@ -31,7 +31,7 @@ from courtlink_shared.infra import kafka_local
 from courtlink_shared.infra.processes import listen_ports
 from courtlink_shared.infra.service_processes import ServiceProcess, start_service, wait_ready
 from courtlink_shared.testing.infrastructure import session_infrastructure
-from system import BANK, COURT, ORG, _dispute, _dsn, _percentile
+from system import BANKS, COURT, ORG, _dispute, _dsn, _percentile
 
 
 def _auth(keys: Path, role: Role, org: str) -> dict[str, str]:
@@ -67,7 +67,7 @@ async def one_run(server_url: str, bootstrap: str, keys: Path, replicas: int, di
         body = {"disputes": [_dispute(n, run) for n in range(disputes)]}
         async with httpx.AsyncClient(base_url=processes["intake"][0].url, timeout=300) as http:
             submitted = datetime.now(UTC)
-            response = await http.post("/batches", json=body, headers=_auth(keys, Role.BANK_OPERATOR, BANK))
+            response = await http.post("/batches", json=body, headers=_auth(keys, Role.BANK_OPERATOR, BANKS[0]))
             response.raise_for_status()
         latencies = [(at - submitted).total_seconds() for at in await _opened(_dsn(server_url, names[1]), disputes)]
         return {
