@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from courtlink_shared.db.bulk_insert import insert_rows
 from courtlink_shared.db.timeline import record_step
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import InvalidInput, InvalidTransition
@@ -27,7 +28,6 @@ from courtlink_shared.events.mediation import (
 )
 from courtlink_shared.messaging.consumer import handling
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance_mediation import queries
@@ -138,7 +138,7 @@ async def open_cases(
                     previous=None,
                 )
     if cases:
-        await session.execute(insert(MediationCase), cases)
+        await insert_rows(session, MediationCase, cases)
     count_loads(session, given)
     count_opened(session, *(Placement.of(case) for case in cases))
 

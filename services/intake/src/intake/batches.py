@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from courtlink_shared.auth.principal import Principal
+from courtlink_shared.db.bulk_insert import insert_rows
 from courtlink_shared.db.engine import is_postgres
 from courtlink_shared.errors import Conflict, field_errors
 from courtlink_shared.events.common import Actor
 from courtlink_shared.runtime import ServiceRuntime
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,8 +66,8 @@ async def create_batch(
     )
     session.add(batch)
     await session.flush()
-    await session.execute(
-        insert(BatchInput), [{"batch_id": batch.id, "position": i, "data": row} for i, row in enumerate(rows)]
+    await insert_rows(
+        session, BatchInput, [{"batch_id": batch.id, "position": i, "data": row} for i, row in enumerate(rows)]
     )
     return batch
 
@@ -276,7 +277,7 @@ class BatchProcessor:
             )
             counter = COUNTER_OF_OUTCOME[kind]
             setattr(batch, counter, getattr(batch, counter) + 1)
-        await session.execute(insert(BatchRow), report)
+        await insert_rows(session, BatchRow, report)
         batch.processed_rows = start + len(rows)
         if batch.processed_rows >= batch.total_rows:
             batch.status = "completed"

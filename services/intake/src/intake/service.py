@@ -15,6 +15,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any, Literal
 
+from courtlink_shared.db.bulk_insert import insert_rows
 from courtlink_shared.db.timeline import record_step
 from courtlink_shared.errors import field_problem
 from courtlink_shared.events.common import Actor
@@ -24,7 +25,7 @@ from courtlink_shared.events.intake import (
 )
 from courtlink_shared.identifiers.credit_code import check_credit_code
 from courtlink_shared.messaging.outbox import Outbox
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.figures import count_figures
@@ -227,8 +228,8 @@ async def _insert_disputes(
         ]
         respondents += its_respondents
         written[dispute.id] = WrittenDispute(disputes[-1], its_respondents)
-    await session.execute(insert(Dispute), disputes)
-    await session.execute(insert(Respondent), respondents)
+    await insert_rows(session, Dispute, disputes)
+    await insert_rows(session, Respondent, respondents)
     return written
 
 

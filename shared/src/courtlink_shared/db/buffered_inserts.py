@@ -1,5 +1,6 @@
-"""Rows a transaction writes many of (outbox events, deadlines) are buffered and inserted in one executemany
-just before it commits: no round trip per row, no RETURNING, and the order they were added in is kept.
+"""Rows a transaction writes many of (outbox events, timeline steps, deadlines) are buffered and inserted in one
+statement per table just before it commits (`bulk_insert`): no round trip per row, no RETURNING, and the order they
+were added in is kept.
 
 Not for use inside a savepoint (its rows would outlive a rollback of the savepoint): the platform uses none.
 """
@@ -13,6 +14,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from courtlink_shared.db.bulk_insert import insert_rows_now
 from courtlink_shared.db.transaction_state import written_at_commit
 
 
@@ -33,5 +35,5 @@ def _insert_rows(table: Table, sync_session: Session, rows: list[dict[str, Any]]
         # Commit flushes the session only after this hook: flush first, so that a row may refer to an object
         # added in this very transaction (a timeline step of a dispute created in it).
         sync_session.flush()
-        sync_session.execute(table.insert(), list(rows))
+        insert_rows_now(sync_session, table, rows)
         rows.clear()

@@ -3,8 +3,9 @@ every row of the period (which grows with the data).
 
 A tally table's primary key says what is counted per row (a court, a bank, a Beijing day); every other column
 is a count. `tally` adds to a row in the current transaction, and the rows are written just before it commits:
-one upsert per row, in key order, so two transactions never wait for each other's rows in opposite orders, and
-a row is locked only for the commit itself. A transaction that rolls back counts nothing.
+one upsert of all its rows (one statement on PostgreSQL, `bulk_insert`), in key order, so two transactions never
+wait for each other's rows in opposite orders, and a row is locked only for the commit itself. A transaction
+that rolls back counts nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from courtlink_shared.db.bulk_insert import unnest_insert
 from courtlink_shared.db.transaction_state import written_at_commit
 
 _Counts = dict[tuple[Any, ...], dict[str, int]]
@@ -41,21 +44,28 @@ def _write(table: Table, sync_session: Session, pending: _Counts) -> None:
         for key, counts in sorted(pending.items())
         if any(counts.values())
     ]
-    if rows:
-        sync_session.execute(_upsert(table, sync_session.get_bind().dialect.name, keys, counters), rows)
+    dialect = sync_session.get_bind().dialect
+    if rows and dialect.name == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in keys + counters}
+        sync_session.execute(unnest_insert(table, columns, dialect, _adding(table, dialect, keys, counters)))
+    elif rows:
+        sync_session.execute(_upsert(table, dialect.name, keys, counters), rows)
     pending.clear()
 
 
+def _adding(table: Table, dialect: Dialect, keys: list[str], counters: list[str]) -> str:
+    """PostgreSQL's ON CONFLICT (key) DO UPDATE SET count = count + excluded.count, as text for `unnest_insert`
+    (the rows' keys are distinct: one statement never updates a row twice)."""
+    quote, name = dialect.identifier_preparer.quote, dialect.identifier_preparer.format_table(table)
+    added = ", ".join(f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in counters)
+    return f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {added}"
+
+
 def _upsert(table: Table, dialect: str, keys: list[str], counters: list[str]) -> Insert:
-    """INSERT … ON CONFLICT (key) DO UPDATE SET count = count + excluded.count, for PostgreSQL and SQLite."""
-    if dialect == "postgresql":
-        statement = postgresql.insert(table)
-        return statement.on_conflict_do_update(
-            index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in counters}
-        )
-    if dialect == "sqlite":
-        lite = sqlite.insert(table)
-        return lite.on_conflict_do_update(
-            index_elements=keys, set_={c: table.c[c] + lite.excluded[c] for c in counters}
-        )
-    raise NotImplementedError(f"tallies are written for PostgreSQL and SQLite, not {dialect}")
+    """SQLite's INSERT … ON CONFLICT (key) DO UPDATE SET count = count + excluded.count, run once per row."""
+    if dialect != "sqlite":
+        raise NotImplementedError(f"tallies are written for PostgreSQL and SQLite, not {dialect}")
+    statement = sqlite.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in counters}
+    )

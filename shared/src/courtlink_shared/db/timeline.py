@@ -3,7 +3,7 @@
 
 A timeline table has `at`, `kind`, `actor` (the actor's subject) and `detail` (JSON), the column naming its subject
 (`dispute_id`, …), and optionally `organisation` and `role` (the actor's) and columns of its own (`summary`).
-Steps are buffered and written in one executemany when the transaction commits (`buffered_inserts`): a batch that
+Steps are buffered and written in one statement when the transaction commits (`buffered_inserts`): a batch that
 accepts thousands of disputes pays no round trip per step. So a step is readable once its transaction committed;
 every reader of a timeline runs after that.
 """
@@ -56,7 +56,7 @@ def record_step(
         if name in table.c:
             row[name] = getattr(actor, name) if actor else None
     row.update(columns)
-    for column in table.c:  # one executemany takes the same keys in every row: optional columns not given are NULL
+    for column in table.c:  # the rows of one insert have the same keys: optional columns not given are NULL
         if column.key not in row and column.nullable and column.default is None and column.server_default is None:
             row[column.key] = None
     buffer_insert(session, table, row)

@@ -32,6 +32,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from courtlink_shared.db.bulk_insert import insert_rows
 from courtlink_shared.db.platform_tables import inbox
 from courtlink_shared.events.envelope import Envelope, EventData
 from courtlink_shared.events.kafka_binding import UnreadableEvent, from_kafka
@@ -355,7 +356,7 @@ class EventConsumer:
             for handler, run in itertools.groupby(fresh, key=lambda item: item[3]):
                 await _call(handler, session, [(envelope, data) for _, envelope, data, _ in run])
             if rows:
-                await session.execute(inbox.insert(), rows)
+                await insert_rows(session, inbox, rows)
             await session.commit()
         self.handled += len(rows)
         self.duplicates += len(items) - len(rows)

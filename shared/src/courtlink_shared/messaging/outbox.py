@@ -74,7 +74,7 @@ class Outbox:
         headers: dict[str, str] = {}
         if (trace := context.traceparent.get()) is not None:
             headers[TRACEPARENT_HEADER] = trace
-        # Buffered for the transaction and written in one executemany just before it commits, in the order the
+        # Buffered for the transaction and written in one statement just before it commits, in the order the
         # events were emitted (which keeps each key's order). No per-row round trip, no RETURNING.
         buffer_insert(
             session,

@@ -1,0 +1,138 @@
+"""Many rows in one statement (`insert_rows`): stored exactly as an executemany stores them (JSON, aware UTC times,
+money, NULLs, Chinese text), in the order given, with the defaults of the columns left out; a duplicate fails as
+any insert does and leaves nothing; on PostgreSQL and on SQLite."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from courtlink_shared.db.bulk_insert import insert_rows
+from courtlink_shared.db.types import Money, UtcDateTime
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+_metadata = MetaData()
+
+
+def _steps(name: str) -> Table:
+    return Table(
+        name,
+        _metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("subject", String(36), nullable=False, unique=True),
+        Column("at", UtcDateTime(), nullable=False),
+        Column("summary", Text, nullable=True),
+        Column("amount", Money(), nullable=True),
+        Column("detail", JSON, nullable=False),
+        Column("items", JSON, nullable=False),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("kind", String(20), nullable=False, server_default="step"),
+    )
+
+
+UNNESTED, EXECUTEMANY = _steps("unnested"), _steps("executemany")
+WITH_CALLABLE_DEFAULT = Table(
+    "numbered",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tag", String(20), nullable=False, default=lambda: "tagged"),
+)
+START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def database_url(either_database_url: str) -> str:
+    return either_database_url
+
+
+@pytest.fixture
+async def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    async with engine.begin() as connection:
+        await connection.run_sync(_metadata.create_all)
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _row(n: int) -> dict[str, Any]:
+    return {
+        "subject": f"s-{n}",
+        "at": START + timedelta(seconds=n),
+        "summary": None if n % 3 == 0 else f'银行提交纠纷，第{n}条 "quoted" {{braces}}',
+        "amount": None if n % 4 == 0 else Decimal("1234.5") + n,
+        "detail": {"n": n, "nested": {"list": [n, None, "中"]}, "empty": {}},
+        "items": [] if n % 2 else [{"kind": "contract", "pages": n}, "text"],  # a list is a value, not an array
+    }
+
+
+async def _stored(sessions: async_sessionmaker[AsyncSession], table: Table) -> list[tuple[Any, ...]]:
+    async with sessions() as session:
+        return [tuple(row) for row in await session.execute(select(table).order_by(table.c.id))]
+
+
+async def test_rows_are_stored_as_an_executemany_stores_them_in_the_order_given(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    rows = [_row(n) for n in (7, 3, 12, 0, 1, 5, 8, 2)] + [_row(n) for n in range(100, 1100)]
+    async with sessions() as session:
+        await insert_rows(session, UNNESTED, rows)
+        await session.execute(insert(EXECUTEMANY), rows)
+        await session.commit()
+
+    unnested, executemany = await _stored(sessions, UNNESTED), await _stored(sessions, EXECUTEMANY)
+    assert unnested == executemany
+    assert [row[1] for row in unnested] == [row["subject"] for row in rows]  # ids follow the order given
+    first = unnested[0]
+    assert first[2] == START + timedelta(seconds=7)
+    assert first[2].tzinfo == UTC
+    assert first[4] == Decimal("1241.50")
+    assert first[5] == {"n": 7, "nested": {"list": [7, None, "中"]}, "empty": {}}
+    assert [row[6] for row in unnested[:3]] == [[], [], [{"kind": "contract", "pages": 12}, "text"]]
+    assert (first[7], first[8]) == (0, "step")  # the scalar default and the server's
+
+
+async def test_a_column_with_a_default_computed_per_row_gets_it(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        await insert_rows(session, WITH_CALLABLE_DEFAULT, [{"id": 1}, {"id": 2}])
+        await session.commit()
+    assert await _stored(sessions, WITH_CALLABLE_DEFAULT) == [(1, "tagged"), (2, "tagged")]
+
+
+async def test_a_duplicate_fails_as_an_insert_does_and_nothing_of_the_rows_is_kept(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        await insert_rows(session, UNNESTED, [_row(1)])
+        await session.commit()
+    async with sessions() as session:
+        with pytest.raises(IntegrityError):
+            await insert_rows(session, UNNESTED, [_row(2), _row(1), _row(3)])
+        await session.rollback()
+    assert [row[1] for row in await _stored(sessions, UNNESTED)] == ["s-1"]
+
+
+async def test_no_rows_is_nothing_to_do_and_rows_must_name_the_same_columns(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        await insert_rows(session, UNNESTED, [])
+        uneven = [_row(1), {k: v for k, v in _row(2).items() if k != "summary"}]
+        with pytest.raises(ValueError, match="same columns"):
+            await insert_rows(session, UNNESTED, uneven)
+        await session.rollback()
+    assert await _stored(sessions, UNNESTED) == []
+
+
+def test_any_number_of_rows_makes_the_same_statement() -> None:
+    """One statement text whatever the number of rows: it is prepared once per connection, not once per size."""
+    from courtlink_shared.db.bulk_insert import _many_rows
+    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+    dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+    sizes = itertools.chain(range(1, 5), (500, 1000))
+    texts = {str(_many_rows(UNNESTED, [_row(n) for n in range(size)], dialect)[0]) for size in sizes}
+    assert len(texts) == 1
+    assert "unnest" in texts.pop()
