@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from courtlink_shared.db.bulk_insert import insert_rows
 from courtlink_shared.db.types import Money, UtcDateTime
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,6 +30,7 @@ def _steps(name: str) -> Table:
         Column("amount", Money(), nullable=True),
         Column("detail", JSON, nullable=False),
         Column("items", JSON, nullable=False),
+        Column("note", JSON, nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("kind", String(20), nullable=False, server_default="step"),
     )
@@ -65,12 +66,21 @@ def _row(n: int) -> dict[str, Any]:
         "amount": None if n % 4 == 0 else Decimal("1234.5") + n,
         "detail": {"n": n, "nested": {"list": [n, None, "中"]}, "empty": {}},
         "items": [] if n % 2 else [{"kind": "contract", "pages": n}, "text"],  # a list is a value, not an array
+        "note": None if n % 5 else {"n": n},  # None is JSON's null, as an executemany stores it
     }
 
 
 async def _stored(sessions: async_sessionmaker[AsyncSession], table: Table) -> list[tuple[Any, ...]]:
     async with sessions() as session:
         return [tuple(row) for row in await session.execute(select(table).order_by(table.c.id))]
+
+
+async def _sql_nulls(sessions: async_sessionmaker[AsyncSession], table: Table) -> list[int]:
+    """How many rows hold SQL NULL in each nullable column (JSON's null reads back as None too)."""
+    async with sessions() as session:
+        nullable = [column for column in table.c if column.nullable]
+        query = select(*(func.count().filter(column.is_(None)) for column in nullable))
+        return list((await session.execute(query)).one())
 
 
 async def test_rows_are_stored_as_an_executemany_stores_them_in_the_order_given(
@@ -84,6 +94,7 @@ async def test_rows_are_stored_as_an_executemany_stores_them_in_the_order_given(
 
     unnested, executemany = await _stored(sessions, UNNESTED), await _stored(sessions, EXECUTEMANY)
     assert unnested == executemany
+    assert await _sql_nulls(sessions, UNNESTED) == await _sql_nulls(sessions, EXECUTEMANY)
     assert [row[1] for row in unnested] == [row["subject"] for row in rows]  # ids follow the order given
     first = unnested[0]
     assert first[2] == START + timedelta(seconds=7)
@@ -91,7 +102,7 @@ async def test_rows_are_stored_as_an_executemany_stores_them_in_the_order_given(
     assert first[4] == Decimal("1241.50")
     assert first[5] == {"n": 7, "nested": {"list": [7, None, "中"]}, "empty": {}}
     assert [row[6] for row in unnested[:3]] == [[], [], [{"kind": "contract", "pages": 12}, "text"]]
-    assert (first[7], first[8]) == (0, "step")  # the scalar default and the server's
+    assert (first[8], first[9]) == (0, "step")  # the scalar default and the server's
 
 
 async def test_a_column_with_a_default_computed_per_row_gets_it(sessions: async_sessionmaker[AsyncSession]) -> None:

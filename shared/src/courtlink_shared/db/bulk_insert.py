@@ -75,7 +75,7 @@ def unnest_insert(table: Table, columns: dict[str, list[Any]], dialect: Dialect,
     for i, (key, values) in enumerate(columns.items()):
         column = table.c[key]
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
-        processed = values if process is None else [None if v is None else process(v) for v in values]
+        processed = values if process is None else [process(v) for v in values]  # None too: JSON's is 'null'
         parameters.append(bindparam(f"p{i}", processed))
         selected.append(f"unnest(CAST(:p{i} AS {column.type.compile(dialect=dialect)}[]))")
     into = ", ".join(preparer.quote(table.c[key].name) for key in columns)
