@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 from bench_results import write_result
+from bench_running import run_benchmark
 from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.infra.processes import listen_ports
@@ -245,4 +246,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_benchmark(main)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from bench_results import write_result
+from bench_running import run_benchmark
 from courtlink_shared.auth.dev_tokens import generate_key_pair
 from courtlink_shared.db.migrations import upgrade
 from courtlink_shared.events.envelope import make_envelope
@@ -149,4 +150,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_benchmark(main)

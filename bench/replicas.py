@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 import httpx
 from bench_results import write_result
+from bench_running import run_benchmark
 from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.infra import kafka_local
@@ -145,4 +146,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_benchmark(main)

@@ -36,6 +36,7 @@ from typing import Any
 import asyncpg
 import httpx
 from bench_results import write_result
+from bench_running import run_benchmark
 from courtlink_shared.auth.dev_tokens import generate_key_pair, mint_token
 from courtlink_shared.auth.principal import Role
 from courtlink_shared.db.engine import create_engine
@@ -388,4 +389,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_benchmark(main)
