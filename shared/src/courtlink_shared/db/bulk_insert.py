@@ -13,10 +13,11 @@ as they would in an executemany; a column left out gets its scalar default, or t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, Table, TextClause, bindparam, insert, text
+from sqlalchemy import Executable, Table, TextClause, insert, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -49,7 +50,7 @@ def insert_rows_now(session: Session, target: type[DeclarativeBase] | Table, row
 
 def _many_rows(
     table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
-) -> tuple[Executable, list[dict[str, Any]] | None]:
+) -> tuple[Executable, list[dict[str, Any]] | dict[str, list[Any]]]:
     """The statement and its parameters: one unnest on PostgreSQL, else an executemany."""
     names = list(rows[0])
     expected = set(names)
@@ -61,26 +62,39 @@ def _many_rows(
     for column in table.c:
         if column.key not in expected and column.default is not None:
             columns[column.key] = [column.default.arg] * len(rows)  # type: ignore[attr-defined]  # scalar, checked
-    return unnest_insert(table, columns, dialect), None
+    return unnest_insert(table, columns, dialect)
 
 
-def unnest_insert(table: Table, columns: dict[str, list[Any]], dialect: Dialect, suffix: str = "") -> TextClause:
-    """PostgreSQL: INSERT … SELECT unnest(CAST(:p0 AS type0[])), … `suffix` (e.g. an ON CONFLICT clause), with
-    each column's values (column key → values, all of one length) as one array. The values are processed as the
-    column's type processes a value (a JSON column's values are JSON text then, so that a list value is not
-    taken for a dimension of the array)."""
+def unnest_insert(
+    table: Table, columns: dict[str, list[Any]], dialect: Dialect, suffix: str = ""
+) -> tuple[TextClause, dict[str, list[Any]]]:
+    """PostgreSQL: the statement INSERT … SELECT unnest(CAST(:p0 AS type0[])), … `suffix` (e.g. an ON CONFLICT
+    clause) and its parameters, each column's values (column key → values, all of one length) as one array.
+
+    The values are processed as the column's type processes a value, None included (a JSON column's values are
+    JSON text then, so that a list value is not taken for a dimension of the array, and None is JSON's null)."""
+    statement, processors = _unnest_statement(table, tuple(columns), dialect, suffix)
+    parameters = {
+        f"p{i}": values if process is None else [process(v) for v in values]
+        for i, (process, values) in enumerate(zip(processors, columns.values(), strict=True))
+    }
+    return statement, parameters
+
+
+@lru_cache(maxsize=256)
+def _unnest_statement(
+    table: Table, keys: tuple[str, ...], dialect: Dialect, suffix: str
+) -> tuple[TextClause, tuple[Callable[[Any], Any] | None, ...]]:
+    """The statement and each column's value processing, made once per table and columns: building them costs
+    ~0.4 ms for a table of 28 columns, which a single submission's transaction would pay for every insert."""
     preparer = dialect.identifier_preparer
-    parameters: list[BindParameter[Any]] = []
-    selected: list[str] = []
-    for i, (key, values) in enumerate(columns.items()):
-        column = table.c[key]
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
-        processed = values if process is None else [process(v) for v in values]  # None too: JSON's is 'null'
-        parameters.append(bindparam(f"p{i}", processed))
-        selected.append(f"unnest(CAST(:p{i} AS {column.type.compile(dialect=dialect)}[]))")
-    into = ", ".join(preparer.quote(table.c[key].name) for key in columns)
-    sql = f"INSERT INTO {preparer.format_table(table)} ({into}) SELECT {', '.join(selected)}{suffix}"
-    return text(sql).bindparams(*parameters)
+    columns = [table.c[key] for key in keys]
+    selected = ", ".join(
+        f"unnest(CAST(:p{i} AS {column.type.compile(dialect=dialect)}[]))" for i, column in enumerate(columns)
+    )
+    into = ", ".join(preparer.quote(column.name) for column in columns)
+    statement = text(f"INSERT INTO {preparer.format_table(table)} ({into}) SELECT {selected}{suffix}")
+    return statement, tuple(column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns)
 
 
 def _defaults_are_scalar(table: Table, names: list[str]) -> bool:

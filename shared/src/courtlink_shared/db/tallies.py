@@ -47,7 +47,7 @@ def _write(table: Table, sync_session: Session, pending: _Counts) -> None:
     dialect = sync_session.get_bind().dialect
     if rows and dialect.name == "postgresql":
         columns = {name: [row[name] for row in rows] for name in keys + counters}
-        sync_session.execute(unnest_insert(table, columns, dialect, _adding(table, dialect, keys, counters)))
+        sync_session.execute(*unnest_insert(table, columns, dialect, _adding(table, dialect, keys, counters)))
     elif rows:
         sync_session.execute(_upsert(table, dialect.name, keys, counters), rows)
     pending.clear()
