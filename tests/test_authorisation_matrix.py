@@ -94,6 +94,11 @@ async def _seed(system: System) -> None:
     await s["finance-mediation"].client.put("/organisations/me", json=org, headers=own[Role.MEDIATION_ORG_ADMIN])
     mediator = {"id": "m1", "name": "王调解", "specialties": ["金融借款合同纠纷"], "capacity": 10}
     await s["finance-mediation"].client.post("/mediators", json=mediator, headers=own[Role.MEDIATION_ORG_ADMIN])
+    # The court's roster before the dispute: a case that finds no organisation serving its court waits an hour.
+    clerk = own[Role.INTAKE_CLERK]
+    registration = {"organisation_code": POOL_REGISTERED}
+    await s["finance-mediation"].client.post("/courts/me/organisations", json=registration, headers=clerk)
+    system.objects["organisation_code"] = POOL_REGISTERED
     bank = own[Role.BANK_OPERATOR]
     system.objects["dispute_id"] = (await s["intake"].client.post("/disputes", json=dispute(60), headers=bank)).json()[
         "id"
@@ -101,10 +106,6 @@ async def _seed(system: System) -> None:
     batch = await s["intake"].client.post("/batches", json={"disputes": [dispute(61)]}, headers=bank)
     system.objects["batch_id"] = batch.json()["id"]
     system.objects["mediator_id"] = "m1"
-    clerk = own[Role.INTAKE_CLERK]
-    registration = {"organisation_code": POOL_REGISTERED}
-    await s["finance-mediation"].client.post("/courts/me/organisations", json=registration, headers=clerk)
-    system.objects["organisation_code"] = POOL_REGISTERED
 
     async def case_assigned() -> bool:
         cases = (await s["finance-mediation"].client.get("/cases", headers=own[Role.MEDIATOR])).json()
