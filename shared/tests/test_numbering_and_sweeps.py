@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from courtlink_shared.clock import ControllableClock
+from courtlink_shared.db.engine import create_engine, create_session_factory
+from courtlink_shared.db.migrations import upgrade
+from courtlink_shared.db.platform_tables import deadlines
 from courtlink_shared.deadlines.sweep import DeadlineSweeper, DueDeadline, cancel_deadlines, schedule_deadline
 from courtlink_shared.identifiers.case_number_allocation import allocate_case_number, allocate_case_numbers
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
@@ -126,3 +131,50 @@ async def test_a_failing_deadline_is_isolated_and_retried_while_the_others_fire(
     async with session_factory() as session:
         subjects = (await session.execute(select(_acted.c.subject).order_by(_acted.c.subject))).scalars().all()
     assert subjects == ["a", "bad", "c"], "the failed attempt left nothing behind"
+
+
+@pytest.fixture
+async def sessions_on_either_database(either_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(either_database_url)
+    await upgrade(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def test_a_deadline_cancelled_by_an_earlier_handler_of_the_same_sweep_does_not_fire(
+    sessions_on_either_database: async_sessionmaker[AsyncSession],
+) -> None:
+    """The sweep claims its batch in one statement; a handler that cancels a later deadline of the batch (a case
+    closed by its first deadline needs no second) still stops it, and the row says cancelled, not fired."""
+    session_factory = sessions_on_either_database
+    clock = ControllableClock(datetime(2026, 11, 24, tzinfo=UTC))
+    async with session_factory() as session, session.begin():
+        await schedule_deadline(session, kind="accept", subject="case-1", due_at=clock.now())
+        await schedule_deadline(session, kind="period", subject="case-1", due_at=clock.now() + timedelta(minutes=1))
+        await schedule_deadline(session, kind="period", subject="case-2", due_at=clock.now() + timedelta(minutes=1))
+    acted: list[tuple[str, str]] = []
+
+    async def not_accepted(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
+        acted.append((due.kind, due.subject))
+        await cancel_deadlines(session, kind="period", subject=due.subject, now=now)
+
+    async def period_over(session: AsyncSession, due: DueDeadline, now: datetime) -> None:
+        acted.append((due.kind, due.subject))
+
+    clock.advance(timedelta(hours=1))
+    sweeper = DeadlineSweeper(session_factory, {"accept": not_accepted, "period": period_over}, clock)
+    assert await sweeper.sweep_once() == 2
+    assert acted == [("accept", "case-1"), ("period", "case-2")]
+    async with session_factory() as session:
+        rows = (
+            await session.execute(
+                select(deadlines.c.kind, deadlines.c.subject, deadlines.c.fired_at, deadlines.c.cancelled_at)
+            )
+        ).all()
+    state = {(kind, subject): (fired is not None, cancelled is not None) for kind, subject, fired, cancelled in rows}
+    assert state == {
+        ("accept", "case-1"): (True, False),
+        ("period", "case-1"): (False, True),
+        ("period", "case-2"): (True, False),
+    }
+    assert await sweeper.sweep_once() == 0, "the cancelled one is not due again"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from courtlink_shared.clock import Clock
 from courtlink_shared.db.buffered_inserts import buffer_insert, pending_rows
 from courtlink_shared.db.platform_tables import deadlines
+from courtlink_shared.db.transaction_state import transaction_state
 from courtlink_shared.observability.metrics import DEADLINES_FIRED
 
 log = logging.getLogger(__name__)
@@ -58,12 +59,20 @@ async def cancel_deadlines(session: AsyncSession, *, kind: str, subject: str, no
     """Cancel the pending deadlines of `kind` for `subject` (e.g. the case was accepted in time)."""
     pending = pending_rows(session, deadlines)  # scheduled earlier in this very transaction: never written
     pending[:] = [row for row in pending if (row["kind"], row["subject"]) != (kind, subject)]
+    _cancelled_in_transaction(session).add((kind, subject))
     await session.execute(
         update(deadlines)
         .where(deadlines.c.kind == kind, deadlines.c.subject == subject)
         .where(deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
         .values(cancelled_at=now)
     )
+
+
+def _cancelled_in_transaction(session: AsyncSession) -> set[tuple[str, str]]:
+    """(kind, subject) of the deadlines cancelled in the session's transaction: a sweep that claimed a batch
+    drops those a handler cancelled before their turn came, as if they had been cancelled before the claim."""
+    cancelled: set[tuple[str, str]] = transaction_state(session, "_deadlines_cancelled", set)[0]
+    return cancelled
 
 
 class DeadlineSweeper:
@@ -110,9 +119,7 @@ class DeadlineSweeper:
                 if _is_postgres(session):
                     query = query.with_for_update(skip_locked=True)  # replicas split the work
                 rows = (await session.execute(query)).mappings().all()
-                fired = 0
-                for row in rows:
-                    fired += await self._fire_one(session, row, now)
+                fired = await self._fire(session, rows, now)
                 await session.commit()
                 return fired, len(rows)
         except Exception as exc:
@@ -133,27 +140,43 @@ class DeadlineSweeper:
                     query = select(deadlines).where(deadlines.c.id == deadline_id)
                     if _is_postgres(session):
                         query = query.with_for_update(skip_locked=True)
-                    row = (await session.execute(query)).mappings().first()
-                    if row is not None:
-                        fired += await self._fire_one(session, row, now)
+                    fired += await self._fire(session, (await session.execute(query)).mappings().all(), now)
                     await session.commit()
             except Exception:
                 log.exception("deadline %s failed; it will be retried at the next sweep", deadline_id)
         return fired, len(ids)
 
-    async def _fire_one(self, session: AsyncSession, row: RowMapping, now: datetime) -> int:
-        """Claim the deadline (compare-and-set on fired_at) and act on it, in the session's transaction."""
+    async def _fire(self, session: AsyncSession, rows: Sequence[RowMapping], now: datetime) -> int:
+        """Claim the rows and act on those claimed, in the session's transaction; returns how many fired."""
+        claimed = await self._claim(session, [row["id"] for row in rows], now)
+        fired = 0
+        for row in rows:
+            if row["id"] not in claimed:
+                continue
+            if (row["kind"], row["subject"]) in _cancelled_in_transaction(session):  # by a handler before it
+                await session.execute(
+                    update(deadlines).where(deadlines.c.id == row["id"]).values(fired_at=None, cancelled_at=now)
+                )
+                continue
+            due = DueDeadline(row["id"], row["kind"], row["subject"], row["due_at"], dict(row["payload"]))
+            await self._handlers[due.kind](session, due, now)
+            DEADLINES_FIRED.labels(kind=due.kind).inc()
+            fired += 1
+        return fired
+
+    @staticmethod
+    async def _claim(session: AsyncSession, ids: list[int], now: datetime) -> set[int]:
+        """Compare-and-set on fired_at, one statement for the whole batch: the ids no other replica fired first
+        (on SQLite, where nothing is locked while the batch is read, another sweep may have)."""
+        if not ids:
+            return set()
         claimed = await session.execute(
             update(deadlines)
-            .where(deadlines.c.id == row["id"], deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
+            .where(deadlines.c.id.in_(ids), deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
             .values(fired_at=now)
+            .returning(deadlines.c.id)
         )
-        if getattr(claimed, "rowcount", 0) != 1:
-            return 0  # another replica fired it first
-        due = DueDeadline(row["id"], row["kind"], row["subject"], row["due_at"], dict(row["payload"]))
-        await self._handlers[due.kind](session, due, now)
-        DEADLINES_FIRED.labels(kind=due.kind).inc()
-        return 1
+        return set(claimed.scalars())
 
     async def run(self, interval_seconds: float, stop: asyncio.Event) -> None:
         """Sweep every interval until stop is set."""
