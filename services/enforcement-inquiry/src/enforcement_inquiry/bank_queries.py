@@ -12,6 +12,7 @@ from typing import Any
 
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.db.timeline import record_step
+from courtlink_shared.db.transaction_state import transaction_state
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition
 from courtlink_shared.events import enforcement as events
@@ -124,7 +125,15 @@ async def dispatch(
     expiry: timedelta,
 ) -> AssetQuery | None:
     """Send every line waiting for this bank as one consolidated query once the oldest has waited a whole window.
-    None when there is nothing to send yet (another dispatch took the lines, or the window is still open)."""
+    None when there is nothing to send yet (another dispatch took the lines, or the window is still open).
+
+    Every new line schedules a dispatch, so a sweep's batch holds many for the same bank: the first looks, the
+    others of the same transaction find what it found and return at once. (A line committed since, older than
+    the window, is sent by its own dispatch at the next sweep.)"""
+    looked_at, _ = transaction_state(session, "_dispatches_looked_at", set)
+    if (court_code, bank_code) in looked_at:
+        return None
+    looked_at.add((court_code, bank_code))
     query = (
         select(QueryLine)
         .where(QueryLine.court_code == court_code, QueryLine.bank_code == bank_code)
