@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,19 @@ def chromium_missing() -> str | None:
         if not shutil.which(path):
             return f"{path} is missing: install the Debian packages chromium and chromium-driver"
     return None
+
+
+def downloaded(downloads: Path, name: str, *, timeout: float = 30.0) -> Path:
+    """The file `name` once Chromium has finished saving it into `downloads`. Chromium reserves the name with an
+    empty file as the download starts and writes into a `.crdownload` beside it until the end: the name alone
+    appearing does not mean the content is there."""
+    target = downloads / name
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if target.exists() and target.stat().st_size > 0 and not any(downloads.glob("*.crdownload")):
+            return target
+        time.sleep(0.2)
+    raise AssertionError(f"{name} not downloaded in {timeout:.0f}s: {sorted(p.name for p in downloads.iterdir())}")
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from console_browser import axe_violations, describe, screenshot, wait_for, wait_text
+from console_browser import axe_violations, describe, downloaded, screenshot, wait_for, wait_text
 from courtlink_shared.clock import SHANGHAI
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
@@ -56,12 +56,7 @@ def upload_batch(driver: WebDriver, console: str, csv_file: Path, downloads: Pat
 
 def download_report(driver: WebDriver, downloads: Path, batch_id: str) -> str:
     driver.find_element(By.LINK_TEXT, "下载结果（CSV）").click()
-    target = downloads / f"batch-{batch_id}-report.csv"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not target.exists():
-        time.sleep(0.2)
-    assert target.exists(), f"no download in {sorted(p.name for p in downloads.iterdir())}"
-    return target.read_text(encoding="utf-8-sig")
+    return downloaded(downloads, f"batch-{batch_id}-report.csv").read_text(encoding="utf-8-sig")
 
 
 def select_by_value(driver: WebDriver, element_id: str, value: str) -> None:

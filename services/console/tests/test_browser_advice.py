@@ -5,7 +5,6 @@ and replies in stages; the office evaluates with the return visit and archives. 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from console.pages.advice import advice_body, days_left, pair_change
-from console_browser import chromium, wait_for
+from console_browser import chromium, downloaded, wait_for
 from console_journeys import banner, check_page, click_and_wait, fill, select_by_value, sign_in, submit
 from console_system import System
 from selenium.webdriver.common.by import By
@@ -157,11 +156,7 @@ def test_advice_from_draft_to_archive_and_another_agency_sees_nothing(system: Sy
         assert number in d.find_element(By.TAG_NAME, "body").text
         d.switch_to.default_content()
         d.find_element(By.LINK_TEXT, "下载 PDF").click()
-        pdf = downloads / f"advice-{advice_id}.pdf"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not pdf.exists():
-            time.sleep(0.2)
-        assert pdf.exists(), f"no download in {sorted(p.name for p in downloads.iterdir())}"
+        pdf = downloaded(downloads, f"advice-{advice_id}.pdf")
         assert pdf.read_bytes().startswith(b"%PDF")
         check_page(d, "advice-delivered")
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from console.formatting import percent
 from console.pages.dashboard import bars, months
-from console_browser import wait_for
+from console_browser import downloaded, wait_for
 from console_data import batch_csv
 from console_journeys import check_page, click_and_wait, sign_in
 from console_system import System
@@ -185,11 +185,7 @@ class TestAnalystDashboard:
         headers = system.token("analyst")
         for fmt in ("csv", "pdf"):
             browser.find_element(By.PARTIAL_LINK_TEXT, f"年度报告（{fmt.upper()}）").click()
-            target = downloads / f"judicial-advice-{year}.{fmt}"
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and not target.exists():
-                time.sleep(0.2)
-            assert target.exists(), f"no download in {sorted(p.name for p in downloads.iterdir())}"
+            target = downloaded(downloads, f"judicial-advice-{year}.{fmt}")
             direct = httpx.get(
                 system.services["judicial-advice"].url + f"/reports/annual.{fmt}",
                 headers=headers,
