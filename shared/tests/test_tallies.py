@@ -5,11 +5,12 @@ the same row at the same moment; on PostgreSQL and on SQLite."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from courtlink_shared.db.tallies import tally
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select
+from courtlink_shared.deadlines.sweep import schedule_deadline
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 _figures = Table(
@@ -81,3 +82,25 @@ async def test_no_count_is_lost_when_transactions_add_to_the_same_rows_at_once(
 
     await asyncio.gather(*(one_more(n) for n in range(10)))
     assert await _rows(sessions) == [("A", MONDAY, 10, 0), ("A", TUESDAY, 10, 0)]
+
+
+async def test_a_tally_is_written_after_the_transactions_other_writes(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Asked for first, the tally is still the last statement before the commit: its row, which every transaction
+    of the day adds to, stays locked for the commit alone."""
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with sessions() as session:
+            tally(session, _figures, {"place": "A", "day": MONDAY}, {"opened": 1})
+            await schedule_deadline(session, kind="k", subject="s", due_at=datetime(2026, 3, 9, tzinfo=UTC))
+            await session.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert statements == ["INSERT INTO deadlines", "INSERT INTO figures"]
+    assert await _rows(sessions) == [("A", MONDAY, 1, 0)]

@@ -100,11 +100,12 @@ async def roster(session: AsyncSession, *, lock: bool = False) -> list[tuple[Ros
 def count_loads(session: AsyncSession, change: Mapping[str, int]) -> None:
     """Add `change` (mediator id → cases) to the mediators' counts of active cases when the transaction commits.
 
-    Written at the commit, in mediator order, so that two transactions never wait for each other's mediator
-    rows in opposite orders (a burst of withdrawals against a burst of assignments)."""
+    Written at the commit, after the transaction's other writes and in mediator order: a mediator's row is held
+    for the commit alone, and two transactions never wait for each other's mediator rows in opposite orders (a
+    burst of withdrawals against a burst of assignments)."""
     if not change:
         return
-    pending: dict[str, int] = written_at_commit(session, "_load_changes", dict, _write_loads)
+    pending: dict[str, int] = written_at_commit(session, "_load_changes", dict, _write_loads, last=True)
     for mediator_id, delta in change.items():
         pending[mediator_id] = pending.get(mediator_id, 0) + delta
 

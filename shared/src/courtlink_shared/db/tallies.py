@@ -2,10 +2,10 @@
 every row of the period (which grows with the data).
 
 A tally table's primary key says what is counted per row (a court, a bank, a Beijing day); every other column
-is a count. `tally` adds to a row in the current transaction, and the rows are written just before it commits:
-one upsert of all its rows (one statement on PostgreSQL, `bulk_insert`), in key order, so two transactions never
-wait for each other's rows in opposite orders, and a row is locked only for the commit itself. A transaction
-that rolls back counts nothing.
+is a count. `tally` adds to a row in the current transaction, and the rows are written just before it commits,
+after its other writes: one upsert of all its rows (one statement on PostgreSQL, `bulk_insert`), in key order, so
+two transactions never wait for each other's rows in opposite orders, and a row is locked only for the commit
+itself. A transaction that rolls back counts nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ _Counts = dict[tuple[Any, ...], dict[str, int]]
 def tally(session: AsyncSession, table: Table, key: Mapping[str, Any], counts: Mapping[str, int]) -> None:
     """Add `counts` (column → amount, negative to take back) to the row of `table` whose primary key is `key`
     when the current transaction commits; a row not there yet starts from zero."""
-    pending: _Counts = written_at_commit(session, f"_tally:{table.name}", dict, partial(_write, table))
+    pending: _Counts = written_at_commit(session, f"_tally:{table.name}", dict, partial(_write, table), last=True)
     row = pending.setdefault(tuple(key[column.name] for column in table.primary_key.columns), {})
     for column, amount in counts.items():
         row[column] = row.get(column, 0) + amount

@@ -4,6 +4,7 @@ transactions of their own: those must not reset it), and what is written from it
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -51,20 +52,47 @@ def after_commit(session: AsyncSession, callback: Callable[[], Any]) -> None:
 
 
 def written_at_commit(
-    session: AsyncSession, key: str, create: Callable[[], T], write: Callable[[Session, T], None]
+    session: AsyncSession,
+    key: str,
+    create: Callable[[], T],
+    write: Callable[[Session, T], None],
+    *,
+    last: bool = False,
 ) -> T:
     """The value gathered under `key` in the current outermost transaction, created on first use; `write` gets it
     just before the transaction commits. Rows written then stay locked only for the commit itself, and a
     transaction that writes many gathers them into one statement.
 
+    The writes run in the order they were first asked for; those asked `last` run after all the others, for rows
+    that many transactions write (counters): each of them then waits on such a row for one commit only, not for
+    the statements written after it too.
+
     `write` runs in SQLAlchemy's greenlet, where sync-style execution (`sync_session.execute`) is allowed."""
     value, created = transaction_state(session, key, create)
     if created:
-
-        def fire(sync_session: Session) -> None:
-            # A listener left by a transaction that rolled back finds another value (or none) and writes nothing.
-            if sync_session.info.get(key) is value:
-                write(sync_session, value)
-
-        event.listen(session.sync_session, "before_commit", fire, once=True)
+        writes, _ = transaction_state(session, _WRITES, list)
+        writes.append(_Write(value, write, last))
+        info = session.sync_session.info
+        if not info.get(_WRITING):  # one listener per session, for every transaction
+            info[_WRITING] = True
+            event.listen(session.sync_session, "before_commit", _write_all)
     return value
+
+
+_WRITES = "_written_at_commit"
+_WRITING = "_written_at_commit_listener"
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    value: Any
+    write: Callable[[Session, Any], None]
+    last: bool
+
+
+def _write_all(sync_session: Session) -> None:
+    writes: list[_Write] = sync_session.info.get(_WRITES, [])
+    while writes:  # a write may ask for another; each runs once
+        first = next((i for i, w in enumerate(writes) if not w.last), 0)
+        done = writes.pop(first)
+        done.write(sync_session, done.value)
