@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import pytest
+from courtlink_shared import inputs
 from courtlink_shared.document_fonts import embedded_fonts
 from courtlink_shared.documents import CourtDocument, render_pdf
 from courtlink_shared.identifiers.normalise import normalise_identifier
-from courtlink_shared.inputs import Amount, Code, PartyIn, Text
+from courtlink_shared.inputs import Amount, Code, PartyIn, StrictInput, Text
 from courtlink_shared.spreadsheet_values import calendar_date
 from courtlink_shared.spreadsheets import csv_writer
 from courtlink_shared.web.problems import field_errors
@@ -62,6 +63,54 @@ class TestInvisibleCharacters:
             [error] = field_errors(caught.value.errors())
             assert (error["field"], error["code"]) == ("name", "string_too_short")
         assert PartyIn.model_validate({**party, "name": "张\u200b三"}).name == "张三"
+
+
+class _Account(StrictInput):
+    number: str
+
+
+class _Line(StrictInput):
+    accounts: list[_Account]
+    note: str = ""
+
+
+class _Answer(StrictInput):
+    lines: list[_Line]
+    tags: tuple[str, ...] = ()
+    first: _Line | None = None
+
+
+class TestUnstorableTextInNestedBodies:
+    """Text the database cannot store is refused where it stands, however deep in a body, and each string is
+    looked at once (a body of models within models is not walked again by every model above it)."""
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"lines": [{"accounts": []}, {"accounts": [{"number": "62\x0022"}]}]}, "lines.1.accounts.0.number"),
+            ({"lines": [{"accounts": [], "note": "\ud800"}]}, "lines.0.note"),
+            ({"lines": [], "first": {"accounts": [{"number": "\x00"}]}}, "first.accounts.0.number"),
+            ({"lines": [], "tags": ["ok", "x\x00"]}, "tags"),
+        ],
+    )
+    def test_the_error_names_the_field_that_holds_it(self, body: dict[str, Any], field: str) -> None:
+        with pytest.raises(ValidationError) as caught:
+            _Answer.model_validate(body)
+        [error] = field_errors(caught.value.errors())
+        assert error["field"] == field
+        assert "NUL" in error["message"] or "surrogate" in error["message"]
+
+    def test_each_string_is_checked_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        checked: list[str] = []
+        real = inputs.storable_text
+
+        def storable_text(text: str) -> str | None:
+            checked.append(text)
+            return real(text)
+
+        monkeypatch.setattr(inputs, "storable_text", storable_text)
+        _Answer.model_validate({"lines": [{"accounts": [{"number": "1"}, {"number": "2"}], "note": "n"}]})
+        assert sorted(checked) == ["1", "2", "n"]
 
 
 class TestSpreadsheetValues:
