@@ -13,6 +13,7 @@ from typing import Any
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.db.timeline import record_step
 from courtlink_shared.db.transaction_state import transaction_state
+from courtlink_shared.db.value_lists import one_of
 from courtlink_shared.deadlines.sweep import cancel_deadlines, schedule_deadline
 from courtlink_shared.errors import Conflict, InvalidInput, InvalidTransition
 from courtlink_shared.events import enforcement as events
@@ -189,7 +190,7 @@ async def lines_of_query(session: AsyncSession, query_id: str) -> list[QueryLine
 
 async def lines_of_queries(session: AsyncSession, query_ids: Sequence[str]) -> dict[str, list[QueryLine]]:
     """The lines of several queries in one read, by query (a bank's list of open queries)."""
-    rows = await session.execute(select(QueryLine).where(QueryLine.query_id.in_(list(query_ids))).order_by(*LINE_ORDER))
+    rows = await session.execute(select(QueryLine).where(one_of(QueryLine.query_id, query_ids)).order_by(*LINE_ORDER))
     by_query: dict[str, list[QueryLine]] = {}
     for line in rows.scalars():
         if line.query_id is not None:
@@ -316,12 +317,14 @@ async def _after_lines_resolved(
     await session.flush()
     # Only the ids are read under the lock: the inquiries' letters (respondents, terms, questions, leads) are not
     # needed here, and a bank's answer concerns a hundred inquiries.
-    locked = await lock_for_update(session, select(Inquiry.id).where(Inquiry.id.in_(inquiry_ids)).order_by(Inquiry.id))
+    locked = await lock_for_update(
+        session, select(Inquiry.id).where(one_of(Inquiry.id, inquiry_ids)).order_by(Inquiry.id)
+    )
     found = list((await session.execute(locked)).scalars())
     # Which of them still wait for another bank, in one read rather than one per inquiry.
     waiting = await session.execute(
         select(QueryLine.inquiry_id)
-        .where(QueryLine.inquiry_id.in_(inquiry_ids), QueryLine.status.in_([s.value for s in UNRESOLVED]))
+        .where(one_of(QueryLine.inquiry_id, inquiry_ids), QueryLine.status.in_([s.value for s in UNRESOLVED]))
         .distinct()
     )
     unresolved = set(waiting.scalars())
@@ -330,7 +333,7 @@ async def _after_lines_resolved(
         record_step(session, TimelineEntry, inquiry_id=inquiry_id, at=now, kind=kind, actor=None, detail=detail)
     ready = [inquiry_id for inquiry_id in found if inquiry_id not in unresolved]
     if ready:
-        await session.execute(update(Inquiry).where(Inquiry.id.in_(ready)).values(assets_ready_at=now))
+        await session.execute(update(Inquiry).where(one_of(Inquiry.id, ready)).values(assets_ready_at=now))
 
 
 async def lines_of_inquiry(session: AsyncSession, inquiry_id: str) -> list[QueryLine]:
@@ -340,7 +343,7 @@ async def lines_of_inquiry(session: AsyncSession, inquiry_id: str) -> list[Query
 async def lines_of_inquiries(session: AsyncSession, inquiry_ids: Sequence[str]) -> dict[str, list[QueryLine]]:
     """The query lines of several inquiries in one read, by inquiry."""
     rows = await session.execute(
-        select(QueryLine).where(QueryLine.inquiry_id.in_(list(inquiry_ids))).order_by(*LINE_ORDER)
+        select(QueryLine).where(one_of(QueryLine.inquiry_id, inquiry_ids)).order_by(*LINE_ORDER)
     )
     by_inquiry: dict[str, list[QueryLine]] = {}
     for line in rows.scalars():

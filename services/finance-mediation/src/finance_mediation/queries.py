@@ -12,6 +12,7 @@ from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
 from courtlink_shared.db.locking import lock_for_update
 from courtlink_shared.db.planning import plan_for_the_values
+from courtlink_shared.db.value_lists import one_of
 from courtlink_shared.errors import NotFound
 from sqlalchemy import and_, case, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +49,7 @@ from finance_mediation.rules import (
 
 async def disputes_with_cases(session: AsyncSession, dispute_ids: list[str]) -> set[str]:
     """Which of these disputes have a case already."""
-    rows = await session.execute(select(MediationCase.dispute_id).where(MediationCase.dispute_id.in_(dispute_ids)))
+    rows = await session.execute(select(MediationCase.dispute_id).where(one_of(MediationCase.dispute_id, dispute_ids)))
     return set(rows.scalars())
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from courtlink_shared.auth.principal import Principal, Role
 from courtlink_shared.clock import beijing_day_start
 from courtlink_shared.db.locking import lock_for_update
+from courtlink_shared.db.value_lists import one_of
 from courtlink_shared.errors import InvalidInput, NotFound, field_problem
 from courtlink_shared.identifiers.normalise import normalise_identifier
 from sqlalchemy import Select, and_, func, or_, select
@@ -132,7 +133,7 @@ async def statistics(
 async def disputes_for_update(session: AsyncSession, dispute_ids: set[str]) -> dict[str, Dispute]:
     """Disputes locked for the events that change them, by id (unscoped: events come from the platform, not a
     caller). Locked in id order, so that two transactions locking overlapping sets cannot deadlock."""
-    query = select(Dispute).where(Dispute.id.in_(dispute_ids)).order_by(Dispute.id)
+    query = select(Dispute).where(one_of(Dispute.id, dispute_ids)).order_by(Dispute.id)
     rows = (await session.execute(await lock_for_update(session, query))).scalars()
     return {dispute.id: dispute for dispute in rows}
 

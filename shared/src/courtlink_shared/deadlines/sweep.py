@@ -24,6 +24,7 @@ from courtlink_shared.clock import Clock
 from courtlink_shared.db.buffered_inserts import buffer_insert, pending_rows
 from courtlink_shared.db.platform_tables import deadlines
 from courtlink_shared.db.transaction_state import transaction_state
+from courtlink_shared.db.value_lists import one_of
 from courtlink_shared.observability.metrics import DEADLINES_FIRED
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ class DeadlineSweeper:
             return set()
         claimed = await session.execute(
             update(deadlines)
-            .where(deadlines.c.id.in_(ids), deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
+            .where(one_of(deadlines.c.id, ids), deadlines.c.fired_at.is_(None), deadlines.c.cancelled_at.is_(None))
             .values(fired_at=now)
             .returning(deadlines.c.id)
         )

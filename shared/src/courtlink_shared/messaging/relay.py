@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from courtlink_shared.db.engine import is_postgres
 from courtlink_shared.db.platform_tables import outbox
+from courtlink_shared.db.value_lists import one_of
 from courtlink_shared.events.kafka_binding import kafka_headers
 from courtlink_shared.messaging.kafka import create_producer, start_client, stop_client, within
 from courtlink_shared.messaging.leadership import AdvisoryLockLeadership, Leadership, LeaseLeadership
@@ -100,7 +101,7 @@ class OutboxRelay:
             if sent:
                 async with self._engine.begin() as conn:
                     await conn.execute(
-                        update(outbox).where(outbox.c.id.in_(sent)).values(published_at=datetime.now(UTC))
+                        update(outbox).where(one_of(outbox.c.id, sent)).values(published_at=datetime.now(UTC))
                     )
                 total += len(sent)
                 self.published += len(sent)
