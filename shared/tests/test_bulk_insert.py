@@ -4,13 +4,14 @@ any insert does and leaves nothing; on PostgreSQL and on SQLite."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from courtlink_shared.db.bulk_insert import insert_rows
+from courtlink_shared.db.bulk_insert import insert_new_rows, insert_rows
 from courtlink_shared.db.types import Money, UtcDateTime
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -123,6 +124,41 @@ async def test_a_duplicate_fails_as_an_insert_does_and_nothing_of_the_rows_is_ke
             await insert_rows(session, UNNESTED, [_row(2), _row(1), _row(3)])
         await session.rollback()
     assert [row[1] for row in await _stored(sessions, UNNESTED)] == ["s-1"]
+
+
+async def test_new_rows_only_are_inserted_and_named(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """`insert_new_rows` (an inbox claiming a poll's events): the rows whose key is free go in, the others are
+    skipped without an error, and the keys of those inserted come back."""
+    async with sessions() as session:
+        await insert_rows(session, UNNESTED, [_row(2)])
+        await session.commit()
+    async with sessions() as session:
+        inserted = await insert_new_rows(session, UNNESTED, [_row(1), _row(2), _row(3)], returning="subject")
+        assert sorted(inserted) == ["s-1", "s-3"]
+        assert await insert_new_rows(session, UNNESTED, [], returning="subject") == []
+        await session.commit()
+    assert [row[1] for row in await _stored(sessions, UNNESTED)] == ["s-2", "s-1", "s-3"]
+    assert [row[3] for row in await _stored(sessions, UNNESTED)][1:] == [_row(1)["summary"], _row(3)["summary"]]
+
+
+async def test_a_row_another_transaction_is_inserting_waits_for_its_outcome(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Two deliveries of the same events at once: the second claim waits for the first transaction, then skips
+    what it committed (no error, nothing handled twice); what a rolled-back transaction had claimed is free."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    async with sessions() as first, sessions() as second:
+        assert await insert_new_rows(first, UNNESTED, [_row(1), _row(2)], returning="subject") == ["s-1", "s-2"]
+        waiting = asyncio.create_task(insert_new_rows(second, UNNESTED, [_row(2), _row(3)], returning="subject"))
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the second claim waits for the first transaction"
+        await first.commit()
+        assert await waiting == ["s-3"]
+        await second.rollback()
+    async with sessions() as third:
+        assert await insert_new_rows(third, UNNESTED, [_row(3)], returning="subject") == ["s-3"]
+        await third.commit()
 
 
 async def test_no_rows_is_nothing_to_do_and_rows_must_name_the_same_columns(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from courtlink_shared.db.platform_tables import inbox
 from courtlink_shared.events import Envelope
 from courtlink_shared.events.advice import AdviceSubmitted
 from courtlink_shared.events.common import Actor
@@ -111,6 +112,35 @@ async def test_an_event_delivered_twice_is_handled_once(
         rows = (await session.execute(select(received.c.version).order_by(received.c.version))).scalars().all()
     assert rows == [1, 2]
     assert (consumer.handled, consumer.duplicates) == (2, 2)
+
+
+@pytest.mark.usefixtures("tables")
+async def test_events_handled_in_an_earlier_transaction_are_skipped_within_a_poll(
+    session_factory: async_sessionmaker[AsyncSession],
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    producer: AIOKafkaProducer,
+) -> None:
+    """A poll's events are claimed in the inbox together: those it already holds (handled before a crash that
+    lost the offsets) are skipped, the others handled, in the poll's order."""
+    events = [envelope("a", version) for version in range(1, 6)]
+    consumer = make_consumer(session_factory, kafka_bootstrap, topic_prefix, record_it)
+    async with session_factory() as session:
+        handled_before = [
+            {"consumer": consumer.name, "event_id": str(env.id), "event_type": env.type, "topic": ADVICE_ITEMS.name}
+            | {"partition": 0, "offset": 0, "handled_at": datetime.now(UTC)}
+            for env in (events[0], events[3])
+        ]
+        await session.execute(inbox.insert(), handled_before)
+        await session.commit()
+    for env in events:
+        await send(producer, topic_prefix, env.model_dump_json().encode())
+    async with running(consumer):
+        await eventually(lambda: _seen(consumer, 5), what="all five deliveries")
+    async with session_factory() as session:
+        rows = (await session.execute(select(received.c.version).order_by(received.c.version))).scalars().all()
+    assert rows == [2, 3, 5]
+    assert (consumer.handled, consumer.duplicates) == (3, 2)
 
 
 async def _seen(consumer: EventConsumer, n: int) -> bool:

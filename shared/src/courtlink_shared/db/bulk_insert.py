@@ -7,6 +7,9 @@ as one statement). So on PostgreSQL the rows go as one column array per column, 
 same for every number (so it stays prepared), the rows inserted in the order given (serial ids follow it).
 Elsewhere (SQLite) it is the plain executemany.
 
+`insert_new_rows` does the same and skips the rows whose unique key is taken (ON CONFLICT DO NOTHING), saying
+which it inserted: an inbox claims a poll's events with it.
+
 The values pass through each column type's own bind processing (JSON serialised, UTC checked, money quantised),
 as they would in an executemany; a column left out gets its scalar default, or the server's.
 """
@@ -18,6 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Executable, Table, TextClause, insert, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -40,6 +45,31 @@ async def insert_rows(
         await session.execute(statement, parameters)
 
 
+async def insert_new_rows(
+    session: AsyncSession, target: type[DeclarativeBase] | Table, rows: Sequence[Mapping[str, Any]], returning: str
+) -> list[Any]:
+    """Insert the rows whose unique key is still free, in the caller's transaction; the `returning` column's values
+    of the rows inserted. A row already stored, or one that another transaction has inserted and not yet
+    committed, is skipped (the insert waits for that transaction: skipped if it commits, inserted if it rolls
+    back). Give the rows in one order everywhere (by key): two transactions that insert overlapping rows in
+    different orders could each wait for the other."""
+    if not rows:
+        return []
+    table = _table(target)
+    dialect = session.get_bind().dialect
+    column = table.c[returning]
+    if _unnested(table, rows, dialect):
+        suffix = f" ON CONFLICT DO NOTHING RETURNING {dialect.identifier_preparer.quote(column.name)}"
+        statement, parameters = unnest_insert(table, _by_column(table, rows), dialect, suffix)
+        return list((await session.execute(statement, parameters)).scalars())
+    insert_or_skip = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
+    inserted: list[Any] = []
+    for row in rows:  # a statement per row: SQLite, or a column whose default is computed per row
+        one = insert_or_skip(table).values(dict(row)).on_conflict_do_nothing().returning(column)
+        inserted.extend((await session.execute(one)).scalars())
+    return inserted
+
+
 def insert_rows_now(session: Session, target: type[DeclarativeBase] | Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """`insert_rows` for synchronous code (a commit hook's sync session)."""
     if rows:
@@ -52,17 +82,28 @@ def _many_rows(
     table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
 ) -> tuple[Executable, list[dict[str, Any]] | dict[str, list[Any]]]:
     """The statement and its parameters: one unnest on PostgreSQL, else an executemany."""
+    if not _unnested(table, rows, dialect):
+        return insert(table), [dict(row) for row in rows]
+    return unnest_insert(table, _by_column(table, rows), dialect)
+
+
+def _unnested(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect) -> bool:
+    """Whether the rows go as one unnest (PostgreSQL, no default computed per row); they must name the same
+    columns, as an executemany requires (said plainly)."""
     names = list(rows[0])
     expected = set(names)
-    if any(row.keys() != expected for row in rows):  # as executemany requires, and said plainly
+    if any(row.keys() != expected for row in rows):
         raise ValueError(f"rows for {table.name} do not all have the same columns: {sorted(expected)}")
-    if dialect.name != "postgresql" or not _defaults_are_scalar(table, names):
-        return insert(table), [dict(row) for row in rows]
-    columns = {name: [row[name] for row in rows] for name in names}
+    return dialect.name == "postgresql" and _defaults_are_scalar(table, names)
+
+
+def _by_column(table: Table, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The rows' values column by column, with the scalar default of each column the rows leave out."""
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
     for column in table.c:
-        if column.key not in expected and column.default is not None:
+        if column.key not in columns and column.default is not None:
             columns[column.key] = [column.default.arg] * len(rows)  # type: ignore[attr-defined]  # scalar, checked
-    return unnest_insert(table, columns, dialect)
+    return columns
 
 
 def unnest_insert(
