@@ -17,6 +17,12 @@ Sections, each on fresh databases so that one does not slow the next:
   of N rows of a stored dispute's size; the batch rates are printed against them.
 - sqlite: intake alone on SQLite (the embedded default of `./run`), one batch of N until the batch is completed.
 
+The batch, batches and singles sections also print the CPU each dispute (or submission) cost every process, from
+its submission until intake has consumed mediation's replies: intake, finance-mediation, the Kafka broker and the
+PostgreSQL server (read from /proc; left out when Kafka or PostgreSQL runs elsewhere). From the last two, the
+rate this machine could not pass even if the services cost nothing: its cores ÷ Kafka's and PostgreSQL's CPU per
+dispute.
+
 On PostgreSQL each service's background work (relay, consumers, sweeps, intake's batches) runs inside its HTTP
 process (`--background here`, the services' default) or in a worker process of its own beside it (`--background
 worker`): the second keeps reads and single submissions fast while a batch runs, at some cost to the batch.
@@ -34,7 +40,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -53,6 +59,7 @@ from courtlink_shared.infra.service_processes import ServiceProcess, start_servi
 from courtlink_shared.messaging.kafka import create_producer, ensure_topics
 from courtlink_shared.testing.factories import credit_code, dispute_routed, resident_id
 from load import offer, request_bytes
+from process_cpu import cores, cpu_seconds, listening_pid
 
 COURT = "吉7101"
 BANKS = ("91110000600037341L", credit_code(7))
@@ -98,6 +105,7 @@ class System:
     keys: Path
     databases: list[str]
     workers: list[ServiceProcess]  # background work in processes of its own (--background worker)
+    servers: dict[str, int | None] = field(default_factory=dict)  # Kafka's and PostgreSQL's pids (None: elsewhere)
 
     @property
     def intake_pids(self) -> list[int]:
@@ -149,7 +157,10 @@ async def _start(
             start_worker(name, env=env, log_dir=log_dir)
             for name, env in (("intake", intake_env), ("finance-mediation", mediation_env))
         ]
-    system = System(intake, mediation, _dsn(server_url, names[0]), _dsn(server_url, names[1]), keys, names, workers)
+    servers = {"Kafka": _listener(bootstrap.split(",")[0]), "PostgreSQL": _listener(base)}
+    system = System(
+        intake, mediation, _dsn(server_url, names[0]), _dsn(server_url, names[1]), keys, names, workers, servers
+    )
     admin_headers = system.auth(Role.MEDIATION_ORG_ADMIN, ORG)
     async with httpx.AsyncClient(base_url=mediation.url, timeout=30) as http:
         org = {"name": "调解室", "kind": "financial_dispute_mediation_room"}
@@ -161,6 +172,36 @@ async def _start(
         registration = {"organisation_code": ORG}
         (await http.post("/courts/me/organisations", json=registration, headers=clerk)).raise_for_status()
     return system
+
+
+def _listener(address: str) -> int | None:
+    """The pid listening at `address` (host:port, or a URL ending in one) when it is on this machine."""
+    host_port = address.rsplit("@", 1)[-1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    return listening_pid(int(port)) if host in ("127.0.0.1", "localhost") and port.isdigit() else None
+
+
+def _cpu_now(system: System) -> dict[str, float]:
+    """CPU seconds so far of intake, finance-mediation (each with its worker process, if any), Kafka, PostgreSQL."""
+    services = [p for p in (system.intake, system.mediation, *system.workers) if p is not None]
+    measured = cpu_seconds({p.name: p.process.pid for p in services} | system.servers)
+    totals: dict[str, float] = {}
+    for name, seconds in measured.items():
+        group = name.removesuffix("-worker")
+        totals[group] = totals.get(group, 0.0) + seconds
+    return totals
+
+
+def _cpu_ms_per(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
+    """Milliseconds of CPU per item of each group measured both times, and of them all (`all`); with
+    `infrastructure_ceiling_per_second`, the items a second this machine's cores could take if Kafka and
+    PostgreSQL had them all (the services costing nothing), when both were measured."""
+    spent = {name: (after[name] - before[name]) * 1000 / count for name in after if name in before}
+    figures = spent | {"all": sum(spent.values())}
+    infrastructure = spent.get("Kafka", 0.0) + spent.get("PostgreSQL", 0.0)
+    if "Kafka" in spent and "PostgreSQL" in spent and infrastructure > 0:
+        figures["infrastructure_ceiling_per_second"] = cores() * 1000 / infrastructure
+    return figures
 
 
 async def _stop(system: System, server_url: str) -> None:
@@ -227,15 +268,19 @@ async def _poll_progress(system: System, batch_id: str, done: asyncio.Event) -> 
     return timings, completed
 
 
-async def section_batch(system: System, disputes: int) -> dict[str, float]:
+async def section_batch(system: System, disputes: int) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     body = {"disputes": [_dispute(n, run) for n in range(disputes)]}
+    cpu_before = _cpu_now(system)
     batch_id, submitted = await _post_batch(system, body, BANKS[0])
     done = asyncio.Event()
     poller = asyncio.create_task(_poll_progress(system, batch_id, done))
     await _wait_count(system.mediation_db, "SELECT count(*) FROM cases", disputes)
     done.set()
     progress, completed = await poller
+    # all the work a dispute causes: until intake has consumed mediation's replies (opened, assigned)
+    await _wait_count(system.intake_db, "SELECT count(*) FROM inbox", 2 * disputes)
+    cpu = _cpu_ms_per(cpu_before, _cpu_now(system), disputes)
     opened = await _opened_at(system)
     latencies = [(at - submitted).total_seconds() for at in opened.values()]
     return {
@@ -245,6 +290,8 @@ async def section_batch(system: System, disputes: int) -> dict[str, float]:
         "p99_seconds": _percentile(latencies, 0.99),
         "progress_read_p50_ms": _percentile(progress, 0.5),
         "progress_read_p99_ms": _percentile(progress, 0.99),
+        "cpu_ms_per_dispute": cpu,
+        "cores": cores(),
     }
 
 
@@ -257,7 +304,7 @@ async def _sample_rss(pids: list[int], done: asyncio.Event) -> float:
     return peak
 
 
-async def section_batches(system: System, disputes: int, batches: int) -> dict[str, float]:
+async def section_batches(system: System, disputes: int, batches: int) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     bodies = [
         ({"disputes": [_dispute(b * disputes + n, run, BANKS[b % 2]) for n in range(disputes)]}, BANKS[b % 2])
@@ -266,11 +313,13 @@ async def section_batches(system: System, disputes: int, batches: int) -> dict[s
     total = disputes * batches
     done = asyncio.Event()
     rss = asyncio.create_task(_sample_rss(system.intake_pids, done))
+    cpu_before = _cpu_now(system)
     started = time.time()
     posted = await asyncio.gather(*(_post_batch(system, body, bank) for body, bank in bodies))
     assigned = await _wait_count(system.mediation_db, "SELECT count(*) FROM cases WHERE mediator_id IS NOT NULL", total)
     # intake has followed mediation when every dispute's "opened" and "assigned" steps are in its inbox
     followed = await _wait_count(system.intake_db, "SELECT count(*) FROM inbox", 2 * total)
+    cpu = _cpu_ms_per(cpu_before, _cpu_now(system), total)
     done.set()
     peak = await rss
     submitted_at = min(at for _, at in posted)
@@ -285,6 +334,8 @@ async def section_batches(system: System, disputes: int, batches: int) -> dict[s
         "intake_peak_rss_mb": peak,
         "statistics_p50_ms": _percentile(reads, 0.5),
         "statistics_p99_ms": _percentile(reads, 0.99),
+        "cpu_ms_per_dispute": cpu,
+        "cores": cores(),
     }
 
 
@@ -300,18 +351,21 @@ async def _statistics_reads(system: System, count: int = 20) -> list[float]:
     return timings
 
 
-async def section_singles(system: System, rate: float, seconds: float) -> dict[str, float]:
+async def section_singles(system: System, rate: float, seconds: float) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     count = int(rate * seconds)
     headers = system.auth(Role.BANK_OPERATOR, BANKS[0])
     requests = [request_bytes(system.intake.url, "/disputes", _dispute(n, run), headers) for n in range(count)]
     before = set(await _opened_at(system))
+    cpu_before = _cpu_now(system)
     result = await offer(system.intake.url, requests, rate)
     answers = [a for a in result.answers if a is not None]
     accepted = {a.body["id"]: a.sent_at for a in answers if a.status == 201}
     refused = sum(1 for a in answers if a.status in (429, 503))
     errors = sum(1 for a in answers if a.status not in (201, 429, 503)) + result.failures
     await _wait_count(system.mediation_db, "SELECT count(*) FROM cases", len(before) + len(accepted))
+    await _wait_count(system.intake_db, "SELECT count(*) FROM inbox", 2 * (len(before) + len(accepted)))
+    cpu = _cpu_ms_per(cpu_before, _cpu_now(system), max(1, len(accepted)))
     opened = await _opened_at(system)
     end_to_end = [opened[d].timestamp() - at for d, at in accepted.items()]
     ok = [a.seconds for a in answers if a.status == 201]
@@ -326,6 +380,8 @@ async def section_singles(system: System, rate: float, seconds: float) -> dict[s
         "refused": refused,
         "refusal_p99_ms": _percentile(refusals, 0.99) * 1000 if refusals else 0.0,
         "errors": errors,
+        "cpu_ms_per_submission": cpu,
+        "cores": cores(),
     }
 
 
@@ -417,6 +473,18 @@ async def one_run(server_url: str, bootstrap: str, args: argparse.Namespace, key
     return result
 
 
+def cpu_lines(line: Callable[..., None], path: tuple[str, ...], item: str, indent: str) -> None:
+    """CPU per item by process, and how many a second Kafka and PostgreSQL alone would leave room for."""
+    line(f"{indent}CPU per {item}, ms, all processes", (*path, "all"), "{:.2f}")
+    for name in ("intake", "finance-mediation", "Kafka", "PostgreSQL"):
+        line(f"{indent}  {name}", (*path, name), "{:.2f}")
+    line(
+        f"{indent}  ceiling if Kafka + PostgreSQL had every core, /s",
+        (*path, "infrastructure_ceiling_per_second"),
+        "{:,.0f}",
+    )
+
+
 def _rates(args: argparse.Namespace) -> list[float]:
     return [float(r) for r in args.rates.split(",") if r]
 
@@ -433,8 +501,17 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
             out.append(float(value))
         return out
 
+    def measured(path: tuple[str, ...]) -> bool:
+        for r in runs:
+            value: Any = r
+            for key in path:
+                if not isinstance(value, dict) or key not in value:
+                    return False
+                value = value[key]
+        return True
+
     def line(label: str, path: tuple[str, ...], fmt: str, target: str = "") -> None:
-        if path[0] not in runs[0]:
+        if not measured(path):
             return
         each = values(path)
         shown = ", ".join(fmt.format(v) for v in each)
@@ -447,6 +524,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     line("  per dispute, submission → case opened, p99 s", ("batch", "p99_seconds"), "{:.2f}")
     line("  GET /batches/{id} while processing, p50 ms", ("batch", "progress_read_p50_ms"), "{:.1f}", "a few ms")
     line("  GET /batches/{id} while processing, p99 ms", ("batch", "progress_read_p99_ms"), "{:.1f}")
+    cpu_lines(line, ("batch", "cpu_ms_per_dispute"), "dispute", "  ")
     n = args.batches * args.disputes
     line(
         f"{n:,} disputes in {args.batches} batches, 2 banks → assigned, s",
@@ -460,6 +538,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     line("  intake peak resident memory, MB", ("batches", "intake_peak_rss_mb"), "{:.0f}", "< 400")
     line(f"  GET /statistics over {n:,} disputes, p50 ms", ("batches", "statistics_p50_ms"), "{:.1f}", "< 50")
     line(f"  GET /statistics over {n:,} disputes, p99 ms", ("batches", "statistics_p99_ms"), "{:.1f}")
+    cpu_lines(line, ("batches", "cpu_ms_per_dispute"), "dispute", "  ")
     for rate in (f"{r:g}" for r in _rates(args) if "singles" in runs[0]):
         print(f"  single submissions offered at {rate}/s for {args.seconds:g} s:")
         target = "(at 200/s: < 50)" if rate == "200" else ""
@@ -476,6 +555,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
         line("    refused (503/429)", ("singles", rate, "refused"), "{:.0f}")
         line("    refusal answer p99 ms", ("singles", rate, "refusal_p99_ms"), "{:.1f}")
         line("    errors (other answers, no answer)", ("singles", rate, "errors"), "{:.0f}", "0")
+        cpu_lines(line, ("singles", rate, "cpu_ms_per_submission"), "submission", "    ")
     line("limit: aiokafka, same-size messages/s", ("limits", "kafka_messages_per_second"), "{:,.0f}")
     line("limit: asyncpg COPY, same-size rows/s", ("limits", "copy_rows_per_second"), "{:,.0f}")
     if "limits" in runs[0]:
