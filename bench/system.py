@@ -21,7 +21,8 @@ The batch, batches and singles sections also print the CPU each dispute (or subm
 its submission until intake has consumed mediation's replies: intake, finance-mediation, the Kafka broker and the
 PostgreSQL server (read from /proc; left out when Kafka or PostgreSQL runs elsewhere). From the last two, the
 rate this machine could not pass even if the services cost nothing: its cores ÷ Kafka's and PostgreSQL's CPU per
-dispute.
+dispute. CPU per item is comparable at the same rate only: a process that sleeps between items pays for waking up,
+so a light load costs more per item than a heavy one.
 
 On PostgreSQL each service's background work (relay, consumers, sweeps, intake's batches) runs inside its HTTP
 process (`--background here`, the services' default) or in a worker process of its own beside it (`--background
