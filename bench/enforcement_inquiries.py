@@ -14,8 +14,10 @@ names two banks; it is submitted by a judge and accepted by an officer. Measured
 - advice-ready: from the last answer sent to every inquiry ready for advice (assets_ready_at set), and the whole
   pipeline in inquiries per second;
 - the service's CPU (its process's user + system time) per inquiry submitted and accepted, and per answer line,
-  over the same two phases (its background work meanwhile included). The answer phase lasts a second or two, so
-  its rate swings with how the two banks' answers happen to interleave; the CPU per line does not depend on that.
+  over the same two phases (its background work meanwhile included); Kafka's and PostgreSQL's too when they run
+  on this machine, and the rate the cores could not pass if the service cost nothing (cores ÷ their CPU per
+  item). The answer phase lasts a second or two, so its rate swings with how the two banks' answers happen to
+  interleave; the CPU per line does not depend on that.
   Both drift with the machine itself: compare a change against the code before it, run after run alternately.
 
 Prints the medians of the runs and writes JSON to bench/results/enforcement_inquiries.json.
@@ -45,6 +47,7 @@ from courtlink_shared.testing.factories import credit_code, resident_id
 from courtlink_shared.testing.infrastructure import session_infrastructure
 from enforcement_inquiry.models import Inquiry, QueryLine
 from enforcement_inquiry.rules import LineStatus
+from process_cpu import cores, cpu_seconds, local_server_pid
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -83,13 +86,6 @@ async def _in_parallel(count: int, concurrency: int, job: Callable[[int], Awaita
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 600) -> float:
     started = time.perf_counter()
     while not await check():
@@ -122,7 +118,12 @@ async def one_run(server_url: str, bootstrap: str, inquiries: int, concurrency: 
         await asyncio.to_thread(wait_ready, [service], 120)
         limits = httpx.Limits(max_connections=concurrency + 4)
         async with httpx.AsyncClient(base_url=service.url, timeout=120, limits=limits) as client:
-            cpu = functools.partial(_cpu_seconds, service.process.pid)
+            processes = {
+                "service": service.process.pid,
+                "Kafka": local_server_pid(bootstrap),
+                "PostgreSQL": local_server_pid(server_url),
+            }
+            cpu = functools.partial(cpu_seconds, processes)
             return await _measure(client, database, judge, officer, keys, inquiries, concurrency, cpu)
     finally:
         await asyncio.to_thread(service.stop)
@@ -140,7 +141,7 @@ async def _measure(
     keys: Path,
     inquiries: int,
     concurrency: int,
-    cpu: Callable[[], float],
+    cpu: Callable[[], dict[str, float]],
 ) -> dict[str, Any]:
     async def count(*where: Any, model: Any = QueryLine) -> int:
         async with database.connect() as conn:
@@ -192,14 +193,26 @@ async def _measure(
         "inquiries": inquiries,
         "lines": lines,
         "submitted_per_second": inquiries / (submitted - started),
-        "service_cpu_ms_per_inquiry": (cpu_submitted - cpu_started) * 1000 / inquiries,
+        **_cpu_per("inquiry", "inquiries", cpu_started, cpu_submitted, inquiries),
         "seconds_until_all_lines_sent": all_sent - submitted,
         "queries_per_bank": queries_per_bank,
         "answer_lines_per_second": answered_lines / (last_answer - answer_started),
-        "service_cpu_ms_per_answer_line": (cpu_answered - cpu_answer_started) * 1000 / answered_lines,
+        **_cpu_per("answer_line", "answer_lines", cpu_answer_started, cpu_answered, answered_lines),
         "last_answer_to_advice_ready_ms": (ready - last_answer) * 1000,
         "pipeline_inquiries_per_second": inquiries / (ready - started),
     }
+
+
+def _cpu_per(item: str, items: str, before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
+    """The service's CPU per item, Kafka's and PostgreSQL's together (when they run on this machine), and the items a
+    second the cores could take if Kafka and PostgreSQL had them all."""
+    spent = {name: (after[name] - before[name]) * 1000 / count for name in after if name in before}
+    figures = {f"service_cpu_ms_per_{item}": spent["service"]}
+    if "Kafka" in spent and "PostgreSQL" in spent:
+        infrastructure = spent["Kafka"] + spent["PostgreSQL"]
+        figures[f"infrastructure_cpu_ms_per_{item}"] = infrastructure
+        figures[f"infrastructure_ceiling_{items}_per_second"] = cores() * 1000 / infrastructure
+    return figures
 
 
 async def _no_waiting(count: Callable[..., Awaitable[int]]) -> bool:
@@ -227,9 +240,13 @@ async def main() -> None:
     keys_to_report = [
         ("submitted_per_second", "inquiries submitted and accepted per second", "{:,.0f}"),
         ("service_cpu_ms_per_inquiry", "  the service's CPU per inquiry submitted and accepted, ms", "{:.2f}"),
+        ("infrastructure_cpu_ms_per_inquiry", "  Kafka's and PostgreSQL's CPU per inquiry, ms", "{:.2f}"),
+        ("infrastructure_ceiling_inquiries_per_second", "  ceiling with Kafka + PostgreSQL alone, per s", "{:,.0f}"),
         ("seconds_until_all_lines_sent", "seconds from the last acceptance to every line sent", "{:.2f}"),
         ("answer_lines_per_second", "answer lines stored per second", "{:,.0f}"),
         ("service_cpu_ms_per_answer_line", "  the service's CPU per answer line, ms", "{:.3f}"),
+        ("infrastructure_cpu_ms_per_answer_line", "  Kafka's and PostgreSQL's CPU per answer line, ms", "{:.3f}"),
+        ("infrastructure_ceiling_answer_lines_per_second", "  ceiling with Kafka + PostgreSQL alone, per s", "{:,.0f}"),
         ("last_answer_to_advice_ready_ms", "ms from the last answer sent to every inquiry advice-ready", "{:,.0f}"),
         ("pipeline_inquiries_per_second", "whole pipeline, inquiries per second", "{:,.0f}"),
     ]
@@ -238,6 +255,8 @@ async def main() -> None:
     )
     medians: dict[str, float] = {}
     for key, label, fmt in keys_to_report:
+        if not all(key in r for r in runs):  # Kafka or PostgreSQL elsewhere: their CPU is not measured
+            continue
         values = [r[key] for r in runs]
         medians[key] = statistics.median(values)
         print(f"  {label}: " + ", ".join(fmt.format(v) for v in values) + "   median " + fmt.format(medians[key]))

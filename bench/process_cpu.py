@@ -41,6 +41,14 @@ def listening_pid(port: int) -> int | None:
     return None
 
 
+def local_server_pid(address: str) -> int | None:
+    """The pid of the server at `address` (host:port, a list of them, or a URL naming one) when it listens on this
+    machine's loopback interface, else None."""
+    host_port = address.split(",")[0].rsplit("@", 1)[-1].split("//", 1)[-1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    return listening_pid(int(port)) if host in ("127.0.0.1", "localhost") and port.isdigit() else None
+
+
 def _pids() -> list[int]:
     return [int(entry.name) for entry in _PROC.iterdir() if entry.name.isdigit()]
 

@@ -60,7 +60,7 @@ from courtlink_shared.infra.service_processes import ServiceProcess, start_servi
 from courtlink_shared.messaging.kafka import create_producer, ensure_topics
 from courtlink_shared.testing.factories import credit_code, dispute_routed, resident_id
 from load import offer, request_bytes
-from process_cpu import cores, cpu_seconds, listening_pid
+from process_cpu import cores, cpu_seconds, local_server_pid
 
 COURT = "吉7101"
 BANKS = ("91110000600037341L", credit_code(7))
@@ -158,7 +158,7 @@ async def _start(
             start_worker(name, env=env, log_dir=log_dir)
             for name, env in (("intake", intake_env), ("finance-mediation", mediation_env))
         ]
-    servers = {"Kafka": _listener(bootstrap.split(",")[0]), "PostgreSQL": _listener(base)}
+    servers = {"Kafka": local_server_pid(bootstrap), "PostgreSQL": local_server_pid(base)}
     system = System(
         intake, mediation, _dsn(server_url, names[0]), _dsn(server_url, names[1]), keys, names, workers, servers
     )
@@ -173,13 +173,6 @@ async def _start(
         registration = {"organisation_code": ORG}
         (await http.post("/courts/me/organisations", json=registration, headers=clerk)).raise_for_status()
     return system
-
-
-def _listener(address: str) -> int | None:
-    """The pid listening at `address` (host:port, or a URL ending in one) when it is on this machine."""
-    host_port = address.rsplit("@", 1)[-1].split("/", 1)[0]
-    host, _, port = host_port.rpartition(":")
-    return listening_pid(int(port)) if host in ("127.0.0.1", "localhost") and port.isdigit() else None
 
 
 def _cpu_now(system: System) -> dict[str, float]:
