@@ -47,7 +47,7 @@ from courtlink_shared.testing.factories import credit_code, resident_id
 from courtlink_shared.testing.infrastructure import session_infrastructure
 from enforcement_inquiry.models import Inquiry, QueryLine
 from enforcement_inquiry.rules import LineStatus
-from process_cpu import cores, cpu_seconds, local_server_pid
+from process_cpu import cpu_seconds, infrastructure_ceiling, local_server_pid, ms_per_item
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -206,12 +206,12 @@ async def _measure(
 def _cpu_per(item: str, items: str, before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
     """The service's CPU per item, Kafka's and PostgreSQL's together (when they run on this machine), and the items a
     second the cores could take if Kafka and PostgreSQL had them all."""
-    spent = {name: (after[name] - before[name]) * 1000 / count for name in after if name in before}
+    spent = ms_per_item(before, after, count)
     figures = {f"service_cpu_ms_per_{item}": spent["service"]}
-    if "Kafka" in spent and "PostgreSQL" in spent:
-        infrastructure = spent["Kafka"] + spent["PostgreSQL"]
-        figures[f"infrastructure_cpu_ms_per_{item}"] = infrastructure
-        figures[f"infrastructure_ceiling_{items}_per_second"] = cores() * 1000 / infrastructure
+    ceiling = infrastructure_ceiling(spent)
+    if ceiling is not None:
+        figures[f"infrastructure_cpu_ms_per_{item}"] = spent["Kafka"] + spent["PostgreSQL"]
+        figures[f"infrastructure_ceiling_{items}_per_second"] = ceiling
     return figures
 
 

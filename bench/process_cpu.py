@@ -83,6 +83,19 @@ def cpu_seconds(roots: Mapping[str, int | None]) -> dict[str, float]:
     return totals
 
 
+def ms_per_item(before: Mapping[str, float], after: Mapping[str, float], count: int) -> dict[str, float]:
+    """Milliseconds of CPU per item of each process measured both times (`cpu_seconds` before and after)."""
+    return {name: (after[name] - before[name]) * 1000 / count for name in after if name in before}
+
+
+def infrastructure_ceiling(spent: Mapping[str, float]) -> float | None:
+    """Items a second this machine's cores could take if Kafka and PostgreSQL had them all (the services costing
+    nothing), from `ms_per_item`'s figures; None unless both were measured."""
+    if "Kafka" not in spent or "PostgreSQL" not in spent:
+        return None
+    return cores() * 1000 / (spent["Kafka"] + spent["PostgreSQL"])
+
+
 def cores() -> int:
     """The cores this process may run on (what the benchmark's processes share)."""
     return len(os.sched_getaffinity(0))

@@ -60,7 +60,7 @@ from courtlink_shared.infra.service_processes import ServiceProcess, start_servi
 from courtlink_shared.messaging.kafka import create_producer, ensure_topics
 from courtlink_shared.testing.factories import credit_code, dispute_routed, resident_id
 from load import offer, request_bytes
-from process_cpu import cores, cpu_seconds, local_server_pid
+from process_cpu import cores, cpu_seconds, infrastructure_ceiling, local_server_pid, ms_per_item
 
 COURT = "吉7101"
 BANKS = ("91110000600037341L", credit_code(7))
@@ -187,14 +187,12 @@ def _cpu_now(system: System) -> dict[str, float]:
 
 
 def _cpu_ms_per(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
-    """Milliseconds of CPU per item of each group measured both times, and of them all (`all`); with
-    `infrastructure_ceiling_per_second`, the items a second this machine's cores could take if Kafka and
-    PostgreSQL had them all (the services costing nothing), when both were measured."""
-    spent = {name: (after[name] - before[name]) * 1000 / count for name in after if name in before}
+    """Milliseconds of CPU per item of each group and of them all (`all`), and the infrastructure's ceiling."""
+    spent = ms_per_item(before, after, count)
     figures = spent | {"all": sum(spent.values())}
-    infrastructure = spent.get("Kafka", 0.0) + spent.get("PostgreSQL", 0.0)
-    if "Kafka" in spent and "PostgreSQL" in spent and infrastructure > 0:
-        figures["infrastructure_ceiling_per_second"] = cores() * 1000 / infrastructure
+    ceiling = infrastructure_ceiling(spent)
+    if ceiling is not None:
+        figures["infrastructure_ceiling_per_second"] = ceiling
     return figures
 
 
