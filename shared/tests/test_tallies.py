@@ -30,10 +30,13 @@ def database_url(either_database_url: str) -> str:
 
 
 @pytest.fixture
-async def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+async def sessions(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> async_sessionmaker[AsyncSession]:
+    """The plugin's sessions, on a database holding this module's tables."""
     async with engine.begin() as connection:
         await connection.run_sync(_figures.metadata.create_all)
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return session_factory
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, date, int, int]]:

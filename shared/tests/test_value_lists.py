@@ -29,12 +29,15 @@ def database_url(either_database_url: str) -> str:
 
 
 @pytest.fixture
-async def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+async def sessions(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> async_sessionmaker[AsyncSession]:
+    """The plugin's sessions, on a database holding this module's tables."""
     async with engine.begin() as connection:
         await connection.run_sync(_metadata.create_all)
         rows = [{"id": n, "reference": r, "owner": "A" if n % 2 else "B"} for n, r in enumerate(REFERENCES)]
         await connection.execute(ITEMS.insert(), rows)
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return session_factory
 
 
 async def _references(sessions: async_sessionmaker[AsyncSession], *where: Any) -> list[str]:
